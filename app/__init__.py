@@ -1,0 +1,35 @@
+"""Электронный дневник: application factory."""
+import logging
+import os
+
+from flask import Flask
+from flask_appbuilder import Model
+
+from .extensions import appbuilder, csrf, db, migrate
+
+
+def create_app(config_object="config.Config", overrides=None):
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_object)
+    if overrides:
+        app.config.update(overrides)
+    os.makedirs(os.path.join(os.path.dirname(app.root_path), "instance"), exist_ok=True)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(app.config.get("LOG_LEVEL", logging.INFO))
+
+    db.init_app(app)
+    # CSRFProtect before FAB: FAB exempts its REST blueprints only if it finds "csrf".
+    csrf.init_app(app)
+    migrate.init_app(app, db, metadata=Model.metadata, directory=os.path.join(
+        os.path.dirname(app.root_path), "migrations"))
+
+    with app.app_context():
+        appbuilder.init_app(app, db.session)
+        from .initialization import register_all
+
+        register_all(app, appbuilder)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

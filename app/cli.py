@@ -1,0 +1,149 @@
+"""Operator commands: `flask --app run init | demo | staff create | outbox run | applications expire`."""
+import logging
+import signal
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from . import roles
+from .extensions import appbuilder, db
+from .models import District, School, StaffAssignment
+
+log = logging.getLogger(__name__)
+
+
+def setup_roles():
+    """Create permissions for every registered view and the roles with theirs (idempotent)."""
+    sm = appbuilder.sm
+    sm.add_role(sm.auth_role_admin)
+    sm.add_role(sm.auth_role_public)
+    appbuilder.add_permissions(update_perms=True)  # the Admin role gets every permission
+    for role_name, permissions in roles.ROLE_PERMISSIONS.items():
+        role = sm.add_role(role_name)
+        for permission, view in permissions:
+            pv = sm.find_permission_view_menu(permission, view)
+            if pv is None:
+                log.warning("no permission %s on %s", permission, view)
+                continue
+            if pv not in role.permissions:
+                sm.add_permission_role(role, pv)
+    db.session.commit()
+
+
+def register_cli(app):
+    @app.cli.command("init")
+    def init_command():
+        """Migrate the database to the newest schema and create roles and permissions."""
+        upgrade(directory=app.extensions["migrate"].directory)
+        setup_roles()
+        click.echo("База данных готова: схема обновлена, роли и права созданы.")
+
+    @app.cli.command("demo")
+    def demo_command():
+        """Load demo districts, schools, staff and parents (idempotent)."""
+        from .demo import load_demo
+
+        summary = load_demo()
+        click.echo(summary)
+
+    staff = AppGroup("staff", help="Staff accounts.")
+
+    @staff.command("create")
+    @click.argument("username")
+    @click.option("--role", "role_key", required=True, type=click.Choice(sorted(roles.STAFF_ROLES)))
+    @click.option("--school", "school_id", type=int, default=None, help="School ID (clerk, teacher).")
+    @click.option("--district", "district_id", type=int, default=None, help="District ID (supervisor).")
+    @click.option("--password", required=True)
+    @click.option("--first-name", default="")
+    @click.option("--last-name", default="")
+    @click.option("--email", default="")
+    def staff_create(username, role_key, school_id, district_id, password, first_name, last_name, email):
+        """Create (or update) a staff account with a password."""
+        try:
+            user = create_staff(username, role_key, password, school_id, district_id,
+                                first_name, last_name, email)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Сотрудник {user.username} ({role_key}) сохранён, id={user.id}.")
+
+    app.cli.add_command(staff)
+
+    outbox = AppGroup("outbox", help="Outgoing messages.")
+
+    @outbox.command("run")
+    @click.option("--once", is_flag=True, help="Send what is due now and exit.")
+    def outbox_run(once):
+        """Send pending messages (retries with exponential backoff)."""
+        from .workflow.outbox import drain, run_forever
+
+        logging.getLogger().setLevel(logging.INFO)
+        if once:
+            counts = drain()
+            click.echo(f"Отправлено: {counts['sent']}, повтор позже: {counts['retry']}, "
+                       f"ошибки: {counts['failed']}")
+            return
+        stopping = {"flag": False}
+
+        def stop(*_):
+            stopping["flag"] = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        click.echo("Обработчик исходящих сообщений запущен.")
+        run_forever(stop=lambda: stopping["flag"])
+
+    app.cli.add_command(outbox)
+
+    applications = AppGroup("applications", help="Applications.")
+
+    @applications.command("expire")
+    def applications_expire():
+        """Expire applications nobody came to the school for within EXPIRE_DAYS."""
+        from .workflow.expiry import expire_overdue
+
+        count = expire_overdue()
+        click.echo(f"Истекло заявлений: {count} (срок {current_app.config['EXPIRE_DAYS']} дн.).")
+
+    app.cli.add_command(applications)
+
+
+def create_staff(username, role_key, password, school_id=None, district_id=None,
+                 first_name="", last_name="", email=""):
+    sm = appbuilder.sm
+    role = sm.find_role(roles.STAFF_ROLES[role_key])
+    if role is None:
+        raise ValueError("Роли не созданы: сначала выполните `flask init`.")
+    if role_key in ("clerk", "teacher") and school_id is None:
+        raise ValueError("Для ответственного в ОУ и учителя укажите --school ID.")
+    if role_key == "supervisor" and district_id is None:
+        raise ValueError("Для специалиста района укажите --district ID.")
+    if school_id is not None and db.session.get(School, school_id) is None:
+        raise ValueError(f"Школа с id={school_id} не найдена.")
+    if district_id is not None and db.session.get(District, district_id) is None:
+        raise ValueError(f"Район с id={district_id} не найден.")
+    if len(password) < 8:
+        raise ValueError("Пароль должен быть не короче 8 символов.")
+    user = sm.find_user(username=username)
+    email = email or f"{username}@staff.diary.localhost"
+    if user is None:
+        user = sm.add_user(username, first_name or username, last_name or "—", email, role, password)
+        if not user:
+            raise ValueError("Не удалось создать пользователя (имя или e-mail уже заняты).")
+    else:
+        sm.reset_password(user.id, password)
+        user.roles = [role]
+        user.active = True
+    assignment = db.session.execute(
+        select(StaffAssignment).where(StaffAssignment.user_id == user.id)
+    ).scalar_one_or_none()
+    if assignment is None:
+        assignment = StaffAssignment(user_id=user.id)
+        db.session.add(assignment)
+    assignment.school_id = school_id
+    assignment.district_id = district_id
+    db.session.commit()
+    return user

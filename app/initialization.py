@@ -1,0 +1,59 @@
+"""Everything the app serves, registered in one place (Superset's initialization style)."""
+from flask import jsonify
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import text
+
+from .extensions import db
+
+
+def register_all(app, appbuilder):
+    from . import views
+    from .api.applications import ApplicationsApi
+    from .api.schools import SchoolsApi
+    from .auth import esia
+    from .portal import bp as portal_bp
+
+    appbuilder.add_view(
+        views.ApplicationView, "Applications", label=_l("Applications"),
+        icon="fa-inbox", category="School", category_label=_l("School"),
+    )
+    appbuilder.add_view(
+        views.ReceptionSlotView, "ReceptionHours", label=_l("Reception hours"),
+        icon="fa-clock-o", category="School",
+    )
+    appbuilder.add_view(
+        views.StudentView, "Roster", label=_l("Roster"), icon="fa-users", category="School",
+    )
+    appbuilder.add_view(
+        views.DistrictView, "Districts", label=_l("Districts"), icon="fa-map",
+        category="Directory", category_label=_l("Directory"),
+    )
+    appbuilder.add_view(
+        views.SchoolView, "Schools", label=_l("Schools"), icon="fa-building", category="Directory",
+    )
+    appbuilder.add_view(
+        views.StaffAssignmentView, "StaffAssignments", label=_l("Staff assignments"),
+        icon="fa-id-badge", category="Directory",
+    )
+    appbuilder.add_view(
+        views.AuditEventView, "Audit", label=_l("Audit log"), icon="fa-history",
+        category="Journal", category_label=_l("Journal"),
+    )
+    appbuilder.add_view(
+        views.OutboxView, "Outbox", label=_l("Outgoing messages"), icon="fa-envelope",
+        category="Journal",
+    )
+    appbuilder.add_api(SchoolsApi)
+    appbuilder.add_api(ApplicationsApi)
+
+    app.register_blueprint(portal_bp)
+    esia.init_app(app)
+
+    @app.route("/health")
+    def health():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001
+            db.session.rollback()
+            return jsonify(status="error", database="unavailable"), 503
+        return jsonify(status="ok")

@@ -1,0 +1,137 @@
+"""Parent pages: "Мои заявления", "Подать заявление", the application, "Обучающиеся"."""
+from functools import wraps
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from sqlalchemy import select
+
+from .. import workflow
+from ..access import current_actor
+from ..extensions import db
+from ..models import AccessGrant, Application, ApplicationState, District, School, Student
+from . import bp
+
+
+def citizen_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        actor = current_actor()
+        if actor.user_id is None:
+            return redirect(url_for("portal.landing"))
+        if not actor.is_parent:
+            flash(gettext("This section is for parents who logged in through Gosuslugi."), "warning")
+            return redirect(url_for("portal.landing"))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/welcome")
+def landing():
+    return render_template("portal/landing.html")
+
+
+def _schools_by_district():
+    schools = db.session.execute(
+        select(School).join(District).order_by(District.name, School.number)
+    ).scalars().all()
+    groups = {}
+    for school in schools:
+        groups.setdefault(school.district, []).append(school)
+    return groups
+
+
+@bp.route("/my/applications")
+@citizen_required
+def applications():
+    actor = current_actor()
+    rows = db.session.execute(
+        select(Application)
+        .where(Application.parent_id == actor.user_id)
+        .order_by(Application.created_at.desc())
+    ).scalars().all()
+    return render_template("portal/applications.html", applications=rows, states=ApplicationState)
+
+
+@bp.route("/my/applications/new", methods=["GET", "POST"])
+@citizen_required
+def apply():
+    form = request.form if request.method == "POST" else {}
+    errors = {}
+    message = None
+    if request.method == "POST":
+        data = {
+            "school_id": form.get("school_id"),
+            "child": {
+                "last_name": form.get("last_name"),
+                "first_name": form.get("first_name"),
+                "middle_name": form.get("middle_name"),
+                "birth_date": form.get("birth_date"),
+            },
+        }
+        try:
+            application = workflow.fire("submit", current_actor(), data=data)
+        except workflow.WorkflowError as exc:
+            errors = {key.replace("child.", ""): value for key, value in exc.fields.items()}
+            message = exc.message
+        else:
+            flash(gettext("Your application has been sent"), "success")
+            return redirect(url_for("portal.application", code=application.code, sent=1))
+    return render_template(
+        "portal/apply.html",
+        form=form,
+        errors=errors,
+        message=message,
+        groups=_schools_by_district(),
+    ), (400 if errors else 200)
+
+
+def _own_application(code):
+    application = db.session.execute(
+        select(Application).where(
+            Application.code == code, Application.parent_id == current_actor().user_id
+        )
+    ).scalar_one_or_none()
+    if application is None:
+        abort(404)
+    return application
+
+
+@bp.route("/my/applications/<code>")
+@citizen_required
+def application(code):
+    application = _own_application(code)
+    return render_template(
+        "portal/application.html",
+        application=application,
+        events=application.events,
+        can_withdraw="withdraw" in workflow.available_transitions(application, current_actor()),
+        just_sent=request.args.get("sent") == "1",
+        states=ApplicationState,
+    )
+
+
+@bp.route("/my/applications/<code>/withdraw", methods=["POST"])
+@citizen_required
+def withdraw(code):
+    application = _own_application(code)
+    try:
+        workflow.fire("withdraw", current_actor(), application.id,
+                      expected_version=request.form.get("version") or None)
+    except workflow.WorkflowError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(gettext("The application has been withdrawn."), "success")
+    return redirect(url_for("portal.application", code=code))
+
+
+@bp.route("/my/students")
+@citizen_required
+def students():
+    rows = db.session.execute(
+        select(Student)
+        .join(AccessGrant, AccessGrant.student_id == Student.id)
+        .where(AccessGrant.parent_id == current_actor().user_id, AccessGrant.revoked_at.is_(None))
+        .order_by(Student.last_name, Student.first_name)
+    ).scalars().all()
+    return render_template("portal/students.html", students=rows)

@@ -1,0 +1,44 @@
+"""Role names (FAB role keys) and what the CLI calls them."""
+ADMIN = "Admin"
+CLERK = "Clerk"
+TEACHER = "Teacher"
+SUPERVISOR = "Supervisor"
+PARENT = "Parent"
+PUBLIC = "Public"
+
+STAFF_ROLES = {"clerk": CLERK, "teacher": TEACHER, "supervisor": SUPERVISOR, "admin": ADMIN}
+
+_OWN_ACCOUNT = [
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+]
+_READ_APPLICATIONS = [
+    ("can_list", "ApplicationView"),
+    ("can_show", "ApplicationView"),
+    ("menu_access", "School"),
+    ("menu_access", "Applications"),
+]
+
+# What each role may open among FAB's screens (rows are still scoped by app.access).
+ROLE_PERMISSIONS = {
+    CLERK: _OWN_ACCOUNT
+    + _READ_APPLICATIONS
+    + [
+        ("can_verify", "ApplicationView"),
+        ("can_approve", "ApplicationView"),
+        ("can_reject", "ApplicationView"),
+        ("can_print", "ApplicationView"),
+        ("can_list", "ReceptionSlotView"),
+        ("can_show", "ReceptionSlotView"),
+        ("can_add", "ReceptionSlotView"),
+        ("can_edit", "ReceptionSlotView"),
+        ("can_delete", "ReceptionSlotView"),
+        ("menu_access", "ReceptionHours"),
+    ],
+    SUPERVISOR: _OWN_ACCOUNT + _READ_APPLICATIONS,
+    TEACHER: list(_OWN_ACCOUNT),
+    PARENT: [],
+    PUBLIC: [("can_get", "OpenApi")],
+}

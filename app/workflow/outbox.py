@@ -1,0 +1,144 @@
+"""The outbox worker: sends pending messages with retries and exponential backoff.
+
+Each message is sent while its row is locked (PostgreSQL: FOR UPDATE SKIP LOCKED), so any
+number of workers can run side by side and none sends a message another one holds.
+After the mail server accepted a message, its follow-up transition (mark_notified) is
+fired in the same transaction that marks the message sent."""
+import logging
+import os
+import smtplib
+import time
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..access import SYSTEM
+from ..extensions import db
+from ..models import OutboxMessage, OutboxStatus, utcnow
+from .errors import WorkflowError
+
+log = logging.getLogger(__name__)
+
+
+def build_email(message):
+    email = EmailMessage()
+    email["Subject"] = message.subject
+    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.recipient
+    email["Date"] = formatdate(localtime=True)
+    safe_key = "".join(c if c.isalnum() else "." for c in message.idempotency_key)
+    email["Message-ID"] = f"<{safe_key}@e-diary>"
+    email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
+    return email
+
+
+def send_email(message):
+    """Hand the message to the mail server (or, without MAIL_SERVER, to a .eml file)."""
+    config = current_app.config
+    email = build_email(message)
+    if not config.get("MAIL_SERVER"):
+        directory = config["MAIL_DIR"]
+        os.makedirs(directory, exist_ok=True)
+        name = f"{utcnow():%Y%m%d-%H%M%S}-{message.id:06d}.eml"
+        with open(os.path.join(directory, name), "wb") as fh:
+            fh.write(email.as_bytes())
+        return
+    with smtplib.SMTP(
+        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
+    ) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(email)
+
+
+TRANSPORTS = {"email": send_email}
+
+
+def backoff(attempts):
+    config = current_app.config
+    seconds = config["OUTBOX_BACKOFF_SECONDS"] * (2 ** max(attempts - 1, 0))
+    return timedelta(seconds=min(seconds, config["OUTBOX_BACKOFF_MAX_SECONDS"]))
+
+
+def _claim_next():
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= utcnow(),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def deliver_one():
+    """Send one due message. Returns 'sent', 'retry', 'failed' or None when nothing is due."""
+    from .machine import fire
+
+    message = _claim_next()
+    if message is None:
+        db.session.rollback()
+        return None
+    try:
+        TRANSPORTS[message.channel](message)
+    except Exception as exc:  # noqa: BLE001 - any transport failure is retried
+        message.attempts += 1
+        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if message.attempts >= current_app.config["MAX_ATTEMPTS"]:
+            message.status = OutboxStatus.FAILED
+            outcome = "failed"
+        else:
+            message.next_attempt_at = utcnow() + backoff(message.attempts)
+            outcome = "retry"
+        log.warning("outbox message %s: %s (%s)", message.id, message.last_error, outcome)
+        db.session.commit()
+        return outcome
+    message.attempts += 1
+    message.status = OutboxStatus.SENT
+    message.sent_at = utcnow()
+    message.last_error = ""
+    if message.on_sent and message.application_id:
+        try:
+            fire(message.on_sent, SYSTEM, message.application_id, commit=False)
+        except WorkflowError as exc:
+            log.info("outbox message %s: follow-up %s skipped: %s", message.id, message.on_sent, exc)
+    db.session.commit()
+    return "sent"
+
+
+def drain():
+    """Send every message that is due now. Returns counts by outcome."""
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    while True:
+        outcome = deliver_one()
+        if outcome is None:
+            return counts
+        counts[outcome] += 1
+
+
+def run_forever(poll_seconds=None, stop=None):
+    poll = poll_seconds if poll_seconds is not None else current_app.config["OUTBOX_POLL_SECONDS"]
+    while stop is None or not stop():
+        counts = drain()
+        if any(counts.values()):
+            log.info("outbox: %s", counts)
+        db.session.remove()
+        time.sleep(poll)
+
+
+def retry(message):
+    """Admin's retry of a failed message: back to pending, due now."""
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.next_attempt_at = utcnow()

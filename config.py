@@ -1,0 +1,99 @@
+"""Settings of the service. Every value can be overridden by an environment variable
+of the same name (microblog-style environment-driven Config)."""
+import os
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = os.path.abspath(os.path.dirname(__file__))
+INSTANCE_DIR = os.path.join(BASE_DIR, "instance")
+
+
+def _env_int(name, default):
+    return int(os.environ.get(name, default))
+
+
+def _env_bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+class Config:
+    APP_NAME = "Электронный дневник"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE_DIR, "diary.db")
+    )
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # Flask-AppBuilder: schema belongs to migrations, permissions to `flask init`.
+    FAB_CREATE_DB = False
+    FAB_UPDATE_PERMS = False
+    FAB_SECURITY_MANAGER_CLASS = "app.security.DiarySecurityManager"
+    FAB_INDEX_VIEW = "app.views.DiaryIndexView"
+    FAB_API_SWAGGER_UI = True
+    FAB_API_MAX_PAGE_SIZE = 100
+    FAB_ADD_SECURITY_API = True  # POST /api/v1/security/login for staff
+    FAB_ROLES = {}
+
+    # Staff log in with a password; citizens through ESIA (own Authlib client, app/auth).
+    AUTH_TYPE = AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False
+    AUTH_RATE_LIMITED = True
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+
+    # Russian first.
+    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Moscow"
+    LANGUAGES = {
+        "ru": {"flag": "ru", "name": "Русский"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+    TIMEZONE = "Europe/Moscow"
+
+    # Forms and cookies.
+    WTF_CSRF_ENABLED = _env_bool("WTF_CSRF_ENABLED", True)
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+
+    # Identity provider for citizens (ESIA in production, oidc-provider-mock in development).
+    IDP_PORT = _env_int("IDP_PORT", 5001)
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER", f"http://localhost:{IDP_PORT}")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "e-diary")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "e-diary-secret")
+    OIDC_SCOPE = os.environ.get("OIDC_SCOPE", "openid profile email")
+    OIDC_PROVIDER = os.environ.get("OIDC_PROVIDER", "esia")  # key stored with the subject
+
+    # Mail.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Электронный дневник <no-reply@diary.localhost>"
+    )
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
+    # Where e-mails go when MAIL_SERVER is empty: .eml files a developer can open.
+    MAIL_DIR = os.environ.get("MAIL_DIR", os.path.join(INSTANCE_DIR, "mail"))
+    # Public address used in links inside e-mails.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", f"http://localhost:{_env_int('PORT', 5000)}")
+
+    # Workflow.
+    EXPIRE_DAYS = _env_int("EXPIRE_DAYS", 30)
+    MAX_ATTEMPTS = _env_int("MAX_ATTEMPTS", 5)
+    OUTBOX_BACKOFF_SECONDS = _env_int("OUTBOX_BACKOFF_SECONDS", 30)
+    OUTBOX_BACKOFF_MAX_SECONDS = _env_int("OUTBOX_BACKOFF_MAX_SECONDS", 3600)
+    OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "2"))
+
+    PORT = _env_int("PORT", 5000)
+
+    BABEL_TRANSLATION_DIRECTORIES = os.path.join(BASE_DIR, "app", "translations")
