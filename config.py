@@ -60,6 +60,7 @@ class Config:
     # Forms and cookies.
     WTF_CSRF_ENABLED = _env_bool("WTF_CSRF_ENABLED", True)
     WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_NAME = "diary_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)

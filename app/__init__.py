@@ -3,9 +3,9 @@ import logging
 import os
 
 from flask import Flask
-from flask_appbuilder import Model
+from flask_appbuilder import AppBuilder, Model
 
-from .extensions import appbuilder, csrf, db, migrate
+from .extensions import csrf, db, migrate
 
 
 def create_app(config_object="config.Config", overrides=None):
@@ -24,6 +24,7 @@ def create_app(config_object="config.Config", overrides=None):
         os.path.dirname(app.root_path), "migrations"))
 
     with app.app_context():
+        appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
         from .initialization import register_all
 

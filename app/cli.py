@@ -10,7 +10,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from . import roles
-from .extensions import appbuilder, db
+from .extensions import db
 from .models import District, School, StaffAssignment
 
 log = logging.getLogger(__name__)
@@ -18,10 +18,10 @@ log = logging.getLogger(__name__)
 
 def setup_roles():
     """Create permissions for every registered view and the roles with theirs (idempotent)."""
-    sm = appbuilder.sm
+    sm = current_app.appbuilder.sm
     sm.add_role(sm.auth_role_admin)
     sm.add_role(sm.auth_role_public)
-    appbuilder.add_permissions(update_perms=True)  # the Admin role gets every permission
+    current_app.appbuilder.add_permissions(update_perms=True)  # the Admin role gets every permission
     for role_name, permissions in roles.ROLE_PERMISSIONS.items():
         role = sm.add_role(role_name)
         for permission, view in permissions:
@@ -113,7 +113,7 @@ def register_cli(app):
 
 def create_staff(username, role_key, password, school_id=None, district_id=None,
                  first_name="", last_name="", email=""):
-    sm = appbuilder.sm
+    sm = current_app.appbuilder.sm
     role = sm.find_role(roles.STAFF_ROLES[role_key])
     if role is None:
         raise ValueError("Роли не созданы: сначала выполните `flask init`.")

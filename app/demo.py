@@ -9,7 +9,7 @@ from sqlalchemy import select
 from . import roles
 from .access import Actor
 from .cli import create_staff
-from .extensions import appbuilder, db
+from .extensions import db
 from .models import Application, District, Identity, ReceptionSlot, School, Student
 from .workflow import fire
 
@@ -92,7 +92,7 @@ def load_demo():
     db.session.commit()
 
     for username, role_key, password, s_index, d_index, first, last in STAFF:
-        if appbuilder.sm.find_user(username=username) is None:
+        if current_app.appbuilder.sm.find_user(username=username) is None:
             create_staff(username, role_key, password,
                          schools[s_index].id if s_index is not None else None,
                          districts[d_index].id if d_index is not None else None, first, last)

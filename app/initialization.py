@@ -46,6 +46,9 @@ def register_all(app, appbuilder):
     appbuilder.add_api(SchoolsApi)
     appbuilder.add_api(ApplicationsApi)
 
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale
     app.register_blueprint(portal_bp)
     esia.init_app(app)
 

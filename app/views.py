@@ -12,7 +12,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import SelectField
+from wtforms import SelectField, TimeField
+from wtforms.validators import DataRequired
 
 from . import workflow
 from .access import application_scope, can_manage_school, can_see_application, current_actor
@@ -256,12 +257,14 @@ FLASHES = {
 }
 
 
-def _weekday_field():
-    return SelectField(
-        _l("Day of the week"),
-        choices=[(i, name) for i, name in enumerate(WEEKDAYS)],
-        coerce=int,
-    )
+def _slot_fields():
+    return {
+        "weekday": SelectField(
+            _l("Day of the week"), choices=[(i, name) for i, name in enumerate(WEEKDAYS)], coerce=int
+        ),
+        "time_from": TimeField(_l("From"), format="%H:%M", validators=[DataRequired()]),
+        "time_to": TimeField(_l("To"), format="%H:%M", validators=[DataRequired()]),
+    }
 
 
 class ReceptionSlotView(ModelView):
@@ -277,8 +280,8 @@ class ReceptionSlotView(ModelView):
     add_columns = edit_columns = ["school", "weekday", "time_from", "time_to", "room", "responsible"]
     show_columns = list_columns
     search_columns = ["room", "responsible"]
-    add_form_extra_fields = {"weekday": _weekday_field()}
-    edit_form_extra_fields = {"weekday": _weekday_field()}
+    add_form_extra_fields = _slot_fields()
+    edit_form_extra_fields = _slot_fields()
     add_form_query_rel_fields = {"school": [["id", ManagedSchoolFilter, None]]}
     edit_form_query_rel_fields = add_form_query_rel_fields
     label_columns = {

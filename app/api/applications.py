@@ -9,7 +9,7 @@ from ..access import application_scope, can_see_application, current_actor
 from ..extensions import db
 from ..models import Application, ApplicationState
 from ..workflow.rules import normalize_code
-from .auth import api_error, api_login_required, json_body
+from .auth import api_error, api_login_required, json_body, json_response
 from .schools import reception_hours
 
 MAX_PAGE_SIZE = 100
@@ -101,13 +101,12 @@ class ApplicationsApi(BaseApi):
             .offset((page - 1) * page_size)
             .limit(page_size)
         ).scalars().all()
-        return self.response(
-            200,
-            count=count,
-            page=page,
-            page_size=page_size,
-            result=[application_json(a) for a in rows],
-        )
+        return json_response(200, {
+            "count": count,
+            "page": page,
+            "page_size": page_size,
+            "result": [application_json(a) for a in rows],
+        })
 
     @expose("/", methods=["POST"])
     @api_login_required
@@ -146,7 +145,7 @@ class ApplicationsApi(BaseApi):
             application = workflow.fire("submit", current_actor(), data=data)
         except workflow.WorkflowError as exc:
             return _error(exc)
-        return self.response(201, **application_json(application, with_history=True))
+        return json_response(201, application_json(application, with_history=True))
 
     @expose("/<int:pk>", methods=["GET"])
     @api_login_required
@@ -164,7 +163,7 @@ class ApplicationsApi(BaseApi):
         application = db.session.get(Application, pk)
         if application is None or not can_see_application(current_actor(), application):
             return api_error(404, gettext("Application not found."))
-        return self.response(200, **application_json(application, with_history=True))
+        return json_response(200, application_json(application, with_history=True))
 
     @expose("/<int:pk>/transitions/<name>", methods=["POST"])
     @api_login_required
@@ -206,7 +205,9 @@ class ApplicationsApi(BaseApi):
             )
         except workflow.WorkflowError as exc:
             return _error(exc)
-        return self.response(
-            200, id=application.id, state=application.state, state_label=application.state_label,
-            version=application.version,
-        )
+        return json_response(200, {
+            "id": application.id,
+            "state": application.state,
+            "state_label": application.state_label,
+            "version": application.version,
+        })

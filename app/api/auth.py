@@ -10,6 +10,12 @@ from flask_login import current_user
 from ..access import actor_for
 
 
+def json_response(status, payload):
+    response = jsonify(payload)
+    response.status_code = status
+    return response
+
+
 def api_error(status, message, errors=None):
     body = {"message": message}
     if errors:

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import School
+from .auth import json_response
 
 
 def reception_hours(school):
@@ -67,4 +68,4 @@ class SchoolsApi(BaseApi):
         if district_id:
             query = query.where(School.district_id == district_id)
         schools = db.session.execute(query).scalars().all()
-        return self.response(200, count=len(schools), result=[school_json(s) for s in schools])
+        return json_response(200, {"count": len(schools), "result": [school_json(s) for s in schools]})

@@ -14,16 +14,15 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from .. import roles
-from ..extensions import appbuilder, db
+from ..extensions import db
 from ..models import Identity, utcnow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("esia", __name__)
-oauth = OAuth()
 
 
 def init_app(app):
-    oauth.init_app(app)
+    oauth = OAuth(app)
     issuer = app.config["OIDC_ISSUER"].rstrip("/")
     oauth.register(
         "esia",
@@ -32,22 +31,28 @@ def init_app(app):
         server_metadata_url=f"{issuer}/.well-known/openid-configuration",
         client_kwargs={"scope": app.config["OIDC_SCOPE"]},
     )
+    app.extensions["esia_oauth"] = oauth
     app.register_blueprint(bp)
+
+
+def _client():
+    return current_app.extensions["esia_oauth"].esia
 
 
 @bp.route("/login/esia")
 def login():
     redirect_uri = url_for("esia.callback", _external=True)
-    return oauth.esia.authorize_redirect(redirect_uri)
+    return _client().authorize_redirect(redirect_uri)
 
 
 @bp.route("/login/esia/callback")
 def callback():
     try:
-        token = oauth.esia.authorize_access_token()
-        claims = token.get("userinfo") or oauth.esia.userinfo(token=token)
+        client = _client()
+        token = client.authorize_access_token()
+        claims = dict(token.get("userinfo") or {})
         if not claims.get("email"):
-            claims = dict(claims, **oauth.esia.userinfo(token=token))
+            claims.update(client.userinfo(token=token))
     except Exception as exc:  # noqa: BLE001 - any protocol failure ends in a clear page
         log.warning("ESIA login failed: %s", exc)
         flash(gettext("Login through Gosuslugi failed. Please try again."), "danger")
@@ -71,7 +76,7 @@ def _username(provider, subject):
 def user_for_claims(provider, claims):
     """Find the account of (provider, subject) or create it; refresh names and contact e-mail."""
     subject = str(claims["sub"])
-    sm = appbuilder.sm
+    sm = current_app.appbuilder.sm
     email = (claims.get("email") or "").strip()
     first = (claims.get("given_name") or claims.get("name") or "").strip()[:64]
     last = (claims.get("family_name") or "").strip()[:64]
@@ -111,7 +116,7 @@ def user_for_claims(provider, claims):
 
 def _free_email(email, username, user_id=None):
     """FAB's user e-mail is unique: keep the provider's e-mail there when nobody else has it."""
-    sm = appbuilder.sm
+    sm = current_app.appbuilder.sm
     if email:
         holder = db.session.execute(
             select(sm.user_model.id).where(sm.user_model.email == email)

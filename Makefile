@@ -1,0 +1,42 @@
+# Электронный дневник — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app run
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages the project needs: Chromium for the browser tests.
+APT_PACKAGES := chromium
+
+.PHONY: install system-deps translations run test init demo clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed translations
+
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "Installing Debian packages: $(APT_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile --statistics -d app/translations
+
+init: install
+	$(FLASK) init
+
+demo: init
+	$(FLASK) demo
+
+run: demo
+	$(BIN)/python scripts/devserver.py
+
+test: install system-deps
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
