@@ -1,0 +1,123 @@
+"""`make run`: everything a newcomer needs on 127.0.0.1, in one terminal; Ctrl-C stops it all.
+
+- the app (PORT, default 5000);
+- the development identity provider standing in for ESIA (IDP_PORT, default 5001):
+  oidc-provider-mock with the demo parents pre-registered;
+- the outbox worker (`flask outbox run`), e-mails go to .eml files under instance/mail/
+  unless MAIL_SERVER is set (then to that SMTP server);
+- the scheduler step `flask applications expire`, once an hour.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+BIN = os.path.join(ROOT, ".venv", "bin")
+PORT = int(os.environ.get("PORT", "5000"))
+IDP_PORT = int(os.environ.get("IDP_PORT", "5001"))
+
+
+def child_env():
+    env = dict(os.environ)
+    env.setdefault("OIDC_ISSUER", f"http://localhost:{IDP_PORT}")
+    env.setdefault("PUBLIC_URL", f"http://127.0.0.1:{PORT}")
+    env["PORT"] = str(PORT)
+    env["IDP_PORT"] = str(IDP_PORT)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def wait_for(url, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return True
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(0.3)
+    return False
+
+
+def main():
+    from app.demo import PARENTS, STAFF
+
+    env = child_env()
+    flask = [os.path.join(BIN, "flask"), "--app", "run"]
+    idp = [os.path.join(BIN, "python"), "-m", "oidc_provider_mock", "--host", "127.0.0.1",
+           "--port", str(IDP_PORT)]
+    for claims in PARENTS:
+        idp += ["--user-claims", json.dumps(claims, ensure_ascii=False)]
+    commands = {
+        "idp": idp,
+        "app": flask + ["run", "--host", "127.0.0.1", "--port", str(PORT), "--no-reload"],
+        "worker": flask + ["outbox", "run"],
+    }
+    processes = {}
+    for name, command in commands.items():
+        processes[name] = subprocess.Popen(command, cwd=ROOT, env=env)
+
+    stop = threading.Event()
+
+    def scheduler():
+        while not stop.wait(3600):
+            subprocess.run(flask + ["applications", "expire"], cwd=ROOT, env=env)
+
+    threading.Thread(target=scheduler, daemon=True).start()
+
+    def shutdown(*_):
+        stop.set()
+        for process in processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        print("\nОстановлено.")
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
+
+    ok = wait_for(f"http://127.0.0.1:{PORT}/health") and wait_for(
+        f"http://127.0.0.1:{IDP_PORT}/.well-known/openid-configuration"
+    )
+    mail = os.environ.get("MAIL_SERVER") or os.path.join(ROOT, "instance", "mail") + " (файлы .eml)"
+    staff = "\n".join(f"    {username:<11} пароль {password:<12} ({role})"
+                      for username, role, password, *_ in STAFF)
+    parents = "\n".join(f"    {p['sub']:<15} {p['name']}, {p['email']}" for p in PARENTS)
+    print(f"""
+==================================================================
+ Электронный дневник запущен{'' if ok else ' (не все службы ответили — смотрите журнал выше)'}
+   Портал для родителей:   http://127.0.0.1:{PORT}/
+   Вход сотрудников:       http://127.0.0.1:{PORT}/login/
+   API (OpenAPI):          http://127.0.0.1:{PORT}/api/v1/_openapi
+   Поставщик входа (вместо ЕСИА): http://localhost:{IDP_PORT}/
+   Почта:                  {mail}; также «Журнал → Исходящие сообщения» у администратора
+
+ Родители: «Войти через Госуслуги», на странице поставщика нажмите кнопку
+ с идентификатором (sub) демо-родителя:
+{parents}
+ Сотрудники (форма входа /login/):
+{staff}
+ Ctrl-C останавливает всё.
+==================================================================
+""", flush=True)
+    while True:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                print(f"Служба {name} завершилась с кодом {process.returncode}; останавливаю остальные.")
+                shutdown()
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()
