@@ -50,6 +50,9 @@ def register_all(app, appbuilder):
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.register_blueprint(portal_bp)
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
     esia.init_app(app)
 
     @app.route("/health")
