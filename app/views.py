@@ -2,17 +2,22 @@
 
 Scope: every list uses base_filters built from app.access; every custom action and every
 write re-checks the scope itself (FAB's @action and form writes skip base_filters)."""
+import re
 from urllib.parse import urlencode
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import IndexView, ModelView, expose, has_access
 from flask_appbuilder.actions import action
+from flask_appbuilder.exceptions import DatabaseException
+from flask_appbuilder.hooks import before_request
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import select
-from wtforms import SelectField, TimeField
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectField, TimeField, ValidationError
 from wtforms.validators import DataRequired
 
 from . import workflow
@@ -20,6 +25,7 @@ from .access import application_scope, can_manage_school, can_see_application, c
 from .extensions import db
 from .models import (
     DOCUMENT_TYPES,
+    AccessGrant,
     WEEKDAYS,
     Application,
     ApplicationState,
@@ -34,6 +40,129 @@ from .models import (
 )
 from .workflow.outbox import retry as outbox_retry
 from .workflow.rules import normalize_code, roster_candidates
+
+MAX_PAGE_SIZE = 100
+MAX_PAGE = 100_000  # FAB pages are 0-based; beyond this the database would overflow the offset
+_PAGE_ARG = re.compile("page_(.*)")
+_PSIZE_ARG = re.compile("psize_(.*)")
+_ORDER_ARG = re.compile("_oc_(.*)")
+
+
+class DiaryInterface(SQLAInterface):
+    """SQLAInterface whose write errors carry a Russian message, never the raw database text
+    (FAB flashes str(exception) after a failed add: FAB #2395)."""
+
+    @staticmethod
+    def _friendly(exc):
+        if isinstance(exc, IntegrityError):
+            return DatabaseException(gettext(
+                "The record was not saved: it duplicates an existing record "
+                "or is still used by other records."))
+        return DatabaseException(gettext("The record was not saved: database error. Try again later."))
+
+    def add(self, item, commit=True):
+        try:
+            super().add(item, commit)
+        except SQLAlchemyError as exc:
+            raise self._friendly(exc) from exc
+
+    def edit(self, item, commit=True):
+        try:
+            super().edit(item, commit)
+        except (SQLAlchemyError, DatabaseException) as exc:
+            raise self._friendly(exc.__cause__ or exc) from exc
+
+    def delete(self, item, commit=True):
+        try:
+            super().delete(item, commit)
+        except (SQLAlchemyError, DatabaseException) as exc:
+            raise self._friendly(exc.__cause__ or exc) from exc
+
+
+def _int_or_none(value):
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+class DiaryModelView(ModelView):
+    """FAB's ModelView with the traps of FAB_NOTES.md closed:
+
+    - page (`page_<View>`), page size (`psize_<View>`) and order (`_oc_<View>`) arguments are
+      checked before any handler: a non-number gave a 500, there was no upper bound on the
+      page size, a negative page or an unknown order column broke the query. A bad value is
+      dropped or clamped and the browser is redirected to the clean address;
+    - `/action/<name>/<pk>` and `/action_post` answer 404 for an unknown action or row
+      instead of a 500 (actions still re-check scope themselves: they skip base_filters);
+    - database errors reach the user as a Russian message (DiaryInterface)."""
+
+    max_page_size = MAX_PAGE_SIZE
+
+    @before_request
+    def _clean_list_args(self):
+        args = request.args
+        cleaned = MultiDict()
+        changed = False
+        for key, value in args.items(multi=True):
+            if _PSIZE_ARG.search(key):
+                number = _int_or_none(value)
+                if number is None:
+                    changed = True
+                    continue
+                clamped = min(max(number, 1), self.max_page_size)
+                changed |= str(clamped) != value
+                cleaned.add(key, str(clamped))
+            elif _PAGE_ARG.search(key):
+                number = _int_or_none(value)
+                if number is None:
+                    changed = True
+                    continue
+                clamped = min(max(number, 0), MAX_PAGE)
+                changed |= str(clamped) != value
+                cleaned.add(key, str(clamped))
+            elif _ORDER_ARG.search(key):
+                view_name = _ORDER_ARG.search(key).group(1)
+                if view_name == self.__class__.__name__ and value not in (self.order_columns or []):
+                    changed = True
+                    continue
+                cleaned.add(key, value)
+            else:
+                cleaned.add(key, value)
+        if not changed:
+            return None
+        if request.method != "GET":
+            abort(400)
+        query = urlencode(list(cleaned.items(multi=True)))
+        return redirect(request.path + (f"?{query}" if query else ""))
+
+    def _known_action(self, name):
+        if name not in self.actions:
+            abort(404)
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        self._known_action(name)
+        if _int_or_none(pk) is None:
+            abort(404)
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form.get("action", "")
+        self._known_action(name)
+        if not self.appbuilder.sm.has_access(
+            self.get_action_permission_name(name), self.class_permission_name
+        ):
+            flash(gettext("You do not have access to this page."), "danger")
+            return redirect(url_for(".list"))
+        items = []
+        for pk in request.form.getlist("rowid"):
+            pk = _int_or_none(pk)
+            item = self.datamodel.get(pk) if pk is not None else None
+            if item is not None:
+                items.append(item)
+        return self.actions[name].func(items)
 
 
 class DiaryIndexView(IndexView):
@@ -89,9 +218,11 @@ class ManagedSlotFilter(BaseFilter):
         return query.filter(ReceptionSlot.id.is_(None))
 
 
-class ApplicationView(ModelView):
+class ApplicationView(DiaryModelView):
     route_base = "/applications"
-    datamodel = SQLAInterface(Application)
+    datamodel = DiaryInterface(Application)
+    # Applications change only through the workflow: no FAB add/edit/delete/action routes.
+    exclude_route_methods = {"add", "edit", "delete", "download", "action", "action_post"}
     base_filters = [["id", ApplicationScopeFilter, None]]
     base_order = ("created_at", "desc")
     base_permissions = ["can_list", "can_show", "can_verify", "can_approve", "can_reject", "can_print"]
@@ -203,13 +334,19 @@ class ApplicationView(ModelView):
         return application
 
     def _fire_from_form(self, pk, name, data):
+        application_id = _int_or_none(pk)
+        if application_id is None:
+            abort(404)
+        version = request.form.get("version") or None
+        if version is not None and _int_or_none(version) is None:
+            abort(400)
         try:
             workflow.fire(
                 name,
                 current_actor(),
-                int(pk),
+                application_id,
                 data=data,
-                expected_version=request.form.get("version") or None,
+                expected_version=_int_or_none(version) if version is not None else None,
             )
         except workflow.NotFound:
             abort(404)
@@ -250,11 +387,22 @@ class ApplicationView(ModelView):
         return self.render_template("staff/application_print.html", application=application)
 
 
+def _exists(condition):
+    table = condition.left.table
+    return db.session.execute(select(func.count()).select_from(table).where(condition)).scalar() > 0
+
+
 FLASHES = {
     "verify_passport": _l("The passport check has been recorded."),
     "approve": _l("The application has been approved: the parent will get an e-mail."),
     "reject": _l("The application has been rejected: the parent will get an e-mail with the reason."),
 }
+
+
+def _ends_after_start(form, field):
+    start = form.time_from.data if "time_from" in form else None
+    if start is not None and field.data is not None and field.data <= start:
+        raise ValidationError(gettext("The reception must end after it starts."))
 
 
 def _slot_fields():
@@ -263,13 +411,15 @@ def _slot_fields():
             _l("Day of the week"), choices=[(i, name) for i, name in enumerate(WEEKDAYS)], coerce=int
         ),
         "time_from": TimeField(_l("From"), format="%H:%M", validators=[DataRequired()]),
-        "time_to": TimeField(_l("To"), format="%H:%M", validators=[DataRequired()]),
+        "time_to": TimeField(
+            _l("To"), format="%H:%M", validators=[DataRequired(), _ends_after_start]
+        ),
     }
 
 
-class ReceptionSlotView(ModelView):
+class ReceptionSlotView(DiaryModelView):
     route_base = "/reception-hours"
-    datamodel = SQLAInterface(ReceptionSlot)
+    datamodel = DiaryInterface(ReceptionSlot)
     base_filters = [["id", ManagedSlotFilter, None]]
     base_order = ("weekday", "asc")
     list_title = _l("Reception hours")
@@ -300,7 +450,9 @@ class ReceptionSlotView(ModelView):
 
     def _check(self, item):
         actor = current_actor()
-        school_id = item.school_id if item.school_id is not None else getattr(item.school, "id", None)
+        # The form sets the relation; school_id keeps the old value until the flush, so a
+        # crafted edit that moves a slot to another school must be judged by item.school.
+        school_id = item.school.id if item.school is not None else item.school_id
         if actor.is_clerk and not actor.is_admin:
             if school_id is None:
                 item.school_id = actor.school_id
@@ -321,9 +473,9 @@ class ReceptionSlotView(ModelView):
             raise ValueError(gettext("You can only edit the reception hours of your own school."))
 
 
-class DistrictView(ModelView):
+class DistrictView(DiaryModelView):
     route_base = "/districts"
-    datamodel = SQLAInterface(District)
+    datamodel = DiaryInterface(District)
     list_title = _l("Districts")
     show_title = _l("District")
     add_title = _l("Add district")
@@ -332,10 +484,15 @@ class DistrictView(ModelView):
     search_columns = ["name"]
     label_columns = {"name": _l("Name")}
 
+    def pre_delete(self, item):
+        # SQLite does not enforce foreign keys here: refuse instead of leaving orphans.
+        if _exists(School.district_id == item.id) or _exists(StaffAssignment.district_id == item.id):
+            raise ValueError(gettext("The district still has schools or staff: it cannot be deleted."))
 
-class SchoolView(ModelView):
+
+class SchoolView(DiaryModelView):
     route_base = "/schools"
-    datamodel = SQLAInterface(School)
+    datamodel = DiaryInterface(School)
     list_title = _l("Schools")
     show_title = _l("School")
     add_title = _l("Add school")
@@ -350,10 +507,23 @@ class SchoolView(ModelView):
         "address": _l("Address"),
     }
 
+    def pre_delete(self, item):
+        if any(
+            _exists(condition)
+            for condition in (
+                Application.school_id == item.id,
+                Student.school_id == item.id,
+                StaffAssignment.school_id == item.id,
+            )
+        ):
+            raise ValueError(
+                gettext("The school still has applications, pupils or staff: it cannot be deleted.")
+            )
 
-class StudentView(ModelView):
+
+class StudentView(DiaryModelView):
     route_base = "/roster"
-    datamodel = SQLAInterface(Student)
+    datamodel = DiaryInterface(Student)
     list_title = _l("Roster")
     show_title = _l("Pupil")
     add_title = _l("Add pupil")
@@ -370,10 +540,16 @@ class StudentView(ModelView):
         "school": _l("School"),
     }
 
+    def pre_delete(self, item):
+        if _exists(Application.student_id == item.id) or _exists(AccessGrant.student_id == item.id):
+            raise ValueError(
+                gettext("The pupil is linked to applications or parents: they cannot be deleted.")
+            )
 
-class StaffAssignmentView(ModelView):
+
+class StaffAssignmentView(DiaryModelView):
     route_base = "/staff-assignments"
-    datamodel = SQLAInterface(StaffAssignment)
+    datamodel = DiaryInterface(StaffAssignment)
     list_title = _l("Staff assignments")
     show_title = _l("Staff assignment")
     add_title = _l("Assign a staff member")
@@ -382,10 +558,12 @@ class StaffAssignmentView(ModelView):
     label_columns = {"user": _l("User"), "school": _l("School"), "district": _l("District")}
 
 
-class AuditEventView(ModelView):
+class AuditEventView(DiaryModelView):
     route_base = "/audit"
-    datamodel = SQLAInterface(AuditEvent)
+    datamodel = DiaryInterface(AuditEvent)
     base_permissions = ["can_list", "can_show"]
+    # Append-only: the routes to change it do not exist at all.
+    exclude_route_methods = {"add", "edit", "delete", "download", "action", "action_post"}
     base_order = ("id", "desc")
     list_title = _l("Audit log")
     show_title = _l("Audit event")
@@ -402,13 +580,19 @@ class AuditEventView(ModelView):
         "to_state": _l("To"),
         "details": _l("Details"),
     }
-    formatters_columns = {"at": lambda d: d.strftime("%d.%m.%Y %H:%M:%S") if d else ""}
+    formatters_columns = {
+        "at": lambda d: d.strftime("%d.%m.%Y %H:%M:%S") if d else "",
+        # state codes are shown translated
+        "from_state": lambda s: str(ApplicationState.LABELS.get(s, s or "")),
+        "to_state": lambda s: str(ApplicationState.LABELS.get(s, s or "")),
+    }
 
 
-class OutboxView(ModelView):
+class OutboxView(DiaryModelView):
     route_base = "/outbox"
-    datamodel = SQLAInterface(OutboxMessage)
+    datamodel = DiaryInterface(OutboxMessage)
     base_permissions = ["can_list", "can_show", "retry"]
+    exclude_route_methods = {"add", "edit", "delete", "download"}
     base_order = ("id", "desc")
     list_title = _l("Outgoing messages")
     show_title = _l("Message")
@@ -452,7 +636,7 @@ class OutboxView(ModelView):
         items = items if isinstance(items, list) else [items]
         count = 0
         for item in items:
-            if item.status == OutboxStatus.FAILED:
+            if item is not None and item.status == OutboxStatus.FAILED:
                 outbox_retry(item)
                 count += 1
         db.session.commit()

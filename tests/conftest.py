@@ -178,6 +178,8 @@ def make_app(database_url, smtp_server, idp, **overrides):
         "OIDC_ISSUER": idp.url,
         "PUBLIC_URL": "http://127.0.0.1:5000",
         "SERVER_NAME": None,
+        # A real but cheap hash: every test re-creates the demo staff accounts.
+        "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     config.update(overrides)
     app = create_app(overrides=config)

@@ -9,10 +9,19 @@ from ..access import application_scope, can_see_application, current_actor
 from ..extensions import db
 from ..models import Application, ApplicationState
 from ..workflow.rules import normalize_code
-from .auth import api_error, api_login_required, json_body, json_response
+from .auth import api_error, api_login_required, json_body, json_response, uses_bearer_token
 from .schools import reception_hours
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 1_000_000  # beyond this the offset overflows the database's integer
+# Expected JSON types of the transitions' fields (the workflow gets only what fits).
+TRANSITION_FIELDS = {
+    "document_type": (str,),
+    "reason": (str,),
+    "student_id": (int, type(None)),
+    "class_name": (str,),
+    "version": (int, type(None)),
+}
 
 
 def application_json(application, with_history=False):
@@ -91,7 +100,7 @@ class ApplicationsApi(BaseApi):
             else:
                 query = query.where(Application.child_last_name.ilike(text.capitalize() + "%"))
         try:
-            page = max(int(request.args.get("page", 1)), 1)
+            page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
             page_size = min(max(int(request.args.get("page_size", 25)), 1), MAX_PAGE_SIZE)
         except ValueError:
             return api_error(400, gettext("Page and page size must be numbers."))
@@ -194,11 +203,21 @@ class ApplicationsApi(BaseApi):
         """
         data = json_body()
         if data is None:
-            if request.get_data():
+            # Writes must be JSON: a cross-site form post or fetch is never JSON without a
+            # CORS preflight, which is this API's CSRF guard for browser sessions. Only a
+            # caller with a bearer token may send no body at all, meaning {}.
+            if request.get_data() or request.mimetype or not uses_bearer_token():
                 return api_error(400, gettext("Send a JSON object."))
             data = {}
         if name not in workflow.TRANSITIONS or name in ("submit", "expire", "mark_notified"):
             return api_error(404, gettext("Unknown action: %(name)s.", name=name))
+        errors = {
+            field: gettext("Wrong type of value.")
+            for field, types in TRANSITION_FIELDS.items()
+            if field in data and (not isinstance(data[field], types) or isinstance(data[field], bool))
+        }
+        if errors:
+            return api_error(400, gettext("Check the highlighted fields."), errors)
         try:
             application = workflow.fire(
                 name, current_actor(), pk, data=data, expected_version=data.get("version")

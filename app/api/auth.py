@@ -23,8 +23,12 @@ def api_error(status, message, errors=None):
     return jsonify(body), status
 
 
+def uses_bearer_token():
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
 def _caller():
-    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+    if uses_bearer_token():
         try:
             verify_jwt_in_request()
             return get_current_user()

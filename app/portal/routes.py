@@ -8,7 +8,15 @@ from sqlalchemy import select
 from .. import workflow
 from ..access import current_actor
 from ..extensions import db
-from ..models import AccessGrant, Application, ApplicationState, District, School, Student
+from ..models import (
+    AccessGrant,
+    Application,
+    ApplicationState,
+    AuditEvent,
+    District,
+    School,
+    Student,
+)
 from . import bp
 
 
@@ -48,9 +56,19 @@ def applications():
     rows = db.session.execute(
         select(Application)
         .where(Application.parent_id == actor.user_id)
-        .order_by(Application.created_at.desc())
+        .order_by(Application.created_at.desc(), Application.id.desc())
     ).scalars().all()
-    return render_template("portal/applications.html", applications=rows, states=ApplicationState)
+    # The timeline of every card, in one query (not one per application).
+    timelines = {row.id: [] for row in rows}
+    if rows:
+        for event in db.session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "application", AuditEvent.object_id.in_(timelines))
+            .order_by(AuditEvent.id)
+        ).scalars():
+            timelines[event.object_id].append(event)
+    return render_template("portal/applications.html", applications=rows, timelines=timelines,
+                           states=ApplicationState)
 
 
 @bp.route("/my/applications/new", methods=["GET", "POST"])
@@ -115,9 +133,12 @@ def application(code):
 @citizen_required
 def withdraw(code):
     application = _own_application(code)
+    version = (request.form.get("version") or "").strip() or None
+    if version is not None and not version.isdigit():
+        abort(400)
     try:
         workflow.fire("withdraw", current_actor(), application.id,
-                      expected_version=request.form.get("version") or None)
+                      expected_version=int(version) if version else None)
     except workflow.WorkflowError as exc:
         flash(exc.message, "danger")
     else:

@@ -9,12 +9,13 @@ from typing import Callable
 
 from flask_babel import gettext
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..access import can_see_application
 from ..extensions import db
 from ..models import AccessGrant, Application, ApplicationState as S, AuditEvent, utcnow
 from . import rules
-from .errors import Conflict, IllegalTransition, NotAllowed, NotFound
+from .errors import Conflict, IllegalTransition, NotAllowed, NotFound, ValidationFailed
 from .notifications import messages_for
 
 
@@ -118,14 +119,37 @@ def fire(name, actor, application_id=None, data=None, expected_version=None, com
     409 IllegalTransition / Conflict); on any error nothing is saved. With commit=False
     the caller owns the transaction (the outbox worker marks its message in the same one)."""
     data = data or {}
+    if not isinstance(data, dict):
+        raise ValidationFailed(gettext("Send a JSON object."))
     transition = TRANSITIONS.get(name)
     if transition is None:
         raise IllegalTransition(gettext("Unknown action: %(name)s.", name=name))
+    if transition.sources == (None,) and application_id is not None:
+        # A creating transition aimed at an existing application must not quietly create another.
+        raise IllegalTransition(
+            gettext("This action is not possible for an existing application.")
+        )
+    if expected_version is not None:
+        try:
+            expected_version = int(expected_version)
+        except (TypeError, ValueError):
+            message = gettext("Reload the page: the application's version is not valid.")
+            raise ValidationFailed(message, {"version": message}) from None
     if not commit:
         return _perform(transition, actor, application_id, data, expected_version)
     try:
         application = _perform(transition, actor, application_id, data, expected_version)
         db.session.commit()
+    except IntegrityError:
+        # A concurrent request won a unique index (one active application per parent, child and
+        # school; one active grant per parent and pupil): a clear refusal, not a raw DB error.
+        db.session.rollback()
+        if transition.sources == (None,):
+            try:
+                transition.prepare(None, data, actor)  # now sees the winner: "already applied"
+            finally:
+                db.session.rollback()
+        raise Conflict() from None
     except Exception:
         db.session.rollback()
         raise
@@ -145,7 +169,7 @@ def _create(transition, actor, data):
     application = Application(parent_id=actor.user_id, state=transition.target, version=1, **changes)
     db.session.add(application)
     db.session.flush()
-    _record(application, transition, actor, None, data)
+    _record(application, transition, actor, None, changes)
     return application
 
 
@@ -156,7 +180,7 @@ def _advance(transition, actor, application_id, data, expected_version):
         if not (actor.kinds() & transition.actors):
             raise NotAllowed(gettext("You are not allowed to perform this action."))
         raise NotAllowed(gettext("This application belongs to another school or person."))
-    if expected_version is not None and int(expected_version) != application.version:
+    if expected_version is not None and expected_version != application.version:
         raise Conflict()
     if application.state not in transition.sources:
         if application.state not in S.ACTIVE:
@@ -193,12 +217,13 @@ def _advance(transition, actor, application_id, data, expected_version):
     db.session.refresh(application)
     for effect in transition.effects:
         effect(application, actor)
-    _record(application, transition, actor, from_state, data)
+    _record(application, transition, actor, from_state, changes)
     return application
 
 
-def _record(application, transition, actor, from_state, data):
-    details = {k: v for k, v in data.items() if k in ("reason", "document_type", "student_id")}
+def _record(application, transition, actor, from_state, changes):
+    # What was decided, as saved (the cleaned reason; the pupil matched or added to the roster).
+    details = {k: v for k, v in changes.items() if k in ("reason", "document_type", "student_id")}
     db.session.add(
         AuditEvent(
             actor_id=actor.user_id,

@@ -67,12 +67,12 @@ def backoff(attempts):
     return timedelta(seconds=min(seconds, config["OUTBOX_BACKOFF_MAX_SECONDS"]))
 
 
-def _claim_next():
+def _claim_next(due_by):
     query = (
         select(OutboxMessage)
         .where(
             OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at <= utcnow(),
+            OutboxMessage.next_attempt_at <= due_by,
         )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(1)
@@ -82,11 +82,12 @@ def _claim_next():
     return db.session.execute(query).scalar_one_or_none()
 
 
-def deliver_one():
-    """Send one due message. Returns 'sent', 'retry', 'failed' or None when nothing is due."""
+def deliver_one(due_by=None):
+    """Send one message due by `due_by` (default: now). Returns 'sent', 'retry', 'failed' or
+    None when nothing is due."""
     from .machine import fire
 
-    message = _claim_next()
+    message = _claim_next(due_by or utcnow())
     if message is None:
         db.session.rollback()
         return None
@@ -118,10 +119,14 @@ def deliver_one():
 
 
 def drain():
-    """Send every message that is due now. Returns counts by outcome."""
+    """Send every message that is due now, each at most once per pass. Returns counts by outcome."""
     counts = {"sent": 0, "retry": 0, "failed": 0}
+    # Only what was due when the pass started: a message that fails now is due again at
+    # now + backoff, later than the pass start, so it is not retried in this pass however
+    # short the backoff (otherwise one pass could burn all MAX_ATTEMPTS within a second).
+    started = utcnow()
     while True:
-        outcome = deliver_one()
+        outcome = deliver_one(started)
         if outcome is None:
             return counts
         counts[outcome] += 1
@@ -138,7 +143,12 @@ def run_forever(poll_seconds=None, stop=None):
 
 
 def retry(message):
-    """Admin's retry of a failed message: back to pending, due now."""
+    """Admin's retry of a failed message: back to pending, due now. Returns whether it was
+    queued again; a message the server already accepted is never queued again (it would be
+    delivered twice)."""
+    if message.status != OutboxStatus.FAILED:
+        return False
     message.status = OutboxStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = utcnow()
+    return True
