@@ -51,10 +51,8 @@ class Config:
     # Russian first.
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_DEFAULT_TIMEZONE = "Europe/Moscow"
-    LANGUAGES = {
-        "ru": {"flag": "ru", "name": "Русский"},
-        "en": {"flag": "gb", "name": "English"},
-    }
+    # One language: the service is for Russian speakers (FAB hides its language menu then).
+    LANGUAGES = {"ru": {"flag": "ru", "name": "Русский"}}
     TIMEZONE = "Europe/Moscow"
 
     # Forms and cookies.

@@ -280,6 +280,10 @@ class AccessGrant(Model):
     )
 
 
+# What the audit log calls the kinds of objects it records (object_type -> label).
+AUDIT_OBJECTS = {"application": _l("Application")}
+
+
 class AuditEvent(Model):
     """Append-only journal of state changes."""
 

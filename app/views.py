@@ -24,6 +24,7 @@ from . import workflow
 from .access import application_scope, can_manage_school, can_see_application, current_actor
 from .extensions import db
 from .models import (
+    AUDIT_OBJECTS,
     DOCUMENT_TYPES,
     AccessGrant,
     WEEKDAYS,
@@ -38,6 +39,7 @@ from .models import (
     StaffAssignment,
     Student,
 )
+from .workflow.machine import action_title
 from .workflow.outbox import retry as outbox_retry
 from .workflow.rules import normalize_code, roster_candidates
 
@@ -86,6 +88,15 @@ def _int_or_none(value):
         return None
 
 
+def _dash_for_empty(formatter=None):
+    def format_value(value):
+        if value is None or value == "":
+            return "—"
+        return formatter(value) if formatter else value
+
+    return format_value
+
+
 class DiaryModelView(ModelView):
     """FAB's ModelView with the traps of FAB_NOTES.md closed:
 
@@ -98,6 +109,15 @@ class DiaryModelView(ModelView):
     - database errors reach the user as a Russian message (DiaryInterface)."""
 
     max_page_size = MAX_PAGE_SIZE
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # An empty value shows as a dash: FAB would print the English "None".
+        columns = set(self.list_columns or []) | set(self.show_columns or [])
+        formatters = dict(self.formatters_columns or {})
+        self.formatters_columns = {
+            column: _dash_for_empty(formatters.get(column)) for column in columns | set(formatters)
+        }
 
     @before_request
     def _clean_list_args(self):
@@ -585,6 +605,8 @@ class AuditEventView(DiaryModelView):
         # state codes are shown translated
         "from_state": lambda s: str(ApplicationState.LABELS.get(s, s or "")),
         "to_state": lambda s: str(ApplicationState.LABELS.get(s, s or "")),
+        "action": action_title,
+        "object_type": lambda t: str(AUDIT_OBJECTS.get(t, t)),
     }
 
 

@@ -6,8 +6,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-$BIN/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k "pgettext:1c,2" --no-location \
+$BIN/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k "pgettext:1c,2" --no-location \
     --sort-output -o app/translations/messages.pot . >/dev/null
-$BIN/pybabel update -i app/translations/messages.pot -d app/translations -l ru --no-fuzzy-matching \
+$BIN/pybabel -q update -i app/translations/messages.pot -d app/translations -l ru --no-fuzzy-matching \
     --ignore-obsolete
 $BIN/pybabel compile --statistics -d app/translations

@@ -7,7 +7,7 @@ or not at all."""
 from dataclasses import dataclass, field
 from typing import Callable
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -26,7 +26,7 @@ class Transition:
     target: str
     actors: frozenset  # actor kinds: parent, clerk, admin, system
     prepare: Callable | None = None  # validates input -> column changes
-    title: str = ""
+    title: object = ""  # what the audit log and timelines call it (lazy, translated)
     effects: tuple = field(default_factory=tuple)
 
 
@@ -51,13 +51,21 @@ def _grant_access(application, actor):
 TRANSITIONS = {
     t.name: t
     for t in (
-        Transition("submit", (None,), S.SUBMITTED, frozenset({"parent"}), rules.prepare_submit),
+        Transition(
+            "submit",
+            (None,),
+            S.SUBMITTED,
+            frozenset({"parent"}),
+            rules.prepare_submit,
+            title=_l("Application submitted"),
+        ),
         Transition(
             "verify_passport",
             (S.SUBMITTED,),
             S.PASSPORT_VERIFIED,
             frozenset({"clerk", "admin"}),
             rules.prepare_verify_passport,
+            title=_l("Passport checked"),
         ),
         Transition(
             "approve",
@@ -65,6 +73,7 @@ TRANSITIONS = {
             S.APPROVED,
             frozenset({"clerk", "admin"}),
             rules.prepare_approve,
+            title=_l("Approved"),
             effects=(_grant_access,),
         ),
         Transition(
@@ -73,14 +82,33 @@ TRANSITIONS = {
             S.REJECTED,
             frozenset({"clerk", "admin"}),
             rules.prepare_reject,
+            title=_l("Rejected"),
         ),
         Transition(
-            "withdraw", (S.SUBMITTED, S.PASSPORT_VERIFIED), S.WITHDRAWN, frozenset({"parent"})
+            "withdraw",
+            (S.SUBMITTED, S.PASSPORT_VERIFIED),
+            S.WITHDRAWN,
+            frozenset({"parent"}),
+            title=_l("Withdrawn by the parent"),
         ),
-        Transition("expire", (S.SUBMITTED,), S.EXPIRED, frozenset({"system"})),
-        Transition("mark_notified", (S.APPROVED,), S.NOTIFIED, frozenset({"system"})),
+        Transition(
+            "expire", (S.SUBMITTED,), S.EXPIRED, frozenset({"system"}), title=_l("Expired")
+        ),
+        Transition(
+            "mark_notified",
+            (S.APPROVED,),
+            S.NOTIFIED,
+            frozenset({"system"}),
+            title=_l("E-mail about the approval delivered"),
+        ),
     )
 }
+
+
+def action_title(name):
+    """The Russian name of a recorded action (the audit log keeps the code)."""
+    transition = TRANSITIONS.get(name)
+    return str(transition.title) if transition and transition.title else name
 
 
 def available_transitions(application, actor):

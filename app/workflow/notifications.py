@@ -1,7 +1,7 @@
 """E-mails caused by transitions, rendered in Russian and written to the outbox
 (inside the transition's transaction; the worker sends them later)."""
 from flask import current_app, render_template
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
@@ -22,10 +22,10 @@ def contact_email(user):
 
 # transition -> (template name, subject, what the worker does after delivery)
 MAILS = {
-    "submit": ("submitted", "Your application has been sent", None),
-    "approve": ("approved", "Access to the e-diary has been granted", "mark_notified"),
-    "reject": ("rejected", "Your application has been rejected", None),
-    "expire": ("expired", "Your application has expired", None),
+    "submit": ("submitted", _l("Your application has been sent"), None),
+    "approve": ("approved", _l("Access to the e-diary has been granted"), "mark_notified"),
+    "reject": ("rejected", _l("Your application has been rejected"), None),
+    "expire": ("expired", _l("Your application has expired"), None),
 }
 
 
@@ -43,7 +43,7 @@ def messages_for(transition_name, application):
             "school": application.school,
             "public_url": current_app.config["PUBLIC_URL"].rstrip("/"),
         }
-        subject_text = gettext(subject) + f" · {application.code}"
+        subject_text = str(subject) + f" · {application.code}"
         body_text = render_template(f"mail/{template}.txt", **context)
         body_html = render_template(f"mail/{template}.html", **context)
     return [
