@@ -344,3 +344,29 @@ def test_without_mail_server_the_worker_writes_eml_files(file_mail_app, smtp):
         assert get(application_id).state == "notified"
         assert drain_outbox(application)["sent"] == 0
         assert len(os.listdir(mail_dir)) == 3
+
+
+def test_worker_survives_a_database_outage_and_sends_afterwards(sqlite_app, smtp):
+    """`flask outbox run` must not die when the database is away for a moment: the messages
+    wait in the database and go out on a later pass."""
+    from app.workflow.outbox import run_forever
+
+    passes = []
+
+    def stop():
+        # pass 1: the outbox table is unreachable; pass 2: it is back
+        passes.append(1)
+        with sqlite_app.app_context():
+            if len(passes) == 1:
+                db.session.execute(db.text("ALTER TABLE outbox_message RENAME TO outbox_away"))
+                db.session.commit()
+            elif len(passes) == 2:
+                db.session.execute(db.text("ALTER TABLE outbox_away RENAME TO outbox_message"))
+                db.session.commit()
+        return len(passes) > 2
+
+    with sqlite_app.app_context():
+        run_forever(poll_seconds=0, stop=stop)
+    assert len(passes) == 3
+    subjects = [m["Subject"] for m in smtp.messages]
+    assert len(subjects) == 1 and "Ваше заявление отправлено" in subjects[0], subjects  # Petrov's

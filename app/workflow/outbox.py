@@ -14,6 +14,7 @@ from email.utils import formatdate
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..access import SYSTEM
 from ..extensions import db
@@ -135,10 +136,16 @@ def drain():
 def run_forever(poll_seconds=None, stop=None):
     poll = poll_seconds if poll_seconds is not None else current_app.config["OUTBOX_POLL_SECONDS"]
     while stop is None or not stop():
-        counts = drain()
-        if any(counts.values()):
-            log.info("outbox: %s", counts)
-        db.session.remove()
+        try:
+            counts = drain()
+            if any(counts.values()):
+                log.info("outbox: %s", counts)
+        except SQLAlchemyError:
+            # The database restarted or is unreachable for a moment: keep the worker alive,
+            # nothing is lost (messages stay pending in the database) — try again next poll.
+            log.exception("outbox: database error, retrying in %s s", poll)
+        finally:
+            db.session.remove()
         time.sleep(poll)
 
 
