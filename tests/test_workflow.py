@@ -94,7 +94,7 @@ def snapshot():
         "audit": count(AuditEvent),
         "outbox": count(OutboxMessage),
         "grants": [tuple(r) for r in db.session.execute(
-            select(AccessGrant.id, AccessGrant.parent_id, AccessGrant.student_id,
+            select(AccessGrant.id, AccessGrant.user_id, AccessGrant.student_id,
                    AccessGrant.revoked_at).order_by(AccessGrant.id)).all()],
         "roster": count(Student),
     }

@@ -152,7 +152,7 @@ def students():
     rows = db.session.execute(
         select(Student)
         .join(AccessGrant, AccessGrant.student_id == Student.id)
-        .where(AccessGrant.parent_id == current_actor().user_id, AccessGrant.revoked_at.is_(None))
+        .where(AccessGrant.user_id == current_actor().user_id, AccessGrant.revoked_at.is_(None))
         .order_by(Student.last_name, Student.first_name)
     ).scalars().all()
     return render_template("portal/students.html", students=rows)

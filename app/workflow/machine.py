@@ -33,7 +33,7 @@ class Transition:
 def _grant_access(application, actor):
     existing = db.session.execute(
         select(AccessGrant).where(
-            AccessGrant.parent_id == application.parent_id,
+            AccessGrant.user_id == application.parent_id,
             AccessGrant.student_id == application.student_id,
             AccessGrant.revoked_at.is_(None),
         )
@@ -41,7 +41,7 @@ def _grant_access(application, actor):
     if existing is None:
         db.session.add(
             AccessGrant(
-                parent_id=application.parent_id,
+                user_id=application.parent_id,
                 student_id=application.student_id,
                 application_id=application.id,
             )
