@@ -47,6 +47,9 @@ class Config:
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    # Failed attempts per account and per address (app/ratelimit.py); a kind may have its own
+    # setting, e.g. LEGACY_LINK_RATE_LIMIT, STAFF_LOGIN_RATE_LIMIT.
+    ATTEMPT_RATE_LIMIT = os.environ.get("ATTEMPT_RATE_LIMIT", "5 per 15 minutes")
 
     # Russian first.
     BABEL_DEFAULT_LOCALE = "ru"
