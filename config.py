@@ -74,6 +74,20 @@ class Config:
     OIDC_SCOPE = os.environ.get("OIDC_SCOPE", "openid profile email")
     OIDC_PROVIDER = os.environ.get("OIDC_PROVIDER", "esia")  # key stored with the subject
 
+    # Citizens' login client (docs/esia.md): "oidc" = standard OpenID Connect with the OIDC_*
+    # settings above; "esia" = ESIA's own protocol with signed requests (production).
+    ESIA_MODE = os.environ.get("ESIA_MODE", "oidc")
+    ESIA_URL = os.environ.get("ESIA_URL", "https://esia.gosuslugi.ru")  # test: esia-portal1.test.gosuslugi.ru
+    ESIA_CLIENT_ID = os.environ.get("ESIA_CLIENT_ID", "")  # the system's mnemonic at ESIA
+    ESIA_SCOPE = os.environ.get("ESIA_SCOPE", "openid fullname email mobile")
+    ESIA_CERT_HASH = os.environ.get("ESIA_CERT_HASH", "")  # client_certificate_hash of our certificate
+    # Shell command: bytes on stdin -> detached signature (DER or base64) on stdout.
+    ESIA_SIGNER_COMMAND = os.environ.get("ESIA_SIGNER_COMMAND", "")
+    # Certificate or public key (PEM/DER) that checks the id_token signature; empty: trust the
+    # TLS-validated direct token response (ESIA_URL must be https).
+    ESIA_VERIFY_CERT = os.environ.get("ESIA_VERIFY_CERT", "")
+    ESIA_TIMEOUT = _env_int("ESIA_TIMEOUT", 10)  # seconds, HTTP calls and the signer
+
     # Mail.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _env_int("MAIL_PORT", 25)

@@ -1,13 +1,17 @@
-"""Citizens' login through ESIA (Госуслуги). In development and tests the same client talks
-standard OpenID Connect to oidc-provider-mock on loopback.
+"""Citizens' login through ESIA (Госуслуги): the routes and the account linking.
 
+The protocol client is chosen by ESIA_MODE (docs/esia.md):
+- `oidc` (default): standard OpenID Connect through Authlib (oidc_client.py); development and
+  tests talk to oidc-provider-mock on loopback;
+- `esia`: ESIA's own protocol with signed requests (esia_client.py, signer.py), production.
+
+Both give the same claims dict (sub, email, given_name, family_name, middle_name, phone).
 Accounts are keyed on (provider, subject): a changed e-mail at the provider updates the
 contact, never the identity."""
 import hashlib
 import logging
 import secrets
 
-from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, flash, redirect, session, url_for
 from flask_babel import gettext
 from flask_login import login_user
@@ -16,47 +20,56 @@ from sqlalchemy import select
 from .. import roles
 from ..extensions import db
 from ..models import Identity, utcnow
+from . import LoginError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("esia", __name__)
 
+MODES = ("oidc", "esia")
+
 
 def init_app(app):
-    oauth = OAuth(app)
-    issuer = app.config["OIDC_ISSUER"].rstrip("/")
-    oauth.register(
-        "esia",
-        client_id=app.config["OIDC_CLIENT_ID"],
-        client_secret=app.config["OIDC_CLIENT_SECRET"],
-        server_metadata_url=f"{issuer}/.well-known/openid-configuration",
-        client_kwargs={"scope": app.config["OIDC_SCOPE"]},
-    )
-    app.extensions["esia_oauth"] = oauth
+    mode = (app.config.get("ESIA_MODE") or "oidc").strip().lower()
+    if mode == "oidc":
+        from .oidc_client import OidcClient
+
+        client = OidcClient(app)
+    elif mode == "esia":
+        from .esia_client import EsiaClient
+
+        client = EsiaClient(app)
+    else:
+        raise RuntimeError(f"ESIA_MODE must be one of {', '.join(MODES)}, not {mode!r}")
+    app.extensions["esia_client"] = client
     app.register_blueprint(bp)
 
 
 def _client():
-    return current_app.extensions["esia_oauth"].esia
+    return current_app.extensions["esia_client"]
+
+
+def _failed(exc):
+    log.warning("ESIA login failed (%s mode): %s", _client().mode, exc)
+    flash(exc.user_message or gettext("Login through Gosuslugi failed. Please try again."),
+          "danger")
+    return redirect(url_for("portal.landing"))
 
 
 @bp.route("/login/esia")
 def login():
     redirect_uri = url_for("esia.callback", _external=True)
-    return _client().authorize_redirect(redirect_uri)
+    try:
+        return _client().authorize_redirect(redirect_uri)
+    except LoginError as exc:
+        return _failed(exc)
 
 
 @bp.route("/login/esia/callback")
 def callback():
     try:
-        client = _client()
-        token = client.authorize_access_token()
-        claims = dict(token.get("userinfo") or {})
-        if not claims.get("email"):
-            claims.update(client.userinfo(token=token))
-    except Exception as exc:  # noqa: BLE001 - any protocol failure ends in a clear page
-        log.warning("ESIA login failed: %s", exc)
-        flash(gettext("Login through Gosuslugi failed. Please try again."), "danger")
-        return redirect(url_for("portal.landing"))
+        claims = _client().fetch_claims()
+    except LoginError as exc:
+        return _failed(exc)
     user = user_for_claims(current_app.config["OIDC_PROVIDER"], claims)
     if not user.active:
         flash(gettext("Your account is disabled."), "danger")
@@ -74,11 +87,16 @@ def _username(provider, subject):
 
 
 def user_for_claims(provider, claims):
-    """Find the account of (provider, subject) or create it; refresh names and contact e-mail."""
+    """Find the account of (provider, subject) or create it; refresh names and the contacts
+    (e-mail, phone). The first name carries the middle name (отчество) when there is one:
+    "Мария Ивановна" is how letters address a parent."""
     subject = str(claims["sub"])
     sm = current_app.appbuilder.sm
     email = (claims.get("email") or "").strip()
-    first = (claims.get("given_name") or claims.get("name") or "").strip()[:64]
+    phone = (claims.get("phone") or "").strip()[:32]
+    first = (claims.get("given_name") or claims.get("name") or "").strip()
+    middle = (claims.get("middle_name") or "").strip()
+    first = (f"{first} {middle}" if first and middle else first)[:64]
     last = (claims.get("family_name") or "").strip()[:64]
     identity = db.session.execute(
         select(Identity).where(Identity.provider == provider, Identity.subject == subject)
@@ -96,13 +114,16 @@ def user_for_claims(provider, claims):
         user.roles = [sm.find_role(roles.PARENT)]
         db.session.add(user)
         db.session.flush()
-        identity = Identity(provider=provider, subject=subject, user_id=user.id, email=email)
+        identity = Identity(provider=provider, subject=subject, user_id=user.id, email=email,
+                            phone=phone)
         db.session.add(identity)
     else:
         user = identity.user
         if email and email != identity.email:
             identity.email = email
             user.email = _free_email(email, user.username, user.id)
+        if phone and phone != identity.phone:
+            identity.phone = phone
         if first:
             user.first_name = first
         if last:
