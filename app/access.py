@@ -3,14 +3,15 @@
 Every list, page, API call and transition asks these functions; FAB's base_filters use
 `application_scope` too, and the transition function re-checks `can_see_application`."""
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import g
 from flask_login import current_user
-from sqlalchemy import false, or_, select
+from sqlalchemy import and_, false, or_, select
 
 from . import roles
 from .extensions import db
-from .models import Application, School, StaffAssignment
+from .models import AccessGrant, Application, School, StaffAssignment
 
 
 @dataclass(frozen=True)
@@ -129,3 +130,13 @@ def can_see_application(actor, application):
 def can_manage_school(actor, school_id):
     """Clerk of this school or admin: may keep reception hours and the roster."""
     return actor.is_admin or (actor.is_clerk and actor.school_id == school_id)
+
+
+def grant_is_active(today=None):
+    """SQL condition on AccessGrant: not revoked and not past its last day (valid_until is
+    inclusive). Every page and API that shows a pupil's data must go through it."""
+    today = today or date.today()
+    return and_(
+        AccessGrant.revoked_at.is_(None),
+        or_(AccessGrant.valid_until.is_(None), AccessGrant.valid_until >= today),
+    )

@@ -6,7 +6,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from .. import workflow
-from ..access import current_actor
+from ..access import current_actor, grant_is_active
 from ..extensions import db
 from ..models import (
     AccessGrant,
@@ -152,7 +152,7 @@ def students():
     rows = db.session.execute(
         select(Student)
         .join(AccessGrant, AccessGrant.student_id == Student.id)
-        .where(AccessGrant.user_id == current_actor().user_id, AccessGrant.revoked_at.is_(None))
+        .where(AccessGrant.user_id == current_actor().user_id, grant_is_active())
         .order_by(Student.last_name, Student.first_name)
     ).scalars().all()
     return render_template("portal/students.html", students=rows)

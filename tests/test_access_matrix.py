@@ -1,0 +1,162 @@
+"""The access matrix: every kind of person × every object page and API endpoint that shows a
+pupil's or an application's data. A "no" cell passes only when the answer does not contain the
+object (any status but a 200 with the data; lists must not contain it); a "yes" cell must show it.
+A single leak fails the test, with the cell named.
+
+People: anonymous; the parent (official representative of the pupil, applicant); another parent;
+the pupil; interested persons with each scope; an interested person whose access was revoked and
+one whose end date passed; the clerk of the pupil's school, a clerk of another school of the same
+district, a clerk of another district; the district supervisor; the admin."""
+import json
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AccessGrant, Application, Student, User, utcnow
+from tests.conftest import citizen_login, staff_login
+
+CITIZENS = {
+    "parent": ("parent-ivanova", dict(email="ivanova@example.ru", given_name="Мария",
+                                      family_name="Иванова")),
+    "other_parent": ("parent-petrov", dict(email="petrov@example.ru", given_name="Пётр",
+                                           family_name="Петров")),
+    "pupil": ("pupil-ivan", dict(email="ivan@example.ru", given_name="Ваня", family_name="И.")),
+    "viewer_all": ("viewer-all", dict(email="babushka@example.ru", given_name="Нина",
+                                      family_name="Бабушкина")),
+    "viewer_schedule": ("viewer-sched", dict(email="tutor@example.ru", given_name="Олег",
+                                             family_name="Репетиторов")),
+    "viewer_grades": ("viewer-grades", dict(email="papa@example.ru", given_name="Сергей",
+                                            family_name="Отцов")),
+    "viewer_revoked": ("viewer-revoked", dict(email="ex@example.ru", given_name="Бывший",
+                                              family_name="Зритель")),
+    "viewer_ended": ("viewer-ended", dict(email="ended@example.ru", given_name="Истёкший",
+                                          family_name="Зритель")),
+}
+STAFF = {
+    "clerk_here": ("clerk239", "clerk12345"),
+    "clerk_same_district": ("clerk321", "clerk12345"),
+    "clerk_other_district": ("clerk27", "clerk12345"),
+    "supervisor": ("supervisor", "super12345"),
+    "admin": ("admin", "admin12345"),
+}
+PEOPLE = ["anonymous", *CITIZENS, *STAFF]
+GRANTED = {  # who holds an access grant to the pupil, and how
+    "pupil": ("student", "all", None, False),
+    "viewer_all": ("viewer", "all", None, False),
+    "viewer_schedule": ("viewer", "schedule_homework", None, False),
+    "viewer_grades": ("viewer", "grades", None, False),
+    "viewer_revoked": ("viewer", "all", None, True),
+    "viewer_ended": ("viewer", "all", date.today() - timedelta(days=1), False),
+}
+APPLICATION_READERS = {"parent", "clerk_here", "supervisor", "admin"}
+STUDENT_READERS = {"parent", "pupil", "viewer_all", "viewer_schedule", "viewer_grades"}
+
+
+@pytest.fixture
+def world(app, idp, login_parent):
+    """The parent applied and the school approved; the others got their grants."""
+    clients = {"anonymous": app.test_client()}
+    for name, (sub, claims) in CITIZENS.items():
+        clients[name] = app.test_client()
+        citizen_login(clients[name], idp, sub, **claims)
+    for name, (username, password) in STAFF.items():
+        clients[name] = staff_login(app.test_client(), username, password)
+
+    with app.app_context():
+        pupil = db.session.execute(
+            select(Student).where(Student.last_name == "Иванов", Student.first_name == "Иван")
+        ).scalar_one()
+        pupil_id, school_id = pupil.id, pupil.school_id
+    parent = clients["parent"]
+    response = parent.post("/my/applications/new", data={
+        "last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович",
+        "birth_date": "09.07.2014", "school_id": school_id,
+    })
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    with app.app_context():
+        application = db.session.execute(
+            select(Application).where(Application.child_last_name == "Иванов")
+        ).scalar_one()
+        application_id, code = application.id, application.code
+    clerk = clients["clerk_here"]
+    clerk.post(f"/applications/{application_id}/verify", data={"document_type": "passport_rf"})
+    clerk.post(f"/applications/{application_id}/approve", data={"student_id": pupil_id})
+
+    with app.app_context():
+        assert db.session.get(Application, application_id).state == "approved"
+        for name, (relation, scope, until, revoked) in GRANTED.items():
+            sub = CITIZENS[name][0]
+            user = db.session.execute(
+                select(User).where(User.username.like(f"%:{sub}"))
+            ).scalar_one()
+            db.session.add(AccessGrant(
+                user_id=user.id, student_id=pupil_id, relation=relation, scope=scope,
+                valid_until=until, revoked_at=utcnow() if revoked else None,
+            ))
+        db.session.commit()
+    return dict(clients=clients, application_id=application_id, code=code, pupil_id=pupil_id)
+
+
+def body(response):
+    if response.is_json:
+        return json.dumps(response.get_json(), ensure_ascii=False)
+    return response.get_data(as_text=True)
+
+
+def check(world, who, method, url, marker, allowed, data=None):
+    client = world["clients"][who]
+    # Redirects are followed: a redirect to the object's page is as much a leak as the page.
+    response = client.open(url, method=method, json=data, follow_redirects=True)
+    shown = response.status_code in (200, 201) and marker in body(response)
+    if who in allowed:
+        return None if shown else f"{who} {method} {url}: expected to see it, got {response.status_code}"
+    return f"LEAK {who} {method} {url}: {response.status_code}" if shown else None
+
+
+def run(world, cells):
+    problems = []
+    for method, url, marker, allowed in cells:
+        for who in PEOPLE:
+            problem = check(world, who, method, url, marker, allowed)
+            if problem:
+                problems.append(problem)
+    assert not problems, "\n".join(problems)
+
+
+def test_application_pages_and_api(world):
+    a, code = world["application_id"], world["code"]
+    run(world, [
+        ("GET", f"/my/applications/{code}", code, {"parent"}),
+        ("GET", "/my/applications", code, {"parent"}),
+        ("GET", f"/applications/show/{a}", code, {"clerk_here", "supervisor", "admin"}),
+        ("GET", "/applications/list/", code, {"clerk_here", "supervisor", "admin"}),
+        ("GET", f"/applications/find?q={code}", "Иванович", {"clerk_here", "supervisor", "admin"}),
+        ("GET", f"/applications/{a}/print", code, {"clerk_here", "admin"}),
+        ("GET", f"/api/v1/applications/{a}", code, APPLICATION_READERS),
+        ("GET", "/api/v1/applications/", code, APPLICATION_READERS),
+    ])
+
+
+def test_pupil_pages_and_api(world):
+    marker = "Иванович"
+    run(world, [
+        ("GET", "/my/students", marker, STUDENT_READERS),
+        # every new page or endpoint showing a pupil's data gets its row here
+    ])
+
+
+def test_writes_are_refused_out_of_scope(app, world):
+    """Every state-changing request by someone without the right is refused and changes nothing."""
+    a = world["application_id"]
+    for who in PEOPLE:
+        if who in {"clerk_here", "admin"}:
+            continue
+        r = world["clients"][who].post(f"/api/v1/applications/{a}/transitions/reject",
+                                       json={"reason": "проверка"})
+        assert r.status_code in (401, 403, 404, 409), (who, r.status_code)
+        r = world["clients"][who].post(f"/applications/{a}/reject", data={"reason": "проверка"})
+        assert r.status_code in (302, 401, 403, 404), (who, r.status_code)
+    with app.app_context():
+        assert db.session.get(Application, a).state in ("approved", "notified")
