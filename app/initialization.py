@@ -10,7 +10,7 @@ def register_all(app, appbuilder):
     from . import views
     from .api.applications import ApplicationsApi
     from .api.schools import SchoolsApi
-    from .auth import esia
+    from .auth import esia, sessions
     from .portal import bp as portal_bp
 
     appbuilder.add_view(
@@ -54,6 +54,7 @@ def register_all(app, appbuilder):
 
     register_error_handlers(app)
     esia.init_app(app)
+    sessions.init_app(app)
 
     @app.route("/health")
     def health():
