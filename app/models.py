@@ -56,6 +56,7 @@ class School(Model):
     district_id = Column(Integer, ForeignKey("district.id"), nullable=False, index=True)
     district = relationship("District", lazy="joined")
     address = Column(String(255), nullable=False, default="")
+    rankings_enabled = Column(Boolean, nullable=False, default=True)  # "Статистика и рейтинг"
     reception_slots = relationship(
         "ReceptionSlot",
         back_populates="school",
@@ -108,9 +109,18 @@ class Student(Model):
     middle_name = Column(String(100), nullable=False, default="")
     birth_date = Column(Date, nullable=False)
     class_name = Column(String(20), nullable=False, default="")
+    external_id = Column(String(64), nullable=True)  # the school system's id (imports)
 
     __table_args__ = (
         Index("ix_student_school_name", "school_id", "last_name", "first_name"),
+        Index(
+            "uq_student_school_external",
+            "school_id",
+            "external_id",
+            unique=True,
+            sqlite_where=text("external_id IS NOT NULL"),
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
     )
 
     @property
@@ -474,3 +484,314 @@ class OutboxMessage(Model):
     @property
     def status_label(self):
         return str(OutboxStatus.LABELS.get(self.status, self.status))
+
+
+# --------------------------------------------------------------------------- the diary
+# Natural keys (for idempotent imports from the school information system) are the unique
+# constraints below: a re-import updates rows found by them instead of adding duplicates.
+
+
+class AcademicYear(Model):
+    __tablename__ = "academic_year"
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    name = Column(String(20), nullable=False)  # "2026/2027"
+    starts_on = Column(Date, nullable=False)
+    ends_on = Column(Date, nullable=False)
+
+    __table_args__ = (UniqueConstraint("school_id", "name", name="uq_academic_year_school_name"),)
+
+    def __str__(self):
+        return self.name
+
+
+class PeriodKind:
+    QUARTER = "quarter"
+    HALF_YEAR = "half_year"
+    LABELS = {QUARTER: _l("Quarter"), HALF_YEAR: _l("Half-year")}
+
+
+class Period(Model):
+    """A quarter or a half-year of an academic year."""
+
+    __tablename__ = "period"
+    id = Column(Integer, primary_key=True)
+    year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False)
+    year = relationship("AcademicYear", lazy="joined")
+    kind = Column(String(20), nullable=False, default=PeriodKind.QUARTER)
+    number = Column(SmallInteger, nullable=False)  # 1..4 quarters, 1..2 half-years
+    starts_on = Column(Date, nullable=False)
+    ends_on = Column(Date, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("year_id", "kind", "number", name="uq_period_year_kind_number"),
+    )
+
+
+class SchoolClass(Model):
+    """A class, e.g. 7 «Б», with its class teacher."""
+
+    __tablename__ = "school_class"
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    school = relationship("School", lazy="joined")
+    year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=True)
+    name = Column(String(20), nullable=False)  # "7 «Б»"
+    class_teacher_id = Column(Integer, ForeignKey("ab_user.id"), nullable=True)
+    class_teacher = relationship("User")
+    external_id = Column(String(64), nullable=True)  # the school system's id, if it has one
+
+    __table_args__ = (UniqueConstraint("school_id", "name", name="uq_school_class_school_name"),)
+
+    def __str__(self):
+        return self.name
+
+
+class Subject(Model):
+    __tablename__ = "subject"
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    name = Column(String(100), nullable=False)  # "Алгебра"
+
+    __table_args__ = (UniqueConstraint("school_id", "name", name="uq_subject_school_name"),)
+
+    def __str__(self):
+        return self.name
+
+
+class TeachingAssignment(Model):
+    """A teacher teaches a subject in a class: the teacher's journal covers exactly these."""
+
+    __tablename__ = "teaching_assignment"
+    id = Column(Integer, primary_key=True)
+    teacher_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
+    teacher = relationship("User", lazy="joined")
+    class_id = Column(Integer, ForeignKey("school_class.id"), nullable=False)
+    school_class = relationship("SchoolClass", lazy="joined")
+    subject_id = Column(Integer, ForeignKey("subject.id"), nullable=False)
+    subject = relationship("Subject", lazy="joined")
+
+    __table_args__ = (
+        UniqueConstraint("teacher_id", "class_id", "subject_id", name="uq_teaching_assignment"),
+        Index("ix_teaching_assignment_class", "class_id", "subject_id"),
+    )
+
+
+class ClassMembership(Model):
+    """A pupil belongs to a class in an academic year (pupils move between classes)."""
+
+    __tablename__ = "class_membership"
+    id = Column(Integer, primary_key=True)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False)
+    class_id = Column(Integer, ForeignKey("school_class.id"), nullable=False)
+    school_class = relationship("SchoolClass", lazy="joined")
+    since = Column(Date, nullable=True)
+    until = Column(Date, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("student_id", "class_id", name="uq_class_membership"),
+        Index("ix_class_membership_class", "class_id"),
+    )
+
+
+class Lesson(Model):
+    __tablename__ = "lesson"
+    id = Column(Integer, primary_key=True)
+    class_id = Column(Integer, ForeignKey("school_class.id"), nullable=False)
+    school_class = relationship("SchoolClass")
+    subject_id = Column(Integer, ForeignKey("subject.id"), nullable=False)
+    subject = relationship("Subject", lazy="joined")
+    teacher_id = Column(Integer, ForeignKey("ab_user.id"), nullable=True)
+    teacher = relationship("User")
+    date = Column(Date, nullable=False)
+    number = Column(SmallInteger, nullable=False)  # period of the day: 1, 2, …
+    starts_at = Column(Time, nullable=True)
+    ends_at = Column(Time, nullable=True)
+    room = Column(String(50), nullable=False, default="")
+    topic = Column(String(500), nullable=False, default="")
+    homework = Column(Text, nullable=False, default="")
+
+    __table_args__ = (
+        UniqueConstraint("class_id", "date", "number", name="uq_lesson_class_date_number"),
+        Index("ix_lesson_class_subject_date", "class_id", "subject_id", "date"),
+        Index("ix_lesson_teacher_date", "teacher_id", "date"),
+    )
+
+
+class GradeKind:
+    CURRENT = "current"
+    TEST = "test"  # контрольная
+    QUARTER = "quarter"
+    HALF_YEAR = "half_year"
+    YEAR = "year"
+    EXAM = "exam"
+    FINAL = (QUARTER, HALF_YEAR, YEAR, EXAM)
+    LABELS = {
+        CURRENT: _l("Current"),
+        TEST: _l("Test"),
+        QUARTER: _l("Quarter"),
+        HALF_YEAR: _l("Half-year"),
+        YEAR: _l("Year"),
+        EXAM: _l("Exam"),
+    }
+
+
+# Grade values: 1–5, зачёт (pass) / незачёт (fail).
+GRADE_VALUES = ("1", "2", "3", "4", "5", "зч", "нзч")
+
+
+class Grade(Model):
+    __tablename__ = "grade"
+    id = Column(Integer, primary_key=True)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False)
+    subject_id = Column(Integer, ForeignKey("subject.id"), nullable=False)
+    subject = relationship("Subject", lazy="joined")
+    lesson_id = Column(Integer, ForeignKey("lesson.id"), nullable=True)  # current/test grades
+    period_id = Column(Integer, ForeignKey("period.id"), nullable=True)  # quarter/half-year
+    date = Column(Date, nullable=False)
+    value = Column(String(4), nullable=False)
+    kind = Column(String(20), nullable=False, default=GradeKind.CURRENT)
+    weight = Column(SmallInteger, nullable=False, default=1)
+    remark = Column(String(500), nullable=False, default="")
+    teacher_id = Column(Integer, ForeignKey("ab_user.id"), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        # one grade of a kind per pupil per lesson (a lesson may carry a current and a test grade)
+        UniqueConstraint("student_id", "lesson_id", "kind", name="uq_grade_student_lesson_kind"),
+        Index("ix_grade_student_subject_date", "student_id", "subject_id", "date"),
+        Index("ix_grade_student_date", "student_id", "date"),
+    )
+
+
+class AttendanceMark:
+    ABSENT = "Н"
+    ILL = "Б"
+    LATE = "ОП"
+    EXCUSED = "УП"
+    LABELS = {
+        ABSENT: _l("Absent"),
+        ILL: _l("Ill"),
+        LATE: _l("Late"),
+        EXCUSED: _l("Excused absence"),
+    }
+
+
+class Attendance(Model):
+    __tablename__ = "attendance"
+    id = Column(Integer, primary_key=True)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False)
+    lesson_id = Column(Integer, ForeignKey("lesson.id"), nullable=False)
+    lesson = relationship("Lesson", lazy="joined")
+    mark = Column(String(4), nullable=False)
+    teacher_id = Column(Integer, ForeignKey("ab_user.id"), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("student_id", "lesson_id", name="uq_attendance_student_lesson"),
+        Index("ix_attendance_lesson", "lesson_id"),
+    )
+
+
+class Remark(Model):
+    """Замечание to a pupil, visible to the family."""
+
+    __tablename__ = "remark"
+    id = Column(Integer, primary_key=True)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False)
+    lesson_id = Column(Integer, ForeignKey("lesson.id"), nullable=True)
+    subject_id = Column(Integer, ForeignKey("subject.id"), nullable=True)
+    teacher_id = Column(Integer, ForeignKey("ab_user.id"), nullable=True)
+    date = Column(Date, nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_remark_student_date", "student_id", "date"),)
+
+
+class SchoolEvent(Model):
+    __tablename__ = "school_event"
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    class_id = Column(Integer, ForeignKey("school_class.id"), nullable=True)  # null: whole school
+    title = Column(String(255), nullable=False)
+    description = Column(Text, nullable=False, default="")
+    starts_at = Column(DateTime, nullable=False)
+    ends_at = Column(DateTime, nullable=True)
+    place = Column(String(255), nullable=False, default="")
+
+    __table_args__ = (Index("ix_school_event_school_start", "school_id", "starts_at"),)
+
+
+class ParentMeeting(Model):
+    __tablename__ = "parent_meeting"
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    class_id = Column(Integer, ForeignKey("school_class.id"), nullable=True)  # null: whole school
+    starts_at = Column(DateTime, nullable=False)
+    place = Column(String(255), nullable=False, default="")
+    topic = Column(String(500), nullable=False, default="")
+
+    __table_args__ = (Index("ix_parent_meeting_school_start", "school_id", "starts_at"),)
+
+
+class Conversation(Model):
+    """Parent ↔ teacher about one pupil."""
+
+    __tablename__ = "conversation"
+    id = Column(Integer, primary_key=True)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False)
+    parent_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
+    teacher_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
+    subject = Column(String(255), nullable=False, default="")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    last_message_at = Column(DateTime, nullable=False, default=utcnow)
+    parent_read_at = Column(DateTime, nullable=True)
+    teacher_read_at = Column(DateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_conversation_parent", "parent_id", "last_message_at"),
+        Index("ix_conversation_teacher", "teacher_id", "last_message_at"),
+        Index("ix_conversation_student", "student_id"),
+    )
+
+
+class Message(Model):
+    __tablename__ = "message"
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(Integer, ForeignKey("conversation.id"), nullable=False)
+    author_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
+    author = relationship("User", lazy="joined")
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_message_conversation", "conversation_id", "created_at"),)
+
+
+class NotificationPreference(Model):
+    """Per recipient, pupil and kind of event: e-mail, SMS, or a daily digest."""
+
+    __tablename__ = "notification_preference"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False)
+    kind = Column(String(20), nullable=False)  # grade, absence, homework, remark, event, message
+    email = Column(Boolean, nullable=False, default=True)
+    sms = Column(Boolean, nullable=False, default=False)
+    digest = Column(Boolean, nullable=False, default=False)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "student_id", "kind", name="uq_notification_preference"),
+    )
+
+
+class UserSettings(Model):
+    """A citizen's own settings: quiet hours for SMS, the secret of the calendar feed."""
+
+    __tablename__ = "user_settings"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False, unique=True)
+    quiet_from = Column(Time, nullable=True)  # e.g. 22:00
+    quiet_to = Column(Time, nullable=True)  # e.g. 08:00
+    calendar_secret_hash = Column(String(64), nullable=True, unique=True)
