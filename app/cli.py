@@ -1,4 +1,5 @@
-"""Operator commands: `flask --app run init | demo | staff create | outbox run | applications expire`."""
+"""Operator commands: `flask --app run init | demo | staff create | outbox run | applications expire |
+diary import`."""
 import logging
 import signal
 import sys
@@ -10,6 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from . import roles
+from .diary.imports import KINDS, ImportFailed, import_file
 from .extensions import db
 from .models import District, School, StaffAssignment
 
@@ -109,6 +111,41 @@ def register_cli(app):
         click.echo(f"Истекло заявлений: {count} (срок {current_app.config['EXPIRE_DAYS']} дн.).")
 
     app.cli.add_command(applications)
+
+    diary = AppGroup("diary", help="Дневник: загрузка выгрузок школьной информационной системы.")
+
+    @diary.command("import")
+    @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+    @click.option("--school", "school_id", type=int, required=True, help="id школы")
+    @click.option("--kind", type=click.Choice(sorted(KINDS)), default=None,
+                  help="вид данных (по умолчанию — по имени файла)")
+    def diary_import(files, school_id, kind):
+        """Загрузить файлы (CSV, XLSX, JSON; docs/import.md) — каждый целиком или никак."""
+        from .diary.imports.readers import read
+
+        failed = False
+        for path in files:
+            try:
+                total = len(read(path)[1])
+            except Exception:  # noqa: BLE001 - import_file reports it in Russian
+                total = 0
+            with click.progressbar(length=total, label=f"{path}: проверка",
+                                   file=sys.stderr) as bar:
+                try:
+                    report = import_file(path, school_id, kind=kind, progress=bar.update,
+                                         actor_label="flask diary import")
+                except ImportFailed as exc:
+                    failed = True
+                    click.echo("", err=True)
+                    click.echo(f"{path}: файл не загружен, ошибок: {exc.total}", err=True)
+                    for problem in exc.problems:
+                        click.echo(f"  {problem}", err=True)
+                    continue
+            click.echo(report.summary())
+        if failed:
+            raise SystemExit(1)
+
+    app.cli.add_command(diary)
 
 
 def create_staff(username, role_key, password, school_id=None, district_id=None,

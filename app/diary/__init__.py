@@ -1,0 +1,3 @@
+"""The diary: school data (classes, lessons, grades, attendance…), imported from the school
+information system or entered by teachers, read by families within their access scope
+(app.sharing decides who sees what)."""

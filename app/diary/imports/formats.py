@@ -1,0 +1,189 @@
+"""What each kind of import file contains: its columns, how a cell is read, and the natural key
+a re-import matches rows on. docs/import.md describes the same in Russian for schools."""
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from ...models import GRADE_VALUES, AttendanceMark, GradeKind
+
+
+class CellError(ValueError):
+    """A cell's value is not acceptable: the message is Russian and shown to the school."""
+
+
+def text(limit):
+    def parse(value):
+        if len(value) > limit:
+            raise CellError(f"не длиннее {limit} символов")
+        return value
+
+    return parse
+
+
+def name_part(value):
+    if len(value) > 100:
+        raise CellError("не длиннее 100 символов")
+    if value and not re.fullmatch(r"[A-Za-zА-Яа-яЁё' .\-]+", value):
+        raise CellError("допустимы только буквы, дефис, апостроф и пробел")
+    return value
+
+
+def a_date(value):
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    raise CellError("дата в формате ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
+
+
+def a_time(value):
+    for pattern in ("%H:%M", "%H:%M:%S"):
+        try:
+            return datetime.strptime(value, pattern).time()
+        except ValueError:
+            continue
+    raise CellError("время в формате ЧЧ:ММ")
+
+
+def whole(low, high):
+    def parse(value):
+        try:
+            number = int(value)
+        except ValueError:
+            raise CellError(f"целое число от {low} до {high}") from None
+        if not low <= number <= high:
+            raise CellError(f"целое число от {low} до {high}")
+        return number
+
+    return parse
+
+
+GRADE_ALIASES = {"зачет": "зч", "зачёт": "зч", "незачет": "нзч", "незачёт": "нзч"}
+
+
+def grade_value(value):
+    value = GRADE_ALIASES.get(value.lower(), value.lower())
+    if value not in GRADE_VALUES:
+        raise CellError("оценка 1–5, «зч» (зачёт) или «нзч» (незачёт)")
+    return value
+
+
+KIND_ALIASES = {
+    "текущая": GradeKind.CURRENT, "контрольная": GradeKind.TEST, "четверть": GradeKind.QUARTER,
+    "четвертная": GradeKind.QUARTER, "полугодие": GradeKind.HALF_YEAR, "год": GradeKind.YEAR,
+    "годовая": GradeKind.YEAR, "экзамен": GradeKind.EXAM,
+}
+
+
+def grade_kind(value):
+    value = KIND_ALIASES.get(value.lower(), value.lower() or GradeKind.CURRENT)
+    if value not in GradeKind.LABELS:
+        raise CellError("вид оценки: current, test, quarter, half_year, year, exam "
+                        "(или текущая, контрольная, четверть, полугодие, год, экзамен)")
+    return value
+
+
+def attendance_mark(value):
+    value = value.upper()
+    if value not in AttendanceMark.LABELS:
+        raise CellError("отметка Н, Б, ОП или УП")
+    return value
+
+
+def email(value):
+    if value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        raise CellError("адрес электронной почты")
+    return value.lower()
+
+
+def username(value):
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]{3,64}", value):
+        raise CellError("логин: 3–64 латинских букв, цифр, «_», «.», «-»")
+    return value
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: object
+    required: bool = True
+    default: object = None
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    title: str  # Russian, for reports
+    aliases: tuple  # words in a file name that select this kind
+    columns: tuple
+    key: tuple  # natural key columns (documentation; the importer matches on them)
+
+    def column(self, name):
+        return next(c for c in self.columns if c.name == name)
+
+
+C = Column
+KINDS = {
+    k.name: k
+    for k in (
+        Kind("classes", "классы", ("classes", "класс"),
+             (C("class", text(20)), C("class_teacher", username, False)), ("class",)),
+        Kind("subjects", "предметы", ("subjects", "предмет"), (C("subject", text(100)),), ("subject",)),
+        Kind("teachers", "учителя", ("teachers", "учител", "педагог"),
+             (C("username", username), C("last_name", name_part), C("first_name", name_part),
+              C("middle_name", name_part, False, ""), C("email", email, False, "")), ("username",)),
+        Kind("assignments", "нагрузка учителей", ("assignments", "нагрузк"),
+             (C("teacher", username), C("class", text(20)), C("subject", text(100))),
+             ("teacher", "class", "subject")),
+        Kind("students", "обучающиеся", ("students", "pupils", "обучающ", "учени"),
+             (C("student_id", text(64)), C("last_name", name_part), C("first_name", name_part),
+              C("middle_name", name_part, False, ""), C("birth_date", a_date), C("class", text(20))),
+             ("student_id",)),
+        Kind("lessons", "уроки (расписание)", ("lessons", "schedule", "расписан", "урок"),
+             (C("class", text(20)), C("date", a_date), C("number", whole(0, 12)),
+              C("subject", text(100)), C("teacher", username, False),
+              C("starts_at", a_time, False), C("ends_at", a_time, False),
+              C("room", text(50), False, ""), C("topic", text(500), False, ""),
+              C("homework", text(5000), False, "")),
+             ("class", "date", "number")),
+        Kind("grades", "оценки", ("grades", "marks", "оценк"),
+             (C("student_id", text(64)), C("subject", text(100)), C("date", a_date),
+              C("value", grade_value), C("kind", grade_kind, False, GradeKind.CURRENT),
+              C("number", whole(0, 12), False), C("weight", whole(1, 10), False, 1),
+              C("remark", text(500), False, "")),
+             ("student_id", "subject", "date", "number", "kind")),
+        Kind("attendance", "посещаемость", ("attendance", "посещаем", "пропуск"),
+             (C("student_id", text(64)), C("date", a_date), C("number", whole(0, 12)),
+              C("mark", attendance_mark)),
+             ("student_id", "date", "number")),
+    )
+}
+
+
+def guess_kind(filename):
+    lowered = filename.lower()
+    for kind in KINDS.values():
+        if any(alias in lowered for alias in kind.aliases):
+            return kind
+    return None
+
+
+def parse_row(kind, raw):
+    """-> (values, errors) where errors is [(column, message)]."""
+    values, errors = {}, []
+    for column in kind.columns:
+        cell = raw.get(column.name, "").strip()
+        if not cell:
+            if column.required:
+                errors.append((column.name, "обязательное поле не заполнено"))
+            values[column.name] = column.default
+            continue
+        try:
+            values[column.name] = column.parse(cell)
+        except CellError as exc:
+            errors.append((column.name, f"{exc} (указано «{cell[:40]}»)"))
+    return values, errors
+
+
+__all__ = ["KINDS", "Kind", "Column", "CellError", "guess_kind", "parse_row", "date", "time"]
