@@ -7,7 +7,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the project needs: Chromium for the browser tests.
 APT_PACKAGES := chromium
 
-.PHONY: install system-deps translations run test init demo clean
+.PHONY: install system-deps translations run test bench init demo clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ run: demo
 
 test: install system-deps
 	$(BIN)/python -m pytest
+
+# Benchmarks print figures (ratios against a baseline measured in the same run); not part of make test.
+bench: install
+	$(BIN)/python bench/import_bench.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -10,10 +10,6 @@ the demo data set (flask demo), with schema and roles made once per session by `
 import email
 import email.policy
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import threading
 import time
 from urllib.parse import urljoin, urlparse
@@ -24,7 +20,8 @@ from aiosmtpd.controller import Controller
 from flask_appbuilder import Model
 from sqlalchemy import text
 
-PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
+from scripts.pgcluster import free_port, temporary_postgres  # noqa: F401 - tests import free_port
+
 KEEP_TABLES = {
     "ab_permission",
     "ab_view_menu",
@@ -35,48 +32,14 @@ KEEP_TABLES = {
 }
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # --------------------------------------------------------------------------- PostgreSQL
 @pytest.fixture(scope="session")
 def postgres_url():
     if os.environ.get("TEST_DATABASE_URL"):
         yield os.environ["TEST_DATABASE_URL"]
         return
-    base = tempfile.mkdtemp(prefix="diary-pg-", dir="/tmp")
-    data = os.path.join(base, "data")
-    as_root = os.geteuid() == 0
-    run_as = ["runuser", "-u", "postgres", "--"] if as_root else []
-    if as_root:
-        shutil.chown(base, "postgres", "postgres")
-    os.chmod(base, 0o700)
-    subprocess.run(
-        run_as + [f"{PG_BIN}/initdb", "-D", data, "-A", "trust", "-E", "UTF8",
-                  "--locale=C.UTF-8", "--no-sync", "-U", "postgres"],
-        check=True, stdout=subprocess.DEVNULL,
-    )
-    port = free_port()
-    subprocess.run(
-        run_as + [f"{PG_BIN}/pg_ctl", "-D", data, "-l", os.path.join(base, "log"), "-w",
-                  "-o", f"-k {base} -h 127.0.0.1 -p {port} -F", "start"],
-        check=True, stdout=subprocess.DEVNULL,
-    )
-    try:
-        import psycopg2
-
-        conn = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres")
-        conn.autocommit = True
-        conn.cursor().execute("CREATE DATABASE diary_test")
-        conn.close()
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/diary_test"
-    finally:
-        subprocess.run(run_as + [f"{PG_BIN}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        shutil.rmtree(base, ignore_errors=True)
+    with temporary_postgres() as url:
+        yield url
 
 
 # --------------------------------------------------------------------------- SMTP
