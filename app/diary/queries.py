@@ -1,0 +1,221 @@
+"""What families read, as plain data (pages, API and the calendar feed all use these).
+
+No access checks here: callers ask app.sharing first (who may see which section of which pupil).
+Averages: numeric grades only (зачёт/незачёт are shown but not averaged), weighted by `weight`,
+current and test grades only (quarter/year/exam results are listed separately)."""
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import (
+    Attendance,
+    Grade,
+    GradeKind,
+    Lesson,
+    ParentMeeting,
+    SchoolClass,
+    SchoolEvent,
+    Student,
+    Subject,
+)
+
+DAILY_KINDS = (GradeKind.CURRENT, GradeKind.TEST)
+
+
+def class_of(student):
+    """The pupil's class row (by the class name the roster holds), or None."""
+    return db.session.execute(
+        select(SchoolClass).where(SchoolClass.school_id == student.school_id,
+                                  SchoolClass.name == student.class_name)
+    ).scalar_one_or_none()
+
+
+def monday_of(day):
+    return day - timedelta(days=day.weekday())
+
+
+def weighted_average(grades):
+    """grades: iterable of (value, weight). None when there is nothing numeric."""
+    total = weights = 0
+    for value, weight in grades:
+        if value.isdigit():
+            total += int(value) * (weight or 1)
+            weights += weight or 1
+    return round(total / weights, 2) if weights else None
+
+
+def week(student, any_day):
+    """Mon–Sat of the week holding any_day: lessons with time, subject, topic, homework, the
+    pupil's grades and attendance marks on each lesson."""
+    start = monday_of(any_day)
+    end = start + timedelta(days=5)
+    school_class = class_of(student)
+    lessons = []
+    if school_class is not None:
+        lessons = db.session.execute(
+            select(Lesson).where(Lesson.class_id == school_class.id, Lesson.date >= start,
+                                 Lesson.date <= end).order_by(Lesson.date, Lesson.number)
+        ).scalars().all()
+    ids = [lesson.id for lesson in lessons]
+    grades = defaultdict(list)
+    marks = {}
+    if ids:
+        for g in db.session.execute(select(Grade).where(Grade.student_id == student.id,
+                                                        Grade.lesson_id.in_(ids))).scalars():
+            grades[g.lesson_id].append(g)
+        for a in db.session.execute(select(Attendance).where(Attendance.student_id == student.id,
+                                                             Attendance.lesson_id.in_(ids))).scalars():
+            marks[a.lesson_id] = a.mark
+    days = []
+    for offset in range(6):
+        day = start + timedelta(days=offset)
+        days.append({
+            "date": day,
+            "lessons": [{
+                "id": lesson.id, "number": lesson.number, "starts_at": lesson.starts_at,
+                "ends_at": lesson.ends_at, "subject": lesson.subject.name, "room": lesson.room,
+                "topic": lesson.topic, "homework": lesson.homework,
+                "grades": [{"value": g.value, "kind": g.kind, "weight": g.weight, "remark": g.remark}
+                           for g in grades.get(lesson.id, [])],
+                "attendance": marks.get(lesson.id),
+            } for lesson in lessons if lesson.date == day],
+        })
+    return {"week_start": start, "week_end": end, "days": days}
+
+
+def grades_by_subject(student, date_from, date_to):
+    rows = db.session.execute(
+        select(Grade).where(Grade.student_id == student.id, Grade.kind.in_(DAILY_KINDS),
+                            Grade.date >= date_from, Grade.date <= date_to)
+        .order_by(Grade.date, Grade.id)
+    ).scalars().all()
+    by_subject = defaultdict(list)
+    for g in rows:
+        by_subject[g.subject.name].append(g)
+    return [{
+        "subject": name,
+        "grades": [{"date": g.date, "value": g.value, "kind": g.kind, "weight": g.weight,
+                    "remark": g.remark} for g in grades],
+        "average": weighted_average((g.value, g.weight) for g in grades),
+    } for name, grades in sorted(by_subject.items())]
+
+
+def results(student):
+    """Quarter / half-year / year / exam results by subject."""
+    rows = db.session.execute(
+        select(Grade).where(Grade.student_id == student.id, Grade.kind.in_(GradeKind.FINAL))
+        .order_by(Grade.date)
+    ).scalars().all()
+    by_subject = defaultdict(list)
+    for g in rows:
+        by_subject[g.subject.name].append({"kind": g.kind, "date": g.date, "value": g.value})
+    return [{"subject": name, "results": items} for name, items in sorted(by_subject.items())]
+
+
+def attendance(student, date_from, date_to):
+    rows = db.session.execute(
+        select(Attendance.mark, Lesson.date, Lesson.number, Subject.name)
+        .join(Lesson, Lesson.id == Attendance.lesson_id).join(Subject, Subject.id == Lesson.subject_id)
+        .where(Attendance.student_id == student.id, Lesson.date >= date_from, Lesson.date <= date_to)
+        .order_by(Lesson.date, Lesson.number)
+    ).all()
+    by_subject = defaultdict(lambda: defaultdict(int))
+    for mark, _, _, subject in rows:
+        by_subject[subject][mark] += 1
+    return {
+        "marks": [{"date": d, "number": n, "subject": s, "mark": m} for m, d, n, s in rows],
+        "by_subject": [{"subject": s, "counts": dict(c)} for s, c in sorted(by_subject.items())],
+    }
+
+
+def dynamics(student, date_from, date_to):
+    """The running weighted average per subject at the end of each week of the range."""
+    grades = db.session.execute(
+        select(Grade.date, Grade.value, Grade.weight, Subject.name)
+        .join(Subject, Subject.id == Grade.subject_id)
+        .where(Grade.student_id == student.id, Grade.kind.in_(DAILY_KINDS),
+               Grade.date >= date_from, Grade.date <= date_to).order_by(Grade.date)
+    ).all()
+    weeks = []
+    monday = monday_of(date_from)
+    while monday <= date_to:
+        weeks.append(monday)
+        monday += timedelta(days=7)
+    series = {}
+    for subject in sorted({g.name for g in grades}):
+        own = [g for g in grades if g.name == subject]
+        series[subject] = [
+            weighted_average((g.value, g.weight) for g in own if g.date < w + timedelta(days=7))
+            for w in weeks
+        ]
+    return {"weeks": weeks, "series": series}
+
+
+def stats(student, date_from, date_to):
+    """The pupil's average per subject next to the class average; the place in the class by the
+    overall average (None when the school switched rankings off)."""
+    school_class = class_of(student)
+    classmates = db.session.execute(
+        select(Student.id).where(Student.school_id == student.school_id,
+                                 Student.class_name == student.class_name)
+    ).scalars().all()
+    rows = db.session.execute(
+        select(Grade.student_id, Subject.name, Grade.value, Grade.weight)
+        .join(Subject, Subject.id == Grade.subject_id)
+        .where(Grade.student_id.in_(classmates or [-1]), Grade.kind.in_(DAILY_KINDS),
+               Grade.date >= date_from, Grade.date <= date_to)
+    ).all()
+    per = defaultdict(lambda: defaultdict(list))  # subject -> pupil -> [(value, weight)]
+    for pupil, subject, value, weight in rows:
+        per[subject][pupil].append((value, weight))
+    subjects = []
+    overall = defaultdict(list)
+    for subject, pupils in sorted(per.items()):
+        averages = {p: weighted_average(g) for p, g in pupils.items()}
+        known = [a for a in averages.values() if a is not None]
+        mine = averages.get(student.id)
+        ranked = sorted(known, reverse=True)
+        subjects.append({
+            "subject": subject, "average": mine,
+            "class_average": round(sum(known) / len(known), 2) if known else None,
+            "place": (ranked.index(mine) + 1) if mine is not None else None,
+            "of": len(known),
+        })
+        for p, a in averages.items():
+            if a is not None:
+                overall[p].append(a)
+    rankings = student.school.rankings_enabled
+    place = None
+    if rankings and student.id in overall:
+        means = sorted((sum(v) / len(v) for v in overall.values()), reverse=True)
+        mine = sum(overall[student.id]) / len(overall[student.id])
+        place = means.index(mine) + 1
+    if not rankings:
+        for item in subjects:
+            item["place"] = None
+    return {"class": school_class.name if school_class else student.class_name,
+            "subjects": subjects, "rankings": rankings, "place": place, "of": len(overall)}
+
+
+def _upcoming_and_past(model, student, now):
+    school_class = class_of(student)
+    condition = model.class_id.is_(None)
+    if school_class is not None:
+        condition = condition | (model.class_id == school_class.id)
+    rows = db.session.execute(
+        select(model).where(model.school_id == student.school_id, condition).order_by(model.starts_at)
+    ).scalars().all()
+    return {"upcoming": [r for r in rows if r.starts_at >= now],
+            "past": [r for r in reversed(rows) if r.starts_at < now]}
+
+
+def events(student, now=None):
+    return _upcoming_and_past(SchoolEvent, student, now or datetime.now())
+
+
+def meetings(student, now=None):
+    return _upcoming_and_past(ParentMeeting, student, now or datetime.now())
+
+
