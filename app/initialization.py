@@ -8,6 +8,7 @@ from .extensions import db
 
 def register_all(app, appbuilder):
     from . import views
+    from .diary.views import JournalView
     from .api.applications import ApplicationsApi
     from .api.schools import SchoolsApi
     from .auth import esia, sessions
@@ -42,6 +43,10 @@ def register_all(app, appbuilder):
     appbuilder.add_view(
         views.OutboxView, "Outbox", label=_l("Outgoing messages"), icon="fa-envelope",
         category="Journal",
+    )
+    appbuilder.add_view(
+        JournalView, "TeachersJournal", label=_l("Class journal"), icon="fa-book",
+        category="Teaching", category_label=_l("Teaching"),
     )
     appbuilder.add_api(SchoolsApi)
     appbuilder.add_api(ApplicationsApi)

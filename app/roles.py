@@ -38,7 +38,13 @@ ROLE_PERMISSIONS = {
         ("menu_access", "ReceptionHours"),
     ],
     SUPERVISOR: _OWN_ACCOUNT + _READ_APPLICATIONS,
-    TEACHER: list(_OWN_ACCOUNT),
+    TEACHER: _OWN_ACCOUNT
+    + [
+        ("can_read", "JournalView"),
+        ("can_write", "JournalView"),
+        ("menu_access", "Teaching"),
+        ("menu_access", "TeachersJournal"),
+    ],
     PARENT: [],
     PUBLIC: [("can_get", "OpenApi")],
 }

@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectField, TimeField, ValidationError
 from wtforms.validators import DataRequired
 
-from . import workflow
+from . import roles, workflow
 from .access import application_scope, can_manage_school, can_see_application, current_actor
 from .extensions import db
 from .models import (
@@ -193,6 +193,8 @@ class DiaryIndexView(IndexView):
         actor = current_actor()
         if actor.is_admin or actor.is_clerk or actor.is_supervisor:
             return redirect(url_for("ApplicationView.list"))
+        if roles.TEACHER in actor.roles:
+            return redirect(url_for("JournalView.index"))
         if actor.is_staff:
             return redirect(url_for("UserDBModelView.userinfo"))
         if actor.user_id is not None:

@@ -1,0 +1,207 @@
+"""The teachers' journal: for an own class × subject, the grid of pupils × lessons, and the writes
+(grade and attendance per cell, topic and homework per lesson, remarks). Every write re-checks
+that the teacher teaches this class and subject (or is an admin), and records an audit event with
+the old and the new value, in the same transaction."""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import gettext
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import (
+    GRADE_VALUES,
+    Attendance,
+    AttendanceMark,
+    AuditEvent,
+    Grade,
+    GradeKind,
+    Lesson,
+    Remark,
+    SchoolClass,
+    Student,
+    TeachingAssignment,
+    utcnow,
+)
+
+
+class JournalError(Exception):
+    """A refused journal write: `message` is Russian, `status` the HTTP status to answer."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def assignments_of(actor):
+    query = select(TeachingAssignment).join(SchoolClass).order_by(SchoolClass.name)
+    if not actor.is_admin:
+        query = query.where(TeachingAssignment.teacher_id == actor.user_id)
+    return db.session.execute(query).scalars().all()
+
+
+def assignment_for(actor, assignment_id):
+    """The assignment if the actor may work on it; JournalError 404 otherwise (no hint that it
+    exists)."""
+    assignment = db.session.get(TeachingAssignment, assignment_id)
+    if assignment is None or not (actor.is_admin or assignment.teacher_id == actor.user_id):
+        raise JournalError(gettext("There is no such class in your journal."), 404)
+    return assignment
+
+
+def pupils_of(assignment):
+    klass = assignment.school_class
+    return db.session.execute(
+        select(Student).where(Student.school_id == klass.school_id, Student.class_name == klass.name)
+        .order_by(Student.last_name, Student.first_name)
+    ).scalars().all()
+
+
+@dataclass
+class Grid:
+    assignment: TeachingAssignment
+    date_from: date
+    date_to: date
+    pupils: list
+    lessons: list
+    cells: dict  # (student_id, lesson_id) -> "5 Н"
+
+    def cell(self, student_id, lesson_id):
+        return self.cells.get((student_id, lesson_id), "")
+
+
+def grid(assignment, date_from=None, date_to=None):
+    date_to = date_to or date.today() + timedelta(days=7)
+    date_from = date_from or date_to - timedelta(days=35)
+    lessons = db.session.execute(
+        select(Lesson).where(Lesson.class_id == assignment.class_id,
+                             Lesson.subject_id == assignment.subject_id,
+                             Lesson.date >= date_from, Lesson.date <= date_to)
+        .order_by(Lesson.date, Lesson.number)
+    ).scalars().all()
+    pupils = pupils_of(assignment)
+    cells = {}
+    ids = [lesson.id for lesson in lessons]
+    if ids:
+        for g in db.session.execute(select(Grade).where(Grade.lesson_id.in_(ids),
+                                                        Grade.kind == GradeKind.CURRENT)).scalars():
+            cells[(g.student_id, g.lesson_id)] = g.value
+        for a in db.session.execute(select(Attendance).where(Attendance.lesson_id.in_(ids))).scalars():
+            key = (a.student_id, a.lesson_id)
+            cells[key] = f"{cells[key]} {a.mark}" if key in cells else a.mark
+    return Grid(assignment, date_from, date_to, pupils, lessons, cells)
+
+
+def parse_cell(text):
+    """'5', 'Н', '4 ОП', '' -> (grade or None, mark or None); JournalError for anything else."""
+    grade = mark = None
+    for token in text.replace(",", " ").split():
+        token_lower = token.lower()
+        if token_lower in GRADE_VALUES and grade is None:
+            grade = token_lower
+        elif token.upper() in AttendanceMark.LABELS and mark is None:
+            mark = token.upper()
+        else:
+            raise JournalError(gettext(
+                "Enter a grade 1–5, зч or нзч and/or an attendance mark Н, Б, ОП or УП."))
+    return grade, mark
+
+
+def _lesson_in(assignment, lesson_id):
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None or lesson.class_id != assignment.class_id or lesson.subject_id != assignment.subject_id:
+        raise JournalError(gettext("This lesson is not in this journal."), 404)
+    return lesson
+
+
+def _pupil_in(assignment, student_id):
+    student = db.session.get(Student, student_id)
+    klass = assignment.school_class
+    if student is None or student.school_id != klass.school_id or student.class_name != klass.name:
+        raise JournalError(gettext("This pupil is not in this class."), 404)
+    return student
+
+
+def _audit(actor, action, object_type, object_id, details):
+    db.session.add(AuditEvent(actor_id=actor.user_id, actor_label=actor.label, action=action,
+                              object_type=object_type, object_id=object_id, details=details))
+
+
+def set_cell(actor, assignment, student_id, lesson_id, text):
+    """Save one cell; returns the cell's new text. One transaction with its audit events."""
+    lesson = _lesson_in(assignment, lesson_id)
+    student = _pupil_in(assignment, student_id)
+    grade_value, mark = parse_cell(text or "")
+    try:
+        grade = db.session.execute(select(Grade).where(
+            Grade.student_id == student.id, Grade.lesson_id == lesson.id,
+            Grade.kind == GradeKind.CURRENT)).scalar_one_or_none()
+        old = grade.value if grade else None
+        if grade_value != old:
+            if grade_value is None:
+                db.session.delete(grade)
+            elif grade is None:
+                db.session.add(Grade(student_id=student.id, subject_id=lesson.subject_id, lesson_id=lesson.id,
+                                     date=lesson.date, value=grade_value, kind=GradeKind.CURRENT,
+                                     teacher_id=actor.user_id))
+            else:
+                grade.value, grade.updated_at, grade.teacher_id = grade_value, utcnow(), actor.user_id
+            _audit(actor, "grade_set", "student", student.id,
+                   {"lesson": lesson.id, "date": lesson.date.isoformat(), "subject": lesson.subject.name,
+                    "from": old, "to": grade_value})
+        attendance = db.session.execute(select(Attendance).where(
+            Attendance.student_id == student.id, Attendance.lesson_id == lesson.id)).scalar_one_or_none()
+        old_mark = attendance.mark if attendance else None
+        if mark != old_mark:
+            if mark is None:
+                db.session.delete(attendance)
+            elif attendance is None:
+                db.session.add(Attendance(student_id=student.id, lesson_id=lesson.id, mark=mark,
+                                          teacher_id=actor.user_id))
+            else:
+                attendance.mark, attendance.teacher_id = mark, actor.user_id
+            _audit(actor, "attendance_set", "student", student.id,
+                   {"lesson": lesson.id, "date": lesson.date.isoformat(), "from": old_mark, "to": mark})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return " ".join(p for p in (grade_value, mark) if p)
+
+
+def set_lesson(actor, assignment, lesson_id, topic, homework):
+    lesson = _lesson_in(assignment, lesson_id)
+    topic, homework = (topic or "").strip(), (homework or "").strip()
+    if len(topic) > 500:
+        raise JournalError(gettext("The topic is too long (at most 500 characters)."))
+    if len(homework) > 5000:
+        raise JournalError(gettext("The homework is too long (at most 5000 characters)."))
+    changes = {}
+    if topic != lesson.topic:
+        changes["topic"] = {"from": lesson.topic, "to": topic}
+        lesson.topic = topic
+    if homework != lesson.homework:
+        changes["homework"] = {"from": lesson.homework, "to": homework}
+        lesson.homework = homework
+    if changes:
+        _audit(actor, "lesson_set", "lesson", lesson.id, changes)
+    db.session.commit()
+    return lesson
+
+
+def add_remark(actor, assignment, student_id, lesson_id, text):
+    lesson = _lesson_in(assignment, lesson_id)
+    student = _pupil_in(assignment, student_id)
+    text = (text or "").strip()
+    if not text:
+        raise JournalError(gettext("Write the remark."))
+    if len(text) > 1000:
+        raise JournalError(gettext("The remark is too long (at most 1000 characters)."))
+    remark = Remark(student_id=student.id, lesson_id=lesson.id, subject_id=lesson.subject_id,
+                    teacher_id=actor.user_id, date=lesson.date, text=text)
+    db.session.add(remark)
+    db.session.flush()
+    _audit(actor, "remark_added", "student", student.id, {"lesson": lesson.id, "text": text})
+    db.session.commit()
+    return remark

@@ -1,0 +1,92 @@
+"""The teachers' journal screens (Flask-AppBuilder): the own classes × subjects, the grid, and
+JSON writes per cell / lesson / remark (CSRF header, scope re-checked in app.diary.journal)."""
+from datetime import datetime
+
+from flask import abort, jsonify, request
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import gettext
+
+from ..access import current_actor
+from . import journal
+
+
+def _date_arg(name):
+    value = request.args.get(name, "")
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date() if value else None
+    except ValueError:
+        return None
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class JournalView(BaseView):
+    route_base = "/journal"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    @permission_name("read")
+    def index(self):
+        return self.render_template("journal/index.html",
+                                    assignments=journal.assignments_of(current_actor()))
+
+    @expose("/<int:assignment_id>")
+    @has_access
+    @permission_name("read")
+    def grid(self, assignment_id):
+        try:
+            assignment = journal.assignment_for(current_actor(), assignment_id)
+        except journal.JournalError:
+            abort(404)
+        data = journal.grid(assignment, _date_arg("from"), _date_arg("to"))
+        return self.render_template("journal/grid.html", grid=data, assignment=assignment)
+
+    def _write(self, assignment_id, action):
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return jsonify(message=gettext("Send a JSON object.")), 400
+        try:
+            assignment = journal.assignment_for(current_actor(), assignment_id)
+            return jsonify(action(assignment, body))
+        except journal.JournalError as exc:
+            return jsonify(message=exc.message), exc.status
+
+    @expose("/<int:assignment_id>/cell", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    def cell(self, assignment_id):
+        actor = current_actor()
+        return self._write(assignment_id, lambda a, b: {"cell": journal.set_cell(
+            actor, a, _int(b.get("student_id")), _int(b.get("lesson_id")), str(b.get("value") or ""))})
+
+    @expose("/<int:assignment_id>/lesson", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    def lesson(self, assignment_id):
+        actor = current_actor()
+
+        def save(a, b):
+            lesson = journal.set_lesson(actor, a, _int(b.get("lesson_id")), b.get("topic"), b.get("homework"))
+            return {"topic": lesson.topic, "homework": lesson.homework}
+
+        return self._write(assignment_id, save)
+
+    @expose("/<int:assignment_id>/remark", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    def remark(self, assignment_id):
+        actor = current_actor()
+
+        def save(a, b):
+            remark = journal.add_remark(actor, a, _int(b.get("student_id")), _int(b.get("lesson_id")),
+                                        b.get("text"))
+            return {"id": remark.id}
+
+        return self._write(assignment_id, save)

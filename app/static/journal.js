@@ -1,0 +1,52 @@
+// The teachers' journal: save a cell or a lesson field when it is left; Enter moves down.
+(function () {
+  var table = document.getElementById("journal");
+  if (!table) return;
+  var status = document.getElementById("journal-status");
+  function post(url, body, input) {
+    input.classList.remove("has-error");
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": table.dataset.csrf},
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().then(function (data) {
+        if (!r.ok) throw new Error(data.message || r.status);
+        input.dataset.saved = input.value;
+        input.style.borderColor = "";
+        status.textContent = "";
+        return data;
+      });
+    }).catch(function (e) {
+      input.style.borderColor = "#a94442";
+      status.textContent = e.message;
+    });
+  }
+  document.querySelectorAll("input.cell").forEach(function (input) {
+    input.dataset.saved = input.value;
+    input.addEventListener("change", function () {
+      post(table.dataset.cellUrl, {student_id: input.dataset.student, lesson_id: input.dataset.lesson,
+                                   value: input.value}, input).then(function (data) {
+        if (data) input.value = data.cell;
+      });
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter") return;
+      e.preventDefault();
+      var cells = Array.prototype.filter.call(document.querySelectorAll("input.cell"), function (c) {
+        return c.dataset.lesson === input.dataset.lesson;
+      });
+      var next = cells[cells.indexOf(input) + 1];
+      if (next) next.focus(); else input.blur();
+    });
+  });
+  document.querySelectorAll("tr[data-lesson]").forEach(function (row) {
+    row.querySelectorAll("input").forEach(function (input) {
+      input.addEventListener("change", function () {
+        post(table.dataset.lessonUrl, {lesson_id: row.dataset.lesson,
+          topic: row.querySelector(".lesson-topic").value,
+          homework: row.querySelector(".lesson-homework").value}, input);
+      });
+    });
+  });
+})();
