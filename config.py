@@ -88,6 +88,15 @@ class Config:
     ESIA_VERIFY_CERT = os.environ.get("ESIA_VERIFY_CERT", "")
     ESIA_TIMEOUT = _env_int("ESIA_TIMEOUT", 10)  # seconds, HTTP calls and the signer
 
+    # SMS gateway (app/notify/sms.py); without a URL messages go to SMS_DIR as text files.
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+    SMS_TIMEOUT = _env_int("SMS_TIMEOUT", 10)
+    SMS_DIR = os.environ.get("SMS_DIR", os.path.join(BASE_DIR, "instance", "sms"))
+    SMS_QUIET_FROM = os.environ.get("SMS_QUIET_FROM", "22:00")  # local time (TIMEZONE)
+    SMS_QUIET_TO = os.environ.get("SMS_QUIET_TO", "08:00")
+    DIGEST_TIME = os.environ.get("DIGEST_TIME", "19:00")  # the daily digest goes out then
+
     # Mail.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _env_int("MAIL_PORT", 25)

@@ -11,7 +11,7 @@ from sqlalchemy import and_, false, or_, select
 
 from . import roles
 from .extensions import db
-from .models import AccessGrant, Application, School, StaffAssignment
+from .models import AccessGrant, Application, Relation, School, Scope, StaffAssignment
 
 
 @dataclass(frozen=True)
@@ -140,3 +140,21 @@ def grant_is_active(today=None):
         AccessGrant.revoked_at.is_(None),
         or_(AccessGrant.valid_until.is_(None), AccessGrant.valid_until >= today),
     )
+
+
+# What each viewer scope opens (representatives and the pupil see every section).
+SECTIONS = ("profile", "schedule", "homework", "grades", "attendance", "events", "messages")
+SCOPE_SECTIONS = {
+    Scope.ALL: frozenset(SECTIONS),
+    Scope.SCHEDULE_HOMEWORK: frozenset({"profile", "schedule", "homework", "events"}),
+    Scope.GRADES: frozenset({"profile", "grades"}),
+}
+
+
+def grant_allows(grant, section):
+    """May the holder of this (active) grant see this section of the pupil's diary?"""
+    if grant is None:
+        return False
+    if grant.relation in (Relation.REPRESENTATIVE, Relation.STUDENT):
+        return True
+    return section in SCOPE_SECTIONS.get(grant.scope, frozenset())

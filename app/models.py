@@ -421,10 +421,23 @@ class LegacyAccount(Model):
 # What the audit log calls the kinds of objects it records (object_type -> label).
 AUDIT_OBJECTS = {
     "application": _l("Application"),
+    "school": _l("School"),
+    "student": _l("Pupil"),
+    "lesson": _l("Lesson"),
     "invitation": _l("Invitation"),
     "access_grant": _l("Access"),
     "legacy_account": _l("Legacy account"),
     "user": _l("User"),
+}
+
+
+# What the audit log calls actions that are not application transitions (action -> label).
+AUDIT_ACTIONS = {
+    "import": _l("Data import"),
+    "grade_set": _l("Grade changed"),
+    "attendance_set": _l("Attendance changed"),
+    "lesson_set": _l("Topic or homework changed"),
+    "remark_added": _l("Remark added"),
 }
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from ..extensions import db
+from ..notify.routing import notify
 from ..models import (
     GRADE_VALUES,
     Attendance,
@@ -124,8 +125,15 @@ def _pupil_in(assignment, student_id):
 
 
 def _audit(actor, action, object_type, object_id, details):
-    db.session.add(AuditEvent(actor_id=actor.user_id, actor_label=actor.label, action=action,
-                              object_type=object_type, object_id=object_id, details=details))
+    event = AuditEvent(actor_id=actor.user_id, actor_label=actor.label, action=action,
+                       object_type=object_type, object_id=object_id, details=details)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _when(lesson):
+    return f"{lesson.date:%d.%m.%Y}, {lesson.subject.name}"
 
 
 def set_cell(actor, assignment, student_id, lesson_id, text):
@@ -147,9 +155,12 @@ def set_cell(actor, assignment, student_id, lesson_id, text):
                                      teacher_id=actor.user_id))
             else:
                 grade.value, grade.updated_at, grade.teacher_id = grade_value, utcnow(), actor.user_id
-            _audit(actor, "grade_set", "student", student.id,
-                   {"lesson": lesson.id, "date": lesson.date.isoformat(), "subject": lesson.subject.name,
-                    "from": old, "to": grade_value})
+            event = _audit(actor, "grade_set", "student", student.id,
+                           {"lesson": lesson.id, "date": lesson.date.isoformat(),
+                            "subject": lesson.subject.name, "from": old, "to": grade_value})
+            if grade_value is not None:
+                notify("grade", student.id, gettext("New grade: %(name)s", name=student.first_name),
+                       gettext("%(value)s — %(when)s.", value=grade_value, when=_when(lesson)), event.id)
         attendance = db.session.execute(select(Attendance).where(
             Attendance.student_id == student.id, Attendance.lesson_id == lesson.id)).scalar_one_or_none()
         old_mark = attendance.mark if attendance else None
@@ -161,8 +172,13 @@ def set_cell(actor, assignment, student_id, lesson_id, text):
                                           teacher_id=actor.user_id))
             else:
                 attendance.mark, attendance.teacher_id = mark, actor.user_id
-            _audit(actor, "attendance_set", "student", student.id,
-                   {"lesson": lesson.id, "date": lesson.date.isoformat(), "from": old_mark, "to": mark})
+            event = _audit(actor, "attendance_set", "student", student.id,
+                           {"lesson": lesson.id, "date": lesson.date.isoformat(), "from": old_mark,
+                            "to": mark})
+            if mark is not None:
+                notify("absence", student.id, gettext("Attendance: %(name)s", name=student.first_name),
+                       gettext("%(mark)s — %(when)s.", mark=str(AttendanceMark.LABELS[mark]),
+                               when=_when(lesson)), event.id)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -185,7 +201,11 @@ def set_lesson(actor, assignment, lesson_id, topic, homework):
         changes["homework"] = {"from": lesson.homework, "to": homework}
         lesson.homework = homework
     if changes:
-        _audit(actor, "lesson_set", "lesson", lesson.id, changes)
+        event = _audit(actor, "lesson_set", "lesson", lesson.id, changes)
+        if "homework" in changes and homework:
+            for pupil in pupils_of(assignment):
+                notify("homework", pupil.id, gettext("Homework: %(subject)s", subject=lesson.subject.name),
+                       f"{lesson.date:%d.%m.%Y}: {homework}", f"{event.id}:{pupil.id}")
     db.session.commit()
     return lesson
 
@@ -202,6 +222,8 @@ def add_remark(actor, assignment, student_id, lesson_id, text):
                     teacher_id=actor.user_id, date=lesson.date, text=text)
     db.session.add(remark)
     db.session.flush()
-    _audit(actor, "remark_added", "student", student.id, {"lesson": lesson.id, "text": text})
+    event = _audit(actor, "remark_added", "student", student.id, {"lesson": lesson.id, "text": text})
+    notify("remark", student.id, gettext("Remark: %(name)s", name=student.first_name),
+           f"{_when(lesson)}: {text}", event.id)
     db.session.commit()
     return remark

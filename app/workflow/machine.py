@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..access import can_see_application
 from ..extensions import db
-from ..models import AccessGrant, Application, ApplicationState as S, AuditEvent, utcnow
+from ..models import AUDIT_ACTIONS, AccessGrant, Application, ApplicationState as S, AuditEvent, utcnow
 from . import rules
 from .errors import Conflict, IllegalTransition, NotAllowed, NotFound, ValidationFailed
 from .notifications import messages_for
@@ -108,7 +108,9 @@ TRANSITIONS = {
 def action_title(name):
     """The Russian name of a recorded action (the audit log keeps the code)."""
     transition = TRANSITIONS.get(name)
-    return str(transition.title) if transition and transition.title else name
+    if transition and transition.title:
+        return str(transition.title)
+    return str(AUDIT_ACTIONS.get(name, name))
 
 
 def available_transitions(application, actor):

@@ -59,7 +59,11 @@ def send_email(message):
         smtp.send_message(email)
 
 
-TRANSPORTS = {"email": send_email}
+def _transports():
+    from ..notify.digest import send_digest
+    from ..notify.sms import send_sms
+
+    return {"email": send_email, "sms": send_sms, "digest": send_digest}
 
 
 def backoff(attempts):
@@ -93,7 +97,7 @@ def deliver_one(due_by=None):
         db.session.rollback()
         return None
     try:
-        TRANSPORTS[message.channel](message)
+        _transports()[message.channel](message)
     except Exception as exc:  # noqa: BLE001 - any transport failure is retried
         message.attempts += 1
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]

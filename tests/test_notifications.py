@@ -1,0 +1,177 @@
+"""Diary notifications: routed by preference and access scope into the outbox; e-mail through the
+real SMTP server on loopback, SMS through a small HTTP gateway on loopback, quiet hours, the daily
+digest, a gateway outage that loses nothing."""
+import json
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from app.extensions import db
+from app.models import (
+    AccessGrant, Identity, NotificationPreference, OutboxMessage, Student, User, UserSettings,
+)
+from app.notify.routing import after_quiet_hours, next_digest_time
+from app.notify.sms import normalize_phone
+from app.workflow.outbox import deliver_one
+from tests.test_journal import school, teacher  # noqa: F401 - fixture
+
+PARENT_PHONE = "+79211234567"
+
+
+class Gateway:
+    """An SMS gateway on loopback: keeps what it accepted; can be switched to failing."""
+
+    def __init__(self):
+        self.received = []
+        self.failing = False
+        self.server = make_server("127.0.0.1", 0, self.app)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/send"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @Request.application
+    def app(self, request):
+        if request.headers.get("Authorization") != "Bearer gateway-token":
+            return Response("unauthorized", status=401)
+        if self.failing:
+            return Response("busy", status=503)
+        self.received.append(json.loads(request.data))
+        return Response(json.dumps({"status": "accepted"}), content_type="application/json")
+
+
+@pytest.fixture
+def gateway(app):
+    gateway = Gateway()
+    saved = {k: app.config[k] for k in ("SMS_GATEWAY_URL", "SMS_GATEWAY_TOKEN")}
+    app.config.update(SMS_GATEWAY_URL=gateway.url, SMS_GATEWAY_TOKEN="gateway-token")
+    yield gateway
+    app.config.update(saved)
+    gateway.server.shutdown()
+
+
+def family(app, login_parent, school, **preference):
+    """Иванова (demo parent) is the representative of Волков (S-1002); a tutor sees only
+    schedule and homework."""
+    parent = app.test_client()
+    login_parent(parent, "parent-ivanova")
+    tutor = app.test_client()
+    login_parent(tutor, "tutor-oleg", email="tutor@example.ru", given_name="Олег", family_name="Репетиторов")
+    with app.app_context():
+        users = {u.username.split(":")[-1]: u for u in db.session.execute(select(User)).scalars()}
+        ivanova, oleg = users["parent-ivanova"], users["tutor-oleg"]
+        db.session.add(AccessGrant(user_id=ivanova.id, student_id=school["volkov"]))
+        db.session.add(AccessGrant(user_id=oleg.id, student_id=school["volkov"], relation="viewer",
+                                   scope="schedule_homework"))
+        identity = db.session.execute(select(Identity).where(Identity.user_id == ivanova.id)).scalar_one()
+        identity.phone = "8 (921) 123-45-67"
+        for kind in ("grade", "absence", "homework"):
+            db.session.add(NotificationPreference(user_id=ivanova.id, student_id=school["volkov"], kind=kind,
+                                                  **preference))
+        db.session.commit()
+
+
+def deliver_all(app, due_by=None):
+    with app.app_context():
+        while deliver_one(due_by or datetime.utcnow() + timedelta(seconds=1)):
+            pass
+
+
+def set_grade(app, login_staff, school, value="5"):
+    client = teacher(app, login_staff)
+    answer = client.post(f"/journal/{school['algebra']}/cell", json={
+        "student_id": school["volkov"], "lesson_id": school["algebra_lesson"], "value": value})
+    assert answer.status_code == 200, answer.json
+    return client
+
+
+def outbox(channel):
+    return db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == channel)).scalars().all()
+
+
+def test_phone_numbers_are_checked_as_russian_mobiles():
+    assert normalize_phone("8 (921) 123-45-67") == normalize_phone("+7 921 123 45 67") == PARENT_PHONE
+    assert normalize_phone("9211234567") == PARENT_PHONE
+    for bad in ("+7 812 123-45-67", "12345", "", None, "+1 921 123 45 67"):
+        assert normalize_phone(bad) is None
+
+
+def test_new_grade_goes_by_email_and_sms_but_not_to_a_homework_only_tutor(
+        app, school, login_parent, login_staff, smtp, gateway):
+    family(app, login_parent, school, email=True, sms=True)
+    with app.app_context():
+        db.session.add(UserSettings(user_id=db.session.execute(select(Identity.user_id).where(
+            Identity.subject == "parent-ivanova")).scalar_one(),
+            quiet_from=datetime.strptime("00:00", "%H:%M").time(),
+            quiet_to=datetime.strptime("00:01", "%H:%M").time()))
+        db.session.commit()
+    smtp.mailbox.clear()
+    set_grade(app, login_staff, school, "5")
+    deliver_all(app)
+    mails = smtp.mailbox.to("ivanova@example.ru")
+    assert len(mails) == 1 and "Новая оценка: Максим" in mails[0]["Subject"]
+    assert "5 — 23.11.2026, Алгебра" in mails[0].get_body(("plain",)).get_content()
+    assert smtp.mailbox.to("tutor@example.ru") == []  # "only schedule and homework"
+    assert [m["to"] for m in gateway.received] == [PARENT_PHONE]
+    assert "Новая оценка: Максим" in gateway.received[0]["text"]
+    # homework reaches both: the representative and the tutor
+    client = teacher(app, login_staff)
+    client.post(f"/journal/{school['algebra']}/lesson", json={
+        "lesson_id": school["algebra_lesson"], "topic": "Уравнения", "homework": "№ 200"})
+    deliver_all(app)
+    assert len(smtp.mailbox.to("tutor@example.ru")) == 1
+    assert "№ 200" in smtp.mailbox.to("tutor@example.ru")[0].get_body(("plain",)).get_content()
+
+
+def test_sms_waits_for_the_end_of_quiet_hours(app):
+    with app.app_context():
+        night = datetime(2026, 11, 25, 20, 30)  # 23:30 in St. Petersburg
+        assert after_quiet_hours(night) == datetime(2026, 11, 26, 5, 0)  # 08:00 local
+        day = datetime(2026, 11, 25, 9, 0)  # 12:00 local
+        assert after_quiet_hours(day) == day
+        settings = UserSettings(quiet_from=datetime.strptime("13:00", "%H:%M").time(),
+                                quiet_to=datetime.strptime("15:00", "%H:%M").time())
+        assert after_quiet_hours(datetime(2026, 11, 25, 10, 30), settings) == datetime(2026, 11, 25, 12, 0)
+        assert next_digest_time(day) == datetime(2026, 11, 25, 16, 0)  # 19:00 local
+
+
+def test_digest_gathers_the_days_events_into_one_letter(app, school, login_parent, login_staff, smtp):
+    family(app, login_parent, school, email=False, digest=True)
+    smtp.mailbox.clear()
+    client = set_grade(app, login_staff, school, "4")
+    client.post(f"/journal/{school['algebra']}/cell", json={
+        "student_id": school["volkov"], "lesson_id": school["algebra_lesson"], "value": "4 Н"})
+    deliver_all(app)
+    assert smtp.mailbox.to("ivanova@example.ru") == []  # nothing before the digest time
+    deliver_all(app, due_by=datetime.utcnow() + timedelta(days=1, hours=1))
+    mails = smtp.mailbox.to("ivanova@example.ru")
+    assert len(mails) == 1, [m["Subject"] for m in mails]
+    body = mails[0].get_body(("plain",)).get_content()
+    assert "Новая оценка: Максим" in body and "Посещаемость: Максим" in body and "Отсутствовал" in body
+    with app.app_context():
+        assert {m.status for m in outbox("digest")} == {"sent"}
+
+
+def test_gateway_down_keeps_sms_pending_and_sends_it_once_later(
+        app, school, login_parent, login_staff, smtp, gateway):
+    family(app, login_parent, school, email=False, sms=True)
+    deliver_all(app)  # what the demo data left in the outbox
+    gateway.failing = True
+    with app.app_context():
+        app.config["OUTBOX_BACKOFF_SECONDS"] = 0
+    set_grade(app, login_staff, school, "2 Н")
+    # the lesson's date is in the past, quiet hours may defer: deliver as of tomorrow noon
+    due = datetime.utcnow() + timedelta(days=1)
+    with app.app_context():
+        assert deliver_one(due) == "retry"
+        sms = outbox("sms")
+        assert len(sms) == 2 and all(m.status == "pending" for m in sms)
+    gateway.failing = False
+    deliver_all(app, due)
+    deliver_all(app, due)
+    texts = sorted(m["text"] for m in gateway.received)
+    assert len(texts) == 2 and len(set(texts)) == 2
+    with app.app_context():
+        assert {m.status for m in outbox("sms")} == {"sent"}
