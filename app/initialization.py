@@ -8,11 +8,12 @@ from .extensions import db
 
 def register_all(app, appbuilder):
     from . import views
-    from .diary.views import JournalView
+    from .diary.views import JournalView, TeacherMessagesView
     from .api.applications import ApplicationsApi
     from .api.schools import SchoolsApi
     from .auth import esia, sessions
     from .portal import bp as portal_bp
+    from .portal import messages as _portal_messages  # noqa: F401 - routes on the portal blueprint
 
     appbuilder.add_view(
         views.ApplicationView, "Applications", label=_l("Applications"),
@@ -47,6 +48,10 @@ def register_all(app, appbuilder):
     appbuilder.add_view(
         JournalView, "TeachersJournal", label=_l("Class journal"), icon="fa-book",
         category="Teaching", category_label=_l("Teaching"),
+    )
+    appbuilder.add_view(
+        TeacherMessagesView, "TeacherMessages", label=_l("Messages from families"),
+        icon="fa-comments", category="Teaching",
     )
     appbuilder.add_api(SchoolsApi)
     appbuilder.add_api(ApplicationsApi)

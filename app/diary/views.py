@@ -90,3 +90,60 @@ class JournalView(BaseView):
             return {"id": remark.id}
 
         return self._write(assignment_id, save)
+
+
+class TeacherMessagesView(BaseView):
+    """A teacher's conversations with families of their classes' pupils."""
+
+    route_base = "/teacher-messages"
+    default_view = "index"
+    # "write" is checked inside `thread` (GET reads, POST writes): declared so `flask init` makes it
+    base_permissions = ["can_read", "can_write"]
+
+    @expose("/")
+    @has_access
+    @permission_name("read")
+    def index(self):
+        from . import messages
+
+        user = self.appbuilder.sm.current_user
+        rows = messages.conversations_for_teacher(user.id)
+        return self.render_template("journal/conversations.html", conversations=rows,
+                                    unread=lambda c: messages.unread(c, user.id), students=_students(rows))
+
+    @expose("/<int:conversation_id>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("read")
+    def thread(self, conversation_id):
+        from flask import flash, redirect, url_for
+
+        from . import messages
+
+        user = self.appbuilder.sm.current_user
+        if request.method == "POST":
+            if not self.appbuilder.sm.has_access("can_write", self.class_permission_name):
+                abort(403)
+            try:
+                messages.reply(user, conversation_id, request.form.get("text"))
+                return redirect(url_for(".thread", conversation_id=conversation_id))
+            except journal.JournalError as exc:
+                if exc.status == 404:
+                    abort(404)
+                flash(exc.message, "danger")
+        try:
+            conversation, items = messages.read(user, conversation_id)
+        except journal.JournalError:
+            abort(404)
+        return self.render_template("journal/thread.html", conversation=conversation, items=items,
+                                    student=_students([conversation])[conversation.student_id],
+                                    text=request.form.get("text", ""))
+
+
+def _students(conversations):
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from ..models import Student
+
+    ids = {c.student_id for c in conversations}
+    return {s.id: s for s in db.session.execute(select(Student).where(Student.id.in_(ids or [-1]))).scalars()}

@@ -68,6 +68,45 @@ def _phone(user_id):
     return normalize_phone(phone)
 
 
+def notify_user(kind, user, student_id, subject, text, event_key, now=None):
+    """Queue one person's notification (e.g. the other side of a conversation)."""
+    messages = _for_user(kind, user, student_id, subject, text, event_key, now or utcnow())
+    for message in messages:
+        db.session.add(message)
+    return messages
+
+
+def _for_user(kind, user, student_id, subject, text, event_key, now):
+    messages = []
+    preference = db.session.execute(select(NotificationPreference).where(
+        NotificationPreference.user_id == user.id, NotificationPreference.student_id == student_id,
+        NotificationPreference.kind == kind)).scalar_one_or_none()
+    wants_email = preference.email if preference else True
+    wants_sms = preference.sms if preference else False
+    wants_digest = preference.digest if preference else False
+    key = f"notify:{event_key}:{user.id}"
+    email = contact_email(user)
+    if email and wants_digest:
+        messages.append(OutboxMessage(channel="digest", recipient=email, subject=subject,
+                                      body_text=text, body_html="", idempotency_key=f"{key}:digest",
+                                      next_attempt_at=next_digest_time(now)))
+    elif email and wants_email:
+        with force_locale("ru"):
+            html = render_template("mail/notification.html", subject=subject, text=text)
+        messages.append(OutboxMessage(channel="email", recipient=email, subject=subject,
+                                      body_text=text, body_html=html, idempotency_key=f"{key}:email",
+                                      next_attempt_at=now))
+    phone = _phone(user.id) if wants_sms else None
+    if phone:
+        settings = db.session.execute(
+            select(UserSettings).where(UserSettings.user_id == user.id)).scalar_one_or_none()
+        messages.append(OutboxMessage(channel="sms", recipient=phone, subject=subject,
+                                      body_text=f"{subject}. {text}"[:300], body_html="",
+                                      idempotency_key=f"{key}:sms",
+                                      next_attempt_at=after_quiet_hours(now, settings)))
+    return messages
+
+
 def notify(kind, student_id, subject, text, event_key, now=None):
     """Queue the notifications of one diary event. `event_key` is unique per event (e.g. the
     audit event id): with the recipient and channel it is the outbox idempotency key."""
@@ -78,35 +117,8 @@ def notify(kind, student_id, subject, text, event_key, now=None):
     ).scalars().all()
     messages = []
     for grant in grants:
-        if not grant_allows(grant, KIND_SECTIONS[kind]):
-            continue
-        user = grant.user
-        preference = db.session.execute(select(NotificationPreference).where(
-            NotificationPreference.user_id == user.id, NotificationPreference.student_id == student_id,
-            NotificationPreference.kind == kind)).scalar_one_or_none()
-        wants_email = preference.email if preference else True
-        wants_sms = preference.sms if preference else False
-        wants_digest = preference.digest if preference else False
-        key = f"notify:{event_key}:{user.id}"
-        email = contact_email(user)
-        if email and wants_digest:
-            messages.append(OutboxMessage(channel="digest", recipient=email, subject=subject,
-                                          body_text=text, body_html="", idempotency_key=f"{key}:digest",
-                                          next_attempt_at=next_digest_time(now)))
-        elif email and wants_email:
-            with force_locale("ru"):
-                html = render_template("mail/notification.html", subject=subject, text=text)
-            messages.append(OutboxMessage(channel="email", recipient=email, subject=subject,
-                                          body_text=text, body_html=html, idempotency_key=f"{key}:email",
-                                          next_attempt_at=now))
-        phone = _phone(user.id) if wants_sms else None
-        if phone:
-            settings = db.session.execute(
-                select(UserSettings).where(UserSettings.user_id == user.id)).scalar_one_or_none()
-            messages.append(OutboxMessage(channel="sms", recipient=phone, subject=subject,
-                                          body_text=f"{subject}. {text}"[:300], body_html="",
-                                          idempotency_key=f"{key}:sms",
-                                          next_attempt_at=after_quiet_hours(now, settings)))
+        if grant_allows(grant, KIND_SECTIONS[kind]):
+            messages.extend(_for_user(kind, grant.user, student_id, subject, text, event_key, now))
     for message in messages:
         db.session.add(message)
     return messages

@@ -1,0 +1,147 @@
+"""Parent ↔ teacher conversations about one pupil.
+
+A family member whose access includes "messages" (representatives, the pupil, interested persons
+with the whole diary) writes to the pupil's teachers: those who teach the pupil's class and the
+class teacher. A teacher sees the conversations addressed to them about pupils of their classes.
+Every new message notifies the other side through the outbox."""
+from flask_babel import gettext
+from sqlalchemy import func, or_, select
+
+from ..access import grant_allows, grant_is_active
+from ..extensions import db
+from ..models import (
+    AccessGrant,
+    Conversation,
+    Message,
+    SchoolClass,
+    Student,
+    TeachingAssignment,
+    User,
+    utcnow,
+)
+from ..notify.routing import notify_user
+from .journal import JournalError
+
+MAX_TEXT = 4000
+
+
+def family_grant(user_id, student_id):
+    """The active grant through which this person may message about this pupil, or None."""
+    grant = db.session.execute(select(AccessGrant).where(
+        AccessGrant.user_id == user_id, AccessGrant.student_id == student_id, grant_is_active())
+    ).scalar_one_or_none()
+    return grant if grant_allows(grant, "messages") else None
+
+
+def teachers_of(student):
+    """Users who teach the pupil's class, and the class teacher: {user_id: User}."""
+    klass = db.session.execute(select(SchoolClass).where(
+        SchoolClass.school_id == student.school_id, SchoolClass.name == student.class_name)
+    ).scalar_one_or_none()
+    if klass is None:
+        return {}
+    ids = set(db.session.execute(select(TeachingAssignment.teacher_id).where(
+        TeachingAssignment.class_id == klass.id)).scalars())
+    if klass.class_teacher_id:
+        ids.add(klass.class_teacher_id)
+    users = db.session.execute(select(User).where(User.id.in_(ids or [-1]))).scalars()
+    return {u.id: u for u in users if u.active}
+
+
+def _teacher_may(teacher_id, student):
+    return teacher_id in teachers_of(student)
+
+
+def conversations_for_family(user_id, student_id):
+    return db.session.execute(select(Conversation).where(
+        Conversation.student_id == student_id, Conversation.parent_id == user_id)
+        .order_by(Conversation.last_message_at.desc())).scalars().all()
+
+
+def conversations_for_teacher(teacher_id):
+    rows = db.session.execute(select(Conversation).where(Conversation.teacher_id == teacher_id)
+                              .order_by(Conversation.last_message_at.desc())).scalars().all()
+    return [c for c in rows if _teacher_may(teacher_id, db.session.get(Student, c.student_id))]
+
+
+def _clean(text):
+    text = (text or "").strip()
+    if not text:
+        raise JournalError(gettext("Write the message."))
+    if len(text) > MAX_TEXT:
+        raise JournalError(gettext("The message is too long (at most %(n)s characters).", n=MAX_TEXT))
+    return text
+
+
+def start(user, student_id, teacher_id, subject, text):
+    """A family member opens a conversation with one of the pupil's teachers."""
+    student = db.session.get(Student, student_id)
+    if student is None or family_grant(user.id, student_id) is None:
+        raise JournalError(gettext("You have no access to this pupil's messages."), 404)
+    teachers = teachers_of(student)
+    if teacher_id not in teachers:
+        raise JournalError(gettext("Choose one of the pupil's teachers."))
+    text = _clean(text)
+    subject = (subject or "").strip()[:255]
+    now = utcnow()
+    conversation = Conversation(student_id=student_id, parent_id=user.id, teacher_id=teacher_id,
+                                subject=subject, created_at=now, last_message_at=now, parent_read_at=now)
+    db.session.add(conversation)
+    db.session.flush()
+    return _post(conversation, user, text, now, student, to=teachers[teacher_id])
+
+
+def reply(user, conversation_id, text):
+    """Either side writes into an existing conversation (scope re-checked)."""
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise JournalError(gettext("There is no such conversation."), 404)
+    student = db.session.get(Student, conversation.student_id)
+    if user.id == conversation.parent_id and family_grant(user.id, student.id):
+        other = db.session.get(User, conversation.teacher_id)
+    elif user.id == conversation.teacher_id and _teacher_may(user.id, student):
+        other = db.session.get(User, conversation.parent_id)
+    else:
+        raise JournalError(gettext("There is no such conversation."), 404)
+    return _post(conversation, user, _clean(text), utcnow(), student, to=other)
+
+
+def _post(conversation, author, text, now, student, to):
+    message = Message(conversation_id=conversation.id, author_id=author.id, text=text, created_at=now)
+    db.session.add(message)
+    conversation.last_message_at = now
+    if author.id == conversation.parent_id:
+        conversation.parent_read_at = now
+    else:
+        conversation.teacher_read_at = now
+    db.session.flush()
+    name = f"{author.first_name} {author.last_name}".strip()
+    notify_user("message", to, student.id,
+                gettext("New message about %(pupil)s", pupil=student.first_name),
+                f"{name}: {text[:500]}", f"message:{message.id}")
+    db.session.commit()
+    return message
+
+
+def read(user, conversation_id):
+    """The conversation's messages for one of its two sides; marks it read for them."""
+    conversation = db.session.get(Conversation, conversation_id)
+    student = db.session.get(Student, conversation.student_id) if conversation else None
+    allowed = conversation is not None and (
+        (user.id == conversation.parent_id and family_grant(user.id, student.id))
+        or (user.id == conversation.teacher_id and _teacher_may(user.id, student)))
+    if not allowed:
+        raise JournalError(gettext("There is no such conversation."), 404)
+    if user.id == conversation.parent_id:
+        conversation.parent_read_at = utcnow()
+    else:
+        conversation.teacher_read_at = utcnow()
+    db.session.commit()
+    messages = db.session.execute(select(Message).where(Message.conversation_id == conversation.id)
+                                  .order_by(Message.created_at, Message.id)).scalars().all()
+    return conversation, messages
+
+
+def unread(conversation, user_id):
+    seen = conversation.parent_read_at if user_id == conversation.parent_id else conversation.teacher_read_at
+    return seen is None or seen < conversation.last_message_at

@@ -1,0 +1,65 @@
+"""«Сообщения»: a family member writes to the pupil's teachers and reads the answers."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from ..access import current_actor
+from ..diary import messages
+from ..diary.journal import JournalError
+from ..extensions import db
+from ..models import Student, User
+from . import bp
+from .routes import citizen_required
+
+
+def _me():
+    return db.session.get(User, current_actor().user_id)
+
+
+@bp.route("/my/students/<int:student_id>/messages", methods=["GET", "POST"])
+@citizen_required
+def student_messages(student_id):
+    me = _me()
+    student = db.session.get(Student, student_id)
+    if student is None or messages.family_grant(me.id, student_id) is None:
+        abort(404)
+    teachers = messages.teachers_of(student)
+    form, error = {}, None
+    if request.method == "POST":
+        form = request.form
+        try:
+            teacher_id = int(form.get("teacher_id") or 0)
+        except ValueError:
+            teacher_id = 0
+        try:
+            message = messages.start(me, student_id, teacher_id, form.get("subject"), form.get("text"))
+            flash(gettext("The message has been sent."), "success")
+            return redirect(url_for("portal.conversation", conversation_id=message.conversation_id))
+        except JournalError as exc:
+            error = exc.message
+    rows = messages.conversations_for_family(me.id, student_id)
+    return render_template("portal/messages.html", student=student, teachers=teachers,
+                           conversations=rows, unread=lambda c: messages.unread(c, me.id),
+                           form=form, error=error), (400 if error else 200)
+
+
+@bp.route("/my/messages/<int:conversation_id>", methods=["GET", "POST"])
+@citizen_required
+def conversation(conversation_id):
+    me = _me()
+    error = None
+    if request.method == "POST":
+        try:
+            messages.reply(me, conversation_id, request.form.get("text"))
+            return redirect(url_for("portal.conversation", conversation_id=conversation_id))
+        except JournalError as exc:
+            if exc.status == 404:
+                abort(404)
+            error = exc.message
+    try:
+        talk, items = messages.read(me, conversation_id)
+    except JournalError:
+        abort(404)
+    student = db.session.get(Student, talk.student_id)
+    teacher = db.session.get(User, talk.teacher_id)
+    return render_template("portal/thread.html", conversation=talk, items=items, student=student,
+                           teacher=teacher, error=error, text=request.form.get("text", "")), (400 if error else 200)
