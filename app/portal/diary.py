@@ -1,0 +1,151 @@
+"""What families read: «Дневник» (the week), «Оценки», «Итоговые оценки», «Посещаемость»,
+«Динамика», «Статистика и рейтинг», «События», «Родительские собрания».
+
+Every page asks one question first — may this person see this section of this pupil's diary
+(app.access: an active grant, and the viewer's scope) — and records the visit in the pupil's
+access log when the visitor is not an official representative."""
+from datetime import date, datetime, timedelta
+
+from flask import abort, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..access import current_actor, grant_allows, grant_is_active
+from ..diary import queries
+from ..extensions import db
+from ..models import WEEKDAYS, AccessGrant, AccessLogEntry, AttendanceMark, GradeKind, Relation, Student
+from . import bp
+from .routes import citizen_required
+
+# (section, endpoint, tab title), in the order of the tabs
+TABS = [
+    ("schedule", "portal.diary_week", _l("Diary")),
+    ("grades", "portal.diary_grades", _l("Grades")),
+    ("grades", "portal.diary_results", _l("Final grades")),
+    ("attendance", "portal.diary_attendance", _l("Attendance")),
+    ("grades", "portal.diary_dynamics", _l("Progress")),
+    ("grades", "portal.diary_stats", _l("Statistics and rating")),
+    ("events", "portal.diary_events", _l("Events")),
+    ("events", "portal.diary_meetings", _l("Parent meetings")),
+]
+
+
+def active_grant(user_id, student_id):
+    return db.session.execute(select(AccessGrant).where(
+        AccessGrant.user_id == user_id, AccessGrant.student_id == student_id, grant_is_active())
+    ).scalar_one_or_none()
+
+
+def open_section(student_id, section, what):
+    """The pupil if the current person may see this section; 404 without access, 403 outside the
+    viewer's scope. Logs the visit of anyone but an official representative."""
+    actor = current_actor()
+    grant = active_grant(actor.user_id, student_id)
+    if grant is None:
+        abort(404)
+    if not grant_allows(grant, section):
+        abort(403)
+    if grant.relation != Relation.REPRESENTATIVE:
+        db.session.add(AccessLogEntry(user_id=actor.user_id, user_label=actor.label, student_id=student_id,
+                                      what=what, path=request.path[:255]))
+        db.session.commit()
+    return db.session.get(Student, student_id), grant
+
+
+def _tabs(student_id, grant):
+    return [(url_for(endpoint, student_id=student_id), title, endpoint == request.endpoint)
+            for section, endpoint, title in TABS if grant_allows(grant, section)]
+
+
+def _render(template, student, grant, **context):
+    return render_template(template, student=student, tabs=_tabs(student.id, grant),
+                           kinds=GradeKind.LABELS, marks=AttendanceMark.LABELS,
+                           weekday=lambda day: str(WEEKDAYS[day.weekday()]).capitalize(), **context)
+
+
+def _date(name, default):
+    try:
+        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
+    except ValueError:
+        return default
+
+
+def _term():
+    """The default range of grade pages: from 1 September of the school year to today."""
+    today = date.today()
+    start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    return _date("from", start), _date("to", today)
+
+
+@bp.route("/my/students/<int:student_id>/diary")
+@citizen_required
+def diary_week(student_id):
+    student, grant = open_section(student_id, "schedule", "diary")
+    day = _date("week", date.today())
+    week = queries.week(student, day)
+    show_grades = grant_allows(grant, "grades")
+    show_attendance = grant_allows(grant, "attendance")
+    show_homework = grant_allows(grant, "homework")
+    return _render("portal/diary_week.html", student, grant, week=week, today=date.today(),
+                   previous=week["week_start"] - timedelta(days=7), next=week["week_start"] + timedelta(days=7),
+                   show_grades=show_grades, show_attendance=show_attendance, show_homework=show_homework)
+
+
+@bp.route("/my/students/<int:student_id>/grades")
+@citizen_required
+def diary_grades(student_id):
+    student, grant = open_section(student_id, "grades", "grades")
+    date_from, date_to = _term()
+    return _render("portal/diary_grades.html", student, grant, date_from=date_from, date_to=date_to,
+                   subjects=queries.grades_by_subject(student, date_from, date_to))
+
+
+@bp.route("/my/students/<int:student_id>/results")
+@citizen_required
+def diary_results(student_id):
+    student, grant = open_section(student_id, "grades", "results")
+    return _render("portal/diary_results.html", student, grant, subjects=queries.results(student))
+
+
+@bp.route("/my/students/<int:student_id>/attendance")
+@citizen_required
+def diary_attendance(student_id):
+    student, grant = open_section(student_id, "attendance", "attendance")
+    date_from, date_to = _term()
+    return _render("portal/diary_attendance.html", student, grant, date_from=date_from, date_to=date_to,
+                   data=queries.attendance(student, date_from, date_to))
+
+
+@bp.route("/my/students/<int:student_id>/dynamics")
+@citizen_required
+def diary_dynamics(student_id):
+    student, grant = open_section(student_id, "grades", "dynamics")
+    date_from, date_to = _term()
+    data = queries.dynamics(student, date_from, date_to)
+    chart = {"labels": [w.strftime("%d.%m") for w in data["weeks"]],
+             "series": [{"label": subject, "data": values} for subject, values in data["series"].items()]}
+    return _render("portal/diary_dynamics.html", student, grant, chart=chart, date_from=date_from,
+                   date_to=date_to)
+
+
+@bp.route("/my/students/<int:student_id>/stats")
+@citizen_required
+def diary_stats(student_id):
+    student, grant = open_section(student_id, "grades", "stats")
+    date_from, date_to = _term()
+    return _render("portal/diary_stats.html", student, grant, stats=queries.stats(student, date_from, date_to),
+                   date_from=date_from, date_to=date_to)
+
+
+@bp.route("/my/students/<int:student_id>/events")
+@citizen_required
+def diary_events(student_id):
+    student, grant = open_section(student_id, "events", "events")
+    return _render("portal/diary_events.html", student, grant, items=queries.events(student), meetings=False)
+
+
+@bp.route("/my/students/<int:student_id>/meetings")
+@citizen_required
+def diary_meetings(student_id):
+    student, grant = open_section(student_id, "events", "meetings")
+    return _render("portal/diary_events.html", student, grant, items=queries.meetings(student), meetings=True)
