@@ -1,5 +1,5 @@
 """Operator commands: `flask --app run init | demo | staff create | outbox run | applications expire |
-diary import`."""
+diary import | legacy import`."""
 import logging
 import signal
 import sys
@@ -146,6 +146,28 @@ def register_cli(app):
             raise SystemExit(1)
 
     app.cli.add_command(diary)
+
+    legacy = AppGroup("legacy", help="Учетные записи портала до ЕСИА (docs/legacy.md).")
+
+    @legacy.command("import")
+    @click.argument("file", type=click.File("rb"))
+    @click.option("--dry-run", is_flag=True, help="Только проверить файл, ничего не сохранять.")
+    def legacy_import(file, dry_run):
+        """Загрузить учетные записи старого портала из CSV — целиком или никак."""
+        from .legacy.importer import ImportFailed, import_accounts
+
+        try:
+            report = import_accounts(file.read(), dry_run=dry_run)
+        except ImportFailed as exc:
+            click.echo(f"{file.name}: файл не загружен, ошибок: {exc.total}", err=True)
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            raise SystemExit(1) from None
+        if dry_run:
+            click.echo("Проверка пройдена, ничего не сохранено (--dry-run).")
+        click.echo(report.summary())
+
+    app.cli.add_command(legacy)
 
 
 def create_staff(username, role_key, password, school_id=None, district_id=None,

@@ -438,6 +438,12 @@ AUDIT_ACTIONS = {
     "attendance_set": _l("Attendance changed"),
     "lesson_set": _l("Topic or homework changed"),
     "remark_added": _l("Remark added"),
+    # legacy accounts (app/legacy)
+    "imported": _l("Imported from the old portal"),
+    "reimported": _l("Updated by a repeated import"),
+    "linked": _l("Linked to the Gosuslugi account"),
+    "link_failed": _l("Failed attempt to link"),
+    "link_refused": _l("Linking refused"),
 }
 
 

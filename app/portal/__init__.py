@@ -13,3 +13,4 @@ def _inject_appbuilder():
 
 
 from . import routes  # noqa: E402,F401
+from . import account  # noqa: E402,F401 - welcome notice, linking an old account

@@ -52,6 +52,9 @@ def _schools_by_district():
 @bp.route("/my/applications")
 @citizen_required
 def applications():
+    from .account import show_welcome_once  # the first-login welcome notice (account.py)
+
+    show_welcome_once()
     actor = current_actor()
     rows = db.session.execute(
         select(Application)
