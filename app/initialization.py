@@ -10,6 +10,7 @@ def register_all(app, appbuilder):
     from . import views
     from .diary.views import JournalView, TeacherMessagesView
     from .api.applications import ApplicationsApi
+    from .api.diary import DiaryApi
     from .api.schools import SchoolsApi
     from .auth import esia, sessions
     from .portal import bp as portal_bp
@@ -56,6 +57,7 @@ def register_all(app, appbuilder):
     )
     appbuilder.add_api(SchoolsApi)
     appbuilder.add_api(ApplicationsApi)
+    appbuilder.add_api(DiaryApi)
 
     from flask_babel import get_locale
 

@@ -1,19 +1,15 @@
 """What families read: «Дневник» (the week), «Оценки», «Итоговые оценки», «Посещаемость»,
 «Динамика», «Статистика и рейтинг», «События», «Родительские собрания».
 
-Every page asks one question first — may this person see this section of this pupil's diary
-(app.access: an active grant, and the viewer's scope) — and records the visit in the pupil's
-access log when the visitor is not an official representative."""
+Every page asks app.diary.family.open_section first (access, scope, access log)."""
 from datetime import date, datetime, timedelta
 
 from flask import abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from ..access import current_actor, grant_allows, grant_is_active
-from ..diary import queries
-from ..extensions import db
-from ..models import WEEKDAYS, AccessGrant, AccessLogEntry, AttendanceMark, GradeKind, Relation, Student
+from ..access import current_actor, grant_allows
+from ..diary import family, queries
+from ..models import WEEKDAYS, AttendanceMark, GradeKind
 from . import bp
 from .routes import citizen_required
 
@@ -30,26 +26,12 @@ TABS = [
 ]
 
 
-def active_grant(user_id, student_id):
-    return db.session.execute(select(AccessGrant).where(
-        AccessGrant.user_id == user_id, AccessGrant.student_id == student_id, grant_is_active())
-    ).scalar_one_or_none()
-
-
 def open_section(student_id, section, what):
-    """The pupil if the current person may see this section; 404 without access, 403 outside the
-    viewer's scope. Logs the visit of anyone but an official representative."""
-    actor = current_actor()
-    grant = active_grant(actor.user_id, student_id)
-    if grant is None:
-        abort(404)
-    if not grant_allows(grant, section):
-        abort(403)
-    if grant.relation != Relation.REPRESENTATIVE:
-        db.session.add(AccessLogEntry(user_id=actor.user_id, user_label=actor.label, student_id=student_id,
-                                      what=what, path=request.path[:255]))
-        db.session.commit()
-    return db.session.get(Student, student_id), grant
+    """The pupil and the grant, or 404 (no access) / 403 (outside the viewer's scope)."""
+    try:
+        return family.open_section(current_actor(), student_id, section, what, request.path)
+    except family.NoAccess as exc:
+        abort(exc.status)
 
 
 def _tabs(student_id, grant):

@@ -1,0 +1,40 @@
+"""The one check every family page, API endpoint and the calendar feed make before showing a
+pupil's diary: an active grant (app.access.grant_is_active) whose scope includes the section
+(app.access.grant_allows). Visits of anyone but an official representative are written to the
+pupil's access log, which the representatives read."""
+from sqlalchemy import select
+
+from ..access import grant_allows, grant_is_active
+from ..extensions import db
+from ..models import AccessGrant, AccessLogEntry, Relation, Student
+
+
+class NoAccess(Exception):
+    """404: no access to this pupil at all (nothing reveals the pupil exists); 403: the pupil is
+    known to the caller but this section is outside their scope."""
+
+    def __init__(self, status):
+        super().__init__(status)
+        self.status = status
+
+
+def active_grant(user_id, student_id):
+    if user_id is None:
+        return None
+    return db.session.execute(select(AccessGrant).where(
+        AccessGrant.user_id == user_id, AccessGrant.student_id == student_id, grant_is_active())
+    ).scalar_one_or_none()
+
+
+def open_section(actor, student_id, section, what, path=""):
+    """-> (student, grant) or NoAccess. Commits the access-log entry."""
+    grant = active_grant(actor.user_id, student_id)
+    if grant is None:
+        raise NoAccess(404)
+    if not grant_allows(grant, section):
+        raise NoAccess(403)
+    if grant.relation != Relation.REPRESENTATIVE:
+        db.session.add(AccessLogEntry(user_id=actor.user_id, user_label=actor.label, student_id=student_id,
+                                      what=what, path=(path or "")[:255]))
+        db.session.commit()
+    return db.session.get(Student, student_id), grant
