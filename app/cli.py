@@ -48,9 +48,10 @@ def register_cli(app):
     def demo_command():
         """Load demo districts, schools, staff and parents (idempotent)."""
         from .demo import load_demo
+        from .diary.demo import load_diary_demo
 
-        summary = load_demo()
-        click.echo(summary)
+        click.echo(load_demo())
+        click.echo(load_diary_demo())
 
     staff = AppGroup("staff", help="Staff accounts.")
 

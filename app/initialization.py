@@ -14,8 +14,6 @@ def register_all(app, appbuilder):
     from .api.schools import SchoolsApi
     from .auth import esia, sessions
     from .portal import bp as portal_bp
-    from .portal import diary as _portal_diary  # noqa: F401 - routes on the portal blueprint
-    from .portal import messages as _portal_messages  # noqa: F401
 
     appbuilder.add_view(
         views.ApplicationView, "Applications", label=_l("Applications"),

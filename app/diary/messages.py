@@ -5,7 +5,7 @@ with the whole diary) writes to the pupil's teachers: those who teach the pupil'
 class teacher. A teacher sees the conversations addressed to them about pupils of their classes.
 Every new message notifies the other side through the outbox."""
 from flask_babel import gettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from ..access import grant_allows, grant_is_active
 from ..extensions import db

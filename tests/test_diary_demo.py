@@ -1,0 +1,36 @@
+"""`flask demo` gives a newcomer a full diary: a term of lessons, grades, absences, events; the demo
+parent already sees her daughter; the demo teacher has a journal. Idempotent."""
+from datetime import date
+
+from sqlalchemy import func, select
+
+from app.diary.demo import load_diary_demo
+from app.extensions import db
+from app.models import Application, AuditEvent, Grade, Lesson
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_demo_term_is_full_and_loads_once(sqlite_app, login_parent, login_staff):
+    with sqlite_app.app_context():
+        load_diary_demo(today=date(2026, 11, 25))
+        lessons, grades = count(Lesson), count(Grade)
+        assert lessons > 300 and grades > 1000
+        assert "уже загружены" in load_diary_demo(today=date(2026, 11, 25))
+        assert (count(Lesson), count(Grade)) == (lessons, grades)
+        sofia = db.session.execute(select(Application).where(Application.child_first_name == "Софья")).scalar_one()
+        assert sofia.state == "approved" and sofia.student_id
+        assert count(AuditEvent) >= 3  # submitted, passport checked, approved: the ordinary way
+    parent = sqlite_app.test_client()
+    login_parent(parent, "parent-ivanova")
+    students = parent.get("/my/students").get_data(as_text=True)
+    assert "Иванова Софья Ивановна" in students
+    week = parent.get(f"/my/students/{sofia.student_id}/diary?week=2026-11-25").get_data(as_text=True)
+    assert "Математика" in week and "Домашнее задание" in week
+    grades_page = parent.get(f"/my/students/{sofia.student_id}/grades?from=2026-09-01&to=2026-11-25")
+    assert "среднее" in grades_page.get_data(as_text=True)
+    assert "Олимпиада по математике" in parent.get(f"/my/students/{sofia.student_id}/messages").get_data(as_text=True)
+    teacher = login_staff(sqlite_app.test_client(), "teacher239", "teacher12345")
+    assert "6 «А»" in teacher.get("/journal/").get_data(as_text=True)
