@@ -1,0 +1,93 @@
+"""The calendar feed: a secret address per person (`/ical/<secret>.ics`, only its SHA-256 is
+stored; a new one replaces the old) with the lessons, school events and parent meetings of every
+pupil they may see — within each access's scope (no homework for "only grades", and so on)."""
+import hashlib
+import secrets
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from icalendar import Calendar, Event
+from sqlalchemy import select
+
+from ..access import grant_allows, grant_is_active
+from ..extensions import db
+from ..models import AccessGrant, Lesson, Student, UserSettings
+from . import queries
+
+PAST_DAYS, FUTURE_DAYS = 14, 42
+
+
+def _hash(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret(user_id):
+    """A new feed address for this person; the previous one stops working. Returns the secret."""
+    secret = secrets.token_urlsafe(24)
+    settings = db.session.execute(select(UserSettings).where(UserSettings.user_id == user_id)).scalar_one_or_none()
+    if settings is None:
+        settings = UserSettings(user_id=user_id)
+        db.session.add(settings)
+    settings.calendar_secret_hash = _hash(secret)
+    db.session.commit()
+    return secret
+
+
+def user_for_secret(secret):
+    if not secret or len(secret) > 100:
+        return None
+    return db.session.execute(select(UserSettings.user_id).where(
+        UserSettings.calendar_secret_hash == _hash(secret))).scalar_one_or_none()
+
+
+def feed(user_id, today=None):
+    """The iCalendar text of this person's feed."""
+    today = today or date.today()
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    calendar = Calendar()
+    calendar.add("prodid", "-//Электронный дневник//Петербургское образование//RU")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Электронный дневник")
+    grants = db.session.execute(select(AccessGrant).where(AccessGrant.user_id == user_id, grant_is_active())).scalars()
+    for grant in grants:
+        student = db.session.get(Student, grant.student_id)
+        who = student.first_name
+        if grant_allows(grant, "schedule"):
+            klass = queries.class_of(student)
+            lessons = [] if klass is None else db.session.execute(select(Lesson).where(
+                Lesson.class_id == klass.id, Lesson.date >= today - timedelta(days=PAST_DAYS),
+                Lesson.date <= today + timedelta(days=FUTURE_DAYS))).scalars().all()
+            for lesson in lessons:
+                event = Event()
+                event.add("uid", f"lesson-{lesson.id}-{student.id}@e-diary")
+                event.add("summary", f"{who}: {lesson.subject.name}")
+                start = datetime.combine(lesson.date, lesson.starts_at or datetime.min.time(), tzinfo=zone)
+                event.add("dtstart", start if lesson.starts_at else lesson.date)
+                if lesson.starts_at and lesson.ends_at:
+                    event.add("dtend", datetime.combine(lesson.date, lesson.ends_at, tzinfo=zone))
+                notes = []
+                if lesson.topic:
+                    notes.append(f"Тема: {lesson.topic}")
+                if lesson.homework and grant_allows(grant, "homework"):
+                    notes.append(f"Домашнее задание: {lesson.homework}")
+                if notes:
+                    event.add("description", "\n".join(notes))
+                if lesson.room:
+                    event.add("location", f"Кабинет {lesson.room}")
+                calendar.add_component(event)
+        if grant_allows(grant, "events"):
+            now = datetime.combine(today - timedelta(days=PAST_DAYS), datetime.min.time())
+            for kind, items in (("event", queries.events(student, now)), ("meeting", queries.meetings(student, now))):
+                for item in items["upcoming"]:
+                    event = Event()
+                    event.add("uid", f"{kind}-{item.id}-{student.id}@e-diary")
+                    title = item.title if kind == "event" else f"Родительское собрание: {item.topic}"
+                    event.add("summary", f"{who}: {title}")
+                    event.add("dtstart", item.starts_at.replace(tzinfo=zone))
+                    ends = getattr(item, "ends_at", None)
+                    event.add("dtend", (ends or item.starts_at + timedelta(hours=1)).replace(tzinfo=zone))
+                    if item.place:
+                        event.add("location", item.place)
+                    calendar.add_component(event)
+    return calendar.to_ical()
