@@ -15,7 +15,12 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $@
 
-install: $(BIN)/.installed translations
+# npm packages the browser tests load into pages (axe-core); package-lock.json pins them.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+install: $(BIN)/.installed translations node_modules/.installed
 
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
