@@ -8,7 +8,7 @@ from .extensions import db
 
 def register_all(app, appbuilder):
     from . import views
-    from .diary.views import JournalView, TeacherMessagesView
+    from .diary.views import ImportView, JournalView, TeacherMessagesView
     from .api.applications import ApplicationsApi
     from .api.diary import DiaryApi
     from .api.schools import SchoolsApi
@@ -52,6 +52,9 @@ def register_all(app, appbuilder):
     appbuilder.add_view(
         TeacherMessagesView, "TeacherMessages", label=_l("Messages from families"),
         icon="fa-comments", category="Teaching",
+    )
+    appbuilder.add_view(
+        ImportView, "DataImport", label=_l("Data import"), icon="fa-upload", category="School",
     )
     appbuilder.add_api(SchoolsApi)
     appbuilder.add_api(ApplicationsApi)

@@ -36,6 +36,8 @@ ROLE_PERMISSIONS = {
         ("can_edit", "ReceptionSlotView"),
         ("can_delete", "ReceptionSlotView"),
         ("menu_access", "ReceptionHours"),
+        ("can_import", "ImportView"),
+        ("menu_access", "DataImport"),
     ],
     SUPERVISOR: _OWN_ACCOUNT + _READ_APPLICATIONS,
     TEACHER: _OWN_ACCOUNT

@@ -147,3 +147,55 @@ def _students(conversations):
 
     ids = {c.student_id for c in conversations}
     return {s.id: s for s in db.session.execute(select(Student).where(Student.id.in_(ids or [-1]))).scalars()}
+
+
+class ImportView(BaseView):
+    """«Загрузка данных»: the school's responsible person (own school) or the admin (any school)
+    uploads an export of the school information system; the report lists every problem by line
+    and column, or what was added and updated."""
+
+    route_base = "/imports"
+    default_view = "form"
+    MAX_BYTES = 50 * 1024 * 1024
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    @permission_name("import")
+    def form(self):
+        from sqlalchemy import select
+
+        from ..extensions import db
+        from ..models import School
+        from .imports import KINDS, ImportFailed, import_file
+
+        actor = current_actor()
+        if actor.is_admin:
+            schools = db.session.execute(select(School).order_by(School.number)).scalars().all()
+        elif actor.is_clerk:
+            schools = [db.session.get(School, actor.school_id)]
+        else:
+            abort(403)
+        report = failure = error = None
+        if request.method == "POST":
+            upload = request.files.get("file")
+            school_id = _int(request.form.get("school_id")) if actor.is_admin else actor.school_id
+            kind = request.form.get("kind") or None
+            if school_id not in {s.id for s in schools}:
+                error = gettext("Choose a school from the list.")
+            elif upload is None or not upload.filename:
+                error = gettext("Choose a file to upload.")
+            elif kind and kind not in KINDS:
+                error = gettext("Unknown kind of data.")
+            else:
+                data = upload.read(self.MAX_BYTES + 1)
+                if len(data) > self.MAX_BYTES:
+                    error = gettext("The file is larger than 50 MB: split it or use `flask diary import`.")
+                else:
+                    try:
+                        report = import_file(upload.filename, school_id, kind=kind, data=data,
+                                             actor_label=actor.label)
+                    except ImportFailed as exc:
+                        failure = exc
+        status = 400 if (error or failure) else 200
+        return self.render_template("journal/import.html", schools=schools, kinds=KINDS, report=report,
+                                    failure=failure, error=error, form=request.form), status

@@ -1,0 +1,54 @@
+"""The upload page: the school's clerk imports for the own school only; the admin for any school;
+problems are listed by line and column; others cannot open it."""
+import io
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import SchoolClass, Student
+from tests.test_russian import assert_russian
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "import-examples"
+
+
+def upload(client, name, data, **form):
+    return client.post("/imports/", data={"file": (io.BytesIO(data), name), **form},
+                       content_type="multipart/form-data")
+
+
+def test_clerk_imports_for_the_own_school_only(app, login_staff):
+    clerk = login_staff(app.test_client(), "clerk27", "clerk12345")  # гимназия № 27
+    assert_russian(clerk, "/imports/")
+    answer = upload(clerk, "students.csv", (EXAMPLES / "students.csv").read_bytes(), school_id="1")
+    assert answer.status_code == 200
+    assert "обучающиеся — строк 3; добавлено 3" in answer.get_data(as_text=True)
+    with app.app_context():
+        schools = set(db.session.execute(select(Student.school_id).where(Student.external_id.isnot(None))).scalars())
+        own = db.session.execute(select(SchoolClass.school_id)).scalars().all()
+        assert len(schools) == 1 and schools == set(own) and 1 not in schools  # not лицей № 239
+
+
+def test_problems_are_listed_and_nothing_is_saved(app, login_staff):
+    clerk = login_staff(app.test_client(), "clerk239", "clerk12345")
+    bad = "student_id;last_name;first_name;birth_date;class\nS-1;Иванов;;2014-13-01;5 «А»\n".encode()
+    answer = upload(clerk, "students.csv", bad)
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert "строка 2, столбец «first_name»: обязательное поле не заполнено" in text
+    assert "строка 2, столбец «birth_date»" in text
+    assert upload(clerk, "notes.pdf", b"%PDF").status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Student).where(Student.external_id.isnot(None))) == 0
+
+
+def test_admin_chooses_the_school_and_others_are_refused(app, login_staff):
+    admin = login_staff(app.test_client(), "admin", "admin12345")
+    answer = upload(admin, "classes.csv", (EXAMPLES / "classes.csv").read_bytes(), school_id="3")
+    assert answer.status_code == 200
+    with app.app_context():
+        assert set(db.session.execute(select(SchoolClass.school_id)).scalars()) == {3}
+    for username, password in (("supervisor", "super12345"),):
+        other = login_staff(app.test_client(), username, password)
+        assert other.get("/imports/").status_code in (302, 403)
+        assert upload(other, "classes.csv", b"class\n1 A\n").status_code in (302, 403)
