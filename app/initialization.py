@@ -8,7 +8,7 @@ from .extensions import db
 
 def register_all(app, appbuilder):
     from . import views
-    from .diary.views import ImportView, JournalView, TeacherMessagesView
+    from .diary.views import ImportView, JournalView, TeacherMessagesView, make_happening_views
     from .api.applications import ApplicationsApi
     from .api.diary import DiaryApi
     from .api.schools import SchoolsApi
@@ -53,6 +53,10 @@ def register_all(app, appbuilder):
         TeacherMessagesView, "TeacherMessages", label=_l("Messages from families"),
         icon="fa-comments", category="Teaching",
     )
+    event_view, meeting_view = make_happening_views()
+    appbuilder.add_view(event_view, "SchoolEvents", label=_l("Events"), icon="fa-calendar", category="School")
+    appbuilder.add_view(meeting_view, "ParentMeetings", label=_l("Parent meetings"), icon="fa-users",
+                        category="School")
     appbuilder.add_view(
         ImportView, "DataImport", label=_l("Data import"), icon="fa-upload", category="School",
     )

@@ -733,7 +733,9 @@ class SchoolEvent(Model):
     __tablename__ = "school_event"
     id = Column(Integer, primary_key=True)
     school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    school = relationship("School")
     class_id = Column(Integer, ForeignKey("school_class.id"), nullable=True)  # null: whole school
+    school_class = relationship("SchoolClass")
     title = Column(String(255), nullable=False)
     description = Column(Text, nullable=False, default="")
     starts_at = Column(DateTime, nullable=False)
@@ -747,7 +749,9 @@ class ParentMeeting(Model):
     __tablename__ = "parent_meeting"
     id = Column(Integer, primary_key=True)
     school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    school = relationship("School")
     class_id = Column(Integer, ForeignKey("school_class.id"), nullable=True)  # null: whole school
+    school_class = relationship("SchoolClass")
     starts_at = Column(DateTime, nullable=False)
     place = Column(String(255), nullable=False, default="")
     topic = Column(String(500), nullable=False, default="")

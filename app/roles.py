@@ -38,6 +38,10 @@ ROLE_PERMISSIONS = {
         ("menu_access", "ReceptionHours"),
         ("can_import", "ImportView"),
         ("menu_access", "DataImport"),
+        *[(perm, view) for view in ("SchoolEventView", "ParentMeetingView")
+          for perm in ("can_list", "can_show", "can_add", "can_edit", "can_delete")],
+        ("menu_access", "SchoolEvents"),
+        ("menu_access", "ParentMeetings"),
     ],
     SUPERVISOR: _OWN_ACCOUNT + _READ_APPLICATIONS,
     TEACHER: _OWN_ACCOUNT

@@ -199,3 +199,130 @@ class ImportView(BaseView):
         status = 400 if (error or failure) else 200
         return self.render_template("journal/import.html", schools=schools, kinds=KINDS, report=report,
                                     failure=failure, error=error, form=request.form), status
+
+
+# --------------------------------------------------------------------------- events and meetings
+def _own_school_filter(model):
+    from flask_appbuilder.models.filters import BaseFilter
+
+    class OwnSchool(BaseFilter):
+        name = "own school"
+        arg_name = "own_school"
+
+        def apply(self, query, value):
+            actor = current_actor()
+            if actor.is_admin:
+                return query
+            if actor.is_clerk:
+                return query.filter(model.school_id == actor.school_id)
+            return query.filter(model.id.is_(None))
+
+    return OwnSchool
+
+
+def _happening_view(model, route_base, titles, fields, notify_kind_text):
+    """A clerk's (own school) / admin's list of events or meetings; a new one notifies the
+    families of its class (or of the whole school) through the outbox."""
+    from flask_babel import lazy_gettext as _l
+
+    from ..access import can_manage_school
+    from ..models import School, SchoolClass
+    from ..views import DiaryInterface, DiaryModelView, ManagedSchoolFilter
+
+    class ClassOfOwnSchool(_own_school_filter(SchoolClass)):
+        pass
+
+    class View(DiaryModelView):
+        datamodel = DiaryInterface(model)
+        base_filters = [["id", _own_school_filter(model), None]]
+        base_order = ("starts_at", "desc")
+        list_columns = ["starts_at", "school_class", *fields]
+        add_columns = edit_columns = ["school", "school_class", "starts_at", *fields]
+        show_columns = ["school", *list_columns]
+        search_columns = ["starts_at", *[f for f in fields if f in ("title", "topic", "place")]]
+        add_form_query_rel_fields = {"school": [["id", ManagedSchoolFilter, None]],
+                                     "school_class": [["id", ClassOfOwnSchool, None]]}
+        edit_form_query_rel_fields = add_form_query_rel_fields
+        label_columns = {"school": _l("School"), "school_class": _l("Class (empty: the whole school)"),
+                         "starts_at": _l("Starts"), "ends_at": _l("Ends"), "title": _l("Title"),
+                         "description": _l("Description"), "place": _l("Place"), "topic": _l("Topic")}
+        formatters_columns = {"starts_at": lambda d: d.strftime("%d.%m.%Y %H:%M") if d else "",
+                              "ends_at": lambda d: d.strftime("%d.%m.%Y %H:%M") if d else ""}
+
+        def _check(self, item):
+            school = item.school if item.school is not None else db_get(School, item.school_id)
+            if school is None or not can_manage_school(current_actor(), school.id):
+                raise ValueError(gettext("You can only edit the data of your own school."))
+            klass = item.school_class
+            if klass is not None and klass.school_id != school.id:
+                raise ValueError(gettext("This class belongs to another school."))
+            ends = getattr(item, "ends_at", None)
+            if ends and item.starts_at and ends <= item.starts_at:
+                raise ValueError(gettext("The end must be after the start."))
+
+        def pre_add(self, item):
+            self._check(item)
+
+        def pre_update(self, item):
+            self._check(item)
+
+        def pre_delete(self, item):
+            if not can_manage_school(current_actor(), item.school_id):
+                raise ValueError(gettext("You can only edit the data of your own school."))
+
+        def post_add(self, item):
+            notify_families(item, notify_kind_text(item))
+
+    View.__name__ = View.__qualname__ = f"{model.__name__}View"
+    View.route_base = route_base
+    View.list_title, View.show_title, View.add_title, View.edit_title = titles
+    return View
+
+
+def db_get(model, ident):
+    from ..extensions import db
+
+    return db.session.get(model, ident) if ident else None
+
+
+def notify_families(item, text):
+    """Everyone with access to a pupil of the event's class (or school) hears of it."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from ..models import Student
+    from ..notify.routing import notify
+
+    query = select(Student.id).where(Student.school_id == item.school_id)
+    if item.school_class is not None:
+        query = query.where(Student.class_name == item.school_class.name)
+    subject, body = text
+    kind = "meeting" if item.__tablename__ == "parent_meeting" else "event"
+    for student_id in db.session.execute(query).scalars():
+        notify("event", student_id, subject, body, f"{kind}:{item.id}:{student_id}")
+    db.session.commit()
+
+
+def _event_text(item):
+    return (gettext("School event: %(title)s", title=item.title),
+            f"{item.starts_at:%d.%m.%Y %H:%M}" + (f", {item.place}" if item.place else "")
+            + (f". {item.description}" if item.description else ""))
+
+
+def _meeting_text(item):
+    return (gettext("Parent meeting: %(topic)s", topic=item.topic or "—"),
+            f"{item.starts_at:%d.%m.%Y %H:%M}" + (f", {item.place}" if item.place else ""))
+
+
+def make_happening_views():
+    from flask_babel import lazy_gettext as _l
+
+    from ..models import ParentMeeting, SchoolEvent
+
+    return (_happening_view(SchoolEvent, "/school-events",
+                            (_l("Events"), _l("Event"), _l("Add an event"), _l("Edit the event")),
+                            ["title", "description", "ends_at", "place"], _event_text),
+            _happening_view(ParentMeeting, "/parent-meetings",
+                            (_l("Parent meetings"), _l("Parent meeting"), _l("Add a parent meeting"),
+                             _l("Edit the parent meeting")),
+                            ["topic", "place"], _meeting_text))
