@@ -133,3 +133,23 @@ def test_empty_export_changes_nothing(sqlite_app, tmp_path):
     with sqlite_app.app_context():
         report = import_file(path, SCHOOL)
         assert (report.rows, report.created) == (0, 0)
+
+
+def test_a_large_file_imports_in_chunks_and_reimports_unchanged(app, tmp_path):
+    """12,000 grades (more than two bulk chunks) on both databases; the figure for a whole term
+    is in bench/import_bench.py, not here."""
+    with app.app_context():
+        import_examples()
+        from datetime import date, timedelta
+
+        rows = [f"{pupil};{subject};{date(2024, 1, 1) + timedelta(days=day)};{2 + (day + n) % 4};{kind}"
+                for day in range(520) for n, pupil in enumerate(("S-1001", "S-1002", "S-1003"))
+                for subject in ("Алгебра", "Русский язык", "Литература", "История")
+                for kind in ("current", "test")]
+        lines = ["student_id;subject;date;value;kind"]
+        path = tmp_path / "grades-big.csv"
+        path.write_text("\n".join([lines[0], *rows]) + "\n", encoding="utf-8")
+        first = import_file(path, SCHOOL)
+        assert first.created == len(rows) > 10_000
+        again = import_file(path, SCHOOL)
+        assert (again.created, again.updated, again.unchanged) == (0, 0, len(rows))
