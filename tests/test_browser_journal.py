@@ -1,0 +1,47 @@
+"""The teacher's journal in real Chromium: type a grade, Enter moves down, the cell is saved when
+left; a bad value is marked and explained; nothing is saved for it."""
+import re
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Grade, Lesson, Student, TeachingAssignment, User
+from tests.test_browser import CHROMIUM, browser, live_app, new_page  # noqa: F401
+from tests.test_imports import import_examples
+
+
+def test_teacher_enters_grades_with_the_keyboard(sqlite_app, live_app, browser):
+    with sqlite_app.app_context():
+        import_examples()
+        user = db.session.execute(select(User).where(User.username == "t.orlova")).scalar_one()
+        sqlite_app.appbuilder.sm.reset_password(user.id, "teacher-2026")
+        assignment = db.session.execute(select(TeachingAssignment.id).where(
+            TeachingAssignment.teacher_id == user.id)).scalar_one()
+        lesson = db.session.execute(select(Lesson.id).where(Lesson.subject.has(name="Алгебра"))).scalar_one()
+        pupils = dict(db.session.execute(select(Student.external_id, Student.id).where(
+            Student.external_id.isnot(None))).all())
+        db.session.remove()
+    page = new_page(browser)
+    page.goto(f"{live_app}/login/")
+    page.fill("#username", "t.orlova")
+    page.fill("#password", "teacher-2026")
+    with page.expect_navigation():
+        page.locator("#staff-login input[type=submit]").click()
+    page.goto(f"{live_app}/journal/{assignment}?from=2026-11-01&to=2026-11-30")
+    first = page.locator(f'input.cell[data-student="{pupils["S-1003"]}"][data-lesson="{lesson}"]')
+    second = page.locator(f'input.cell[data-student="{pupils["S-1001"]}"][data-lesson="{lesson}"]')
+    first.fill("4")
+    with page.expect_response(re.compile(r"/cell$")):
+        first.press("Enter")  # moves down and saves the cell it left
+    assert page.evaluate("() => document.activeElement.dataset.student") in {str(v) for v in pupils.values()}
+    second.fill("7")
+    with page.expect_response(re.compile(r"/cell$")) as answer:
+        second.press("Tab")
+    assert answer.value.status == 400
+    page.wait_for_function("() => document.getElementById('journal-status').textContent.length > 0")
+    assert "оценку 1–5" in page.locator("#journal-status").inner_text()
+    with sqlite_app.app_context():
+        values = dict(db.session.execute(select(Grade.student_id, Grade.value).where(Grade.lesson_id == lesson)).all())
+        db.session.remove()
+    assert values[pupils["S-1003"]] == "4"
+    assert values[pupils["S-1001"]] == "5"  # unchanged: "7" was refused
