@@ -17,7 +17,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.datastructures import MultiDict
-from wtforms import SelectField, TimeField, ValidationError
+from wtforms import BooleanField, SelectField, TimeField, ValidationError
 from wtforms.validators import DataRequired
 
 from . import roles, workflow
@@ -520,13 +520,19 @@ class SchoolView(DiaryModelView):
     add_title = _l("Add school")
     edit_title = _l("Edit school")
     list_columns = ["number", "name", "district", "address"]
-    add_columns = edit_columns = show_columns = ["number", "name", "district", "address"]
+    add_columns = edit_columns = show_columns = ["number", "name", "district", "address", "rankings_enabled"]
     search_columns = ["number", "name", "district"]
     label_columns = {
         "number": _l("Number"),
         "name": _l("Name"),
         "district": _l("District"),
         "address": _l("Address"),
+        "rankings_enabled": _l("Families see the pupil's place in the class"),
+    }
+    formatters_columns = {"rankings_enabled": lambda v: gettext("yes") if v else gettext("no")}
+    # FAB makes a non-nullable Boolean "required", so an unticked box would never save.
+    add_form_extra_fields = edit_form_extra_fields = {
+        "rankings_enabled": BooleanField(_l("Families see the pupil's place in the class"), default=True),
     }
 
     def pre_delete(self, item):

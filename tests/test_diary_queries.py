@@ -75,3 +75,14 @@ def test_attendance_dynamics_events_and_meetings(app):
         assert [e.title for e in events["upcoming"]] == ["День открытых дверей"]
         assert [e.title for e in events["past"]] == ["Экскурсия"]
         assert [m.topic for m in queries.meetings(pupil("S-1001"), now)["upcoming"]] == ["Итоги четверти"]
+
+
+def test_admin_switches_rankings_off_for_a_school(sqlite_app, login_staff):
+    admin = login_staff(sqlite_app.test_client(), "admin", "admin12345")
+    page = admin.get("/schools/edit/1").get_data(as_text=True)
+    assert "Семьи видят место обучающегося в классе" in page
+    answer = admin.post("/schools/edit/1", data={"number": "239", "name": "ГБОУ лицей № 239", "district": "1",
+                                                 "address": "Кирочная ул., д. 8"})
+    assert answer.status_code == 302
+    with sqlite_app.app_context():
+        assert db.session.get(School, 1).rankings_enabled is False
