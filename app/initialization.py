@@ -8,6 +8,7 @@ from .extensions import db
 
 def register_all(app, appbuilder):
     from . import views
+    from .reports.views import ReportsView
     from .diary.views import ImportView, JournalView, TeacherMessagesView, make_happening_views
     from .api.applications import ApplicationsApi
     from .api.diary import DiaryApi
@@ -59,6 +60,10 @@ def register_all(app, appbuilder):
                         category="School")
     appbuilder.add_view(
         ImportView, "DataImport", label=_l("Data import"), icon="fa-upload", category="School",
+    )
+    appbuilder.add_view(
+        ReportsView, "DistrictReports", label=_l("Reports"), icon="fa-bar-chart", category="Reports",
+        category_label=_l("Reports"),
     )
     appbuilder.add_api(SchoolsApi)
     appbuilder.add_api(ApplicationsApi)

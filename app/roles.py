@@ -43,7 +43,9 @@ ROLE_PERMISSIONS = {
         ("menu_access", "SchoolEvents"),
         ("menu_access", "ParentMeetings"),
     ],
-    SUPERVISOR: _OWN_ACCOUNT + _READ_APPLICATIONS,
+    SUPERVISOR: _OWN_ACCOUNT
+    + _READ_APPLICATIONS
+    + [("can_read", "ReportsView"), ("menu_access", "DistrictReports"), ("menu_access", "Reports")],
     TEACHER: _OWN_ACCOUNT
     + [
         ("can_read", "JournalView"),

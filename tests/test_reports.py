@@ -1,0 +1,86 @@
+"""Reports: the figures (SQL aggregation on SQLite and PostgreSQL), the supervisor's district scope
+by page and export, CSV and XLSX exports."""
+import csv
+import io
+from datetime import datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AccessGrant, Application, School, Student, User
+from app.workflow import rules
+from tests.test_russian import assert_russian
+
+NOW = datetime.utcnow()
+
+
+def add_application(parent_id, school_id, last, state, days_ago, decided_after_days=None, reason=""):
+    birth = datetime(2014, 1, 1).date()
+    created = NOW - timedelta(days=days_ago)
+    db.session.add(Application(
+        code=rules.new_code(), parent_id=parent_id, school_id=school_id, child_last_name=last,
+        child_first_name="Тест", child_middle_name="", child_birth_date=birth,
+        child_key=rules.child_key(last, "Тест", "", birth), state=state, version=1, reason=reason,
+        created_at=created, updated_at=created,
+        decided_at=created + timedelta(days=decided_after_days) if decided_after_days is not None else None))
+
+
+@pytest.fixture
+def city(app):
+    with app.app_context():
+        parent = db.session.execute(select(User.id).where(User.username == "admin")).scalar_one()
+        s239, s27 = (db.session.execute(select(School.id).where(School.number == n)).scalar_one() for n in ("239", "27"))
+        for i, days in enumerate((1, 2, 3, 4, 10)):  # approved after 1, 2, 3, 4, 10 days at 239
+            add_application(parent, s239, f"Одобренный{i}", "approved", 30, days)
+        add_application(parent, s239, "Отклонённый", "rejected", 20, 1, reason="Нет в списке обучающихся")
+        add_application(parent, s239, "Старый", "submitted", 40)
+        add_application(parent, s27, "Гимназист", "submitted", 50)  # another district
+        pupil = db.session.execute(select(Student.id).where(Student.last_name == "Иванов")).scalar_one()
+        db.session.add(AccessGrant(user_id=parent, student_id=pupil))
+        db.session.commit()
+    return {"s239": s239, "s27": s27}
+
+
+def test_funnel_backlog_and_approval_time_figures(app, city, login_staff):
+    supervisor = login_staff(app.test_client(), "supervisor", "super12345")
+    assert_russian(supervisor, "/reports/funnel")
+    funnel = supervisor.get("/reports/funnel?format=csv")
+    rows = list(csv.reader(io.StringIO(funnel.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    header, lyceum = rows[0], next(r for r in rows[1:] if r[1] == "239")
+    assert header[:3] == ["Район", "Образовательное учреждение", "Всего"]
+    assert lyceum[2] == "8"  # 5 approved + rejected + old + Petrov's demo application
+    assert all(r[1] != "27" for r in rows[1:])  # another district
+    backlog = supervisor.get("/reports/backlog?days=30").get_data(as_text=True)
+    assert "239" in backlog and "27</td>" not in backlog
+    times = supervisor.get("/reports/approval-time?format=xlsx")
+    sheet = load_workbook(io.BytesIO(times.data)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][3] == "Медиана, дней"
+    lyceum = next(r for r in values[1:] if r[1] == "239")
+    assert (lyceum[2], lyceum[3], lyceum[4]) == (5, 3.0, 10.0)
+    assert "Нет в списке обучающихся" in supervisor.get("/reports/approval-time").get_data(as_text=True)
+
+
+def test_coverage_and_academic(app, city, login_staff):
+    admin = login_staff(app.test_client(), "admin", "admin12345")
+    coverage = admin.get("/reports/coverage?format=csv").get_data(as_text=True)
+    line = next(l for l in coverage.splitlines() if ";239;6 «А»;" in l)
+    assert line.endswith(";1;1;100.0")
+    page = admin.get("/reports/coverage").get_data(as_text=True)
+    assert "Сидорова Анна" in page  # a pupil nobody is connected to
+    assert admin.get("/reports/academic").status_code == 200
+
+
+def test_supervisor_cannot_see_another_district(app, city, login_staff):
+    supervisor = login_staff(app.test_client(), "supervisor", "super12345")
+    with app.app_context():
+        other = db.session.execute(select(School.district_id).where(School.id == city["s27"])).scalar_one()
+    for report in ("funnel", "backlog", "coverage"):
+        assert supervisor.get(f"/reports/{report}?district={other}").status_code == 403
+        assert supervisor.get(f"/reports/{report}?district={other}&format=csv").status_code == 403
+    clerk = login_staff(app.test_client(), "clerk239", "clerk12345")
+    assert clerk.get("/reports/funnel").status_code in (302, 403)
+    admin = login_staff(app.test_client(), "admin", "admin12345")
+    assert "27" in admin.get(f"/reports/backlog?district={other}&days=30").get_data(as_text=True)
