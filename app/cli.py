@@ -148,6 +148,31 @@ def register_cli(app):
 
     app.cli.add_command(diary)
 
+    seed = AppGroup("seed", help="Сгенерированные наборы данных.")
+
+    @seed.command("city")
+    @click.option("--seed", "seed_value", type=int, default=1, show_default=True, help="зерно генератора")
+    @click.option("--scale", type=float, default=1.0, show_default=True,
+                  help="доля от размеров Санкт-Петербурга (1 — весь город)")
+    def seed_city_command(seed_value, scale):
+        """Набор данных размером с Санкт-Петербург (воспроизводимый при том же --seed)."""
+        import time as clock
+
+        from .seed.city import seed_city
+
+        started = clock.monotonic()
+
+        def progress(label, count, done=False):
+            mark = "готово" if done else "…"
+            click.echo(f"  {label}: {count:,} {mark} ({clock.monotonic() - started:.0f} с)".replace(",", " "),
+                       err=True)
+
+        figures = seed_city(seed=seed_value, scale=scale, progress=progress)
+        click.echo("Загружено: " + ", ".join(f"{k} {v:,}".replace(",", " ") for k, v in figures.items())
+                   + f" за {clock.monotonic() - started:.0f} с.")
+
+    app.cli.add_command(seed)
+
     legacy = AppGroup("legacy", help="Учетные записи портала до ЕСИА (docs/legacy.md).")
 
     @legacy.command("import")

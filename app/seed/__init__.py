@@ -1,0 +1,1 @@
+"""Generated data sets (`flask seed city`)."""
