@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app run
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages the project needs: Chromium for the browser tests.
-APT_PACKAGES := chromium
+# Debian packages the project needs: Chromium for the browser tests, wrk for the benchmark.
+APT_PACKAGES := chromium wrk
+SCALE ?= 1
 
 .PHONY: install system-deps translations run test bench init demo clean
 
@@ -23,7 +24,7 @@ node_modules/.installed: package.json package-lock.json
 install: $(BIN)/.installed translations node_modules/.installed
 
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v wrk >/dev/null 2>&1; then \
 		echo "Installing Debian packages: $(APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
@@ -44,8 +45,10 @@ test: install system-deps
 	$(BIN)/python -m pytest
 
 # Benchmarks print figures (ratios against a baseline measured in the same run); not part of make test.
-bench: install
+# SCALE=1 is the whole city (make bench SCALE=0.05 for a quick look).
+bench: install system-deps
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/city_bench.py --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

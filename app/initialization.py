@@ -79,6 +79,11 @@ def register_all(app, appbuilder):
     esia.init_app(app)
     sessions.init_app(app)
 
+    @app.route("/ping")
+    def ping():
+        """The bare route: no database, no login (load balancers; the benchmark's floor)."""
+        return "pong", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
     @app.route("/health")
     def health():
         try:

@@ -1,0 +1,261 @@
+"""`make bench`: the service on PostgreSQL with city data under load.
+
+Starts a throwaway PostgreSQL 15 cluster, migrates, loads `flask seed city --scale SCALE`, starts
+the app under gunicorn on 127.0.0.1 and drives it with wrk (Debian package) from a separate
+process, bounded in time. Prints, for the bare /ping route (the floor) and each key request,
+requests per second, p50 / p95 / p99 latency and the ratio to the floor; for each report its time
+next to the time of its raw SQL (EXPLAIN ANALYZE); the peak memory of a worker. Writes the same
+to bench/results.json (a list of {"name", "rps", "p50_ms", "p95_ms", "p99_ms", "ratio_to_floor"},
+{"name": "report:…", "ms", "raw_sql_ms"}, {"name": "worker_rss_mb", "mb"}).
+
+    .venv/bin/python bench/city_bench.py [--scale 0.05] [--seconds 10] [--workers 4] [--connections 16]
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LUA_REPORT = r"""
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH %d %f %f %f %f %d\n", summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout))
+end
+"""
+LUA_SUBMIT = r"""
+local letters = {"а","б","в","г","д","е","ж","з","и","к","л","м","н","о","п","р","с","т","у","ф"}
+local made = 0
+setup = function(thread) made = made + 1; thread:set("tid", made) end
+init = function(args) math.randomseed(os.time() + 7919 * tid) end  -- threads must not repeat names
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-CSRFToken"] = "CSRF"
+request = function()
+  local name = "Тест"
+  for i = 1, 8 do name = name .. letters[math.random(#letters)] end
+  local body = '{"school_id": SCHOOL, "child": {"last_name": "' .. name .. '", "first_name": "Иван", '
+    .. '"middle_name": "", "birth_date": "2014-05-05"}}'
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+
+def session_cookie(app, username):
+    """A signed session for this user, as the browser would hold after logging in."""
+    from flask import session
+    from flask_login import login_user
+
+    from app.auth.sessions import password_stamp
+    from app.extensions import db
+    from app.models import User
+    from sqlalchemy import select
+
+    from flask_wtf.csrf import generate_csrf
+
+    with app.test_request_context():
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one()
+        login_user(user)
+        session["pw_stamp"] = password_stamp(user)
+        token = generate_csrf()  # JSON writes from a browser session carry it in X-CSRFToken
+        serializer = app.session_interface.get_signing_serializer(app)
+        return f"{app.config['SESSION_COOKIE_NAME']}={serializer.dumps(dict(session))}", token
+
+
+def wrk(url, seconds, connections, cookie=None, script_body=""):
+    cookie, token = cookie if cookie else (None, None)
+    script_body = script_body.replace("CSRF", token or "")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(script_body + LUA_REPORT)
+        script = fh.name
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", script, url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
+    os.unlink(script)
+    line = next((l for l in out.splitlines() if l.startswith("BENCH ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no figures for {url}:\n{out}")
+    requests, duration, p50, p95, p99, errors = line.split()[1:]
+    return {"rps": round(int(requests) / float(duration), 1), "p50_ms": round(float(p50), 2),
+            "p95_ms": round(float(p95), 2), "p99_ms": round(float(p99), 2), "errors": int(errors)}
+
+
+def raw_sql_ms(app, build):
+    """Run the report in-process, capture its SQL and time each statement with EXPLAIN ANALYZE."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", capture)
+        started = time.perf_counter()
+        try:
+            build()
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        report_ms = (time.perf_counter() - started) * 1000
+        raw = 0.0
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            for statement, parameters in statements:
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+                raw += cursor.fetchone()[0][0]["Execution Time"]
+        finally:
+            connection.close()
+        return round(report_ms, 1), round(raw, 1)
+
+
+def worker_peak_mb(master_pid):
+    peaks = []
+    for child in Path("/proc").glob("[0-9]*"):
+        try:
+            status = (child / "status").read_text()
+        except OSError:
+            continue
+        if f"PPid:\t{master_pid}\n" in status:
+            match = re.search(r"VmHWM:\s+(\d+) kB", status)
+            if match:
+                peaks.append(int(match.group(1)) / 1024)
+    return round(max(peaks), 1) if peaks else None
+
+
+def run(url, args):
+    os.environ["DATABASE_URL"] = url
+    from datetime import date, timedelta
+
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.cli import setup_roles
+    from app.demo import load_demo
+    from app.extensions import db
+    from app.models import AccessGrant, Application, School, User
+    from app.reports import queries
+    from app.seed.city import seed_city
+
+    secret = "bench-secret"
+    app = create_app(overrides={"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret,
+                                "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        setup_roles()
+        load_demo()
+        started = time.perf_counter()
+        figures = seed_city(seed=1, scale=args.scale)
+        seed_s = time.perf_counter() - started
+        grant = db.session.execute(select(AccessGrant).order_by(AccessGrant.id.desc()).limit(1)).scalar_one()
+        parent = db.session.get(User, grant.user_id).username
+        application = db.session.execute(select(Application).where(Application.school_id == 1).limit(1)).scalar_one()
+        code = application.code
+        school_id = db.session.execute(select(School.id).where(School.number == "239")).scalar_one()
+        student_id = grant.student_id
+    print(f"Данные: масштаб {args.scale}, загружены за {seed_s:.0f} с: {figures}", flush=True)
+    cookies = {who: session_cookie(app, who) for who in (parent, "clerk239", "admin")}
+    cookies["parent"] = cookies[parent]
+
+    port = 5000 + os.getpid() % 1000 + 200
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secret, "RATELIMIT_ENABLED": "false"}
+    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(args.workers), "-b",
+                               f"127.0.0.1:{port}", "--log-level", "warning", "run:app"], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import requests
+
+        for _ in range(100):
+            try:
+                if requests.get(f"{base}/ping", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        today = date.today()
+        week = (today - timedelta(days=14)).isoformat()
+        cases = [
+            ("floor: /ping", "/ping", None, ""),
+            ("parent: week page", f"/my/students/{student_id}/diary?week={week}", "parent", ""),
+            ("parent: grades page", f"/my/students/{student_id}/grades", "parent", ""),
+            ("parent: application submit", "/api/v1/applications/", "parent",
+             LUA_SUBMIT.replace("SCHOOL", str(school_id))),
+            ("clerk: queue first page", "/applications/list/", "clerk239", ""),
+            ("clerk: search by code", f"/applications/find?q={code}", "clerk239", ""),
+        ]
+        for name in queries.REPORTS:
+            cases.append((f"admin: report {name}", f"/reports/{name}", "admin", ""))
+            cases.append((f"admin: export {name}", f"/reports/{name}?format=xlsx", "admin", ""))
+        results, floor = [], None
+        for name, path, who, script in cases:
+            figure = wrk(base + path, args.seconds, args.connections, cookies.get(who), script)
+            if floor is None:
+                floor = figure["rps"]
+            figure = {"name": name, **figure, "ratio_to_floor": round(figure["rps"] / floor, 3) if floor else None}
+            results.append(figure)
+            print(f"  {name:<32} {figure['rps']:>8} rps  p50 {figure['p50_ms']:>7} ms  p95 {figure['p95_ms']:>7} ms"
+                  f"  p99 {figure['p99_ms']:>7} ms  ×{figure['ratio_to_floor']} floor"
+                  + (f"  ошибок: {figure['errors']}" if figure["errors"] else ""), flush=True)
+        rss = worker_peak_mb(server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+    date_from, date_to = today - timedelta(days=365), today
+    builders = {
+        "funnel": lambda: queries.funnel(None, date_from, date_to),
+        "backlog": lambda: queries.backlog(None, 14),
+        "approval-time": lambda: queries.time_to_approval(None, date_from, date_to),
+        "coverage": lambda: (queries.coverage(None), queries.unconnected_pupils(None)),
+        "academic": lambda: queries.academic(None, date_from, date_to),
+    }
+    for name, build in builders.items():
+        ms, raw = raw_sql_ms(app, build)
+        results.append({"name": f"report:{name}", "ms": ms, "raw_sql_ms": raw})
+        print(f"  отчёт {name:<16} {ms:>8} ms, его SQL (EXPLAIN ANALYZE) {raw:>8} ms, ×{round(ms / raw, 2) if raw else '—'}")
+    results.append({"name": "worker_rss_mb", "mb": rss})
+    print(f"  пиковая память воркера: {rss} МБ")
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description="City-scale benchmark")
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("SCALE", 1.0)))
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--results", default=str(ROOT / "bench" / "results.json"))
+    args = parser.parse_args()
+    if args.database_url:
+        results = run(args.database_url, args)
+    else:
+        from scripts.pgcluster import temporary_postgres
+
+        with temporary_postgres("diary_city") as url:
+            results = run(url, args)
+    path = Path(args.results)
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError):
+        stored = []
+    stored = [e for e in (stored if isinstance(stored, list) else []) if str(e.get("name", "")).startswith("import:")]
+    path.write_text(json.dumps(stored + results, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
