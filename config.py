@@ -88,6 +88,10 @@ class Config:
     ESIA_VERIFY_CERT = os.environ.get("ESIA_VERIFY_CERT", "")
     ESIA_TIMEOUT = _env_int("ESIA_TIMEOUT", 10)  # seconds, HTTP calls and the signer
 
+    # Invitations to a pupil's diary (app/invitations).
+    INVITE_DAYS = _env_int("INVITE_DAYS", 7)
+    INVITE_MAX_ACTIVE = _env_int("INVITE_MAX_ACTIVE", 5)
+
     # SMS gateway (app/notify/sms.py); without a URL messages go to SMS_DIR as text files.
     SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
     SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")

@@ -11,7 +11,7 @@ def register_all(app, appbuilder):
     from .reports.views import ReportsView
     from .diary.views import ImportView, JournalView, TeacherMessagesView, make_happening_views
     from .api.applications import ApplicationsApi
-    from .api.diary import DiaryApi
+    from .api.diary import DiaryApi, InvitationsApi, StudentsApi
     from .api.schools import SchoolsApi
     from .auth import esia, sessions
     from .portal import bp as portal_bp
@@ -68,6 +68,8 @@ def register_all(app, appbuilder):
     appbuilder.add_api(SchoolsApi)
     appbuilder.add_api(ApplicationsApi)
     appbuilder.add_api(DiaryApi)
+    appbuilder.add_api(StudentsApi)
+    appbuilder.add_api(InvitationsApi)
 
     from flask_babel import get_locale
 

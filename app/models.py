@@ -438,6 +438,10 @@ AUDIT_ACTIONS = {
     "attendance_set": _l("Attendance changed"),
     "lesson_set": _l("Topic or homework changed"),
     "remark_added": _l("Remark added"),
+    # invitations and access (app/invitations)
+    "invited": _l("Invitation sent"),
+    "accepted": _l("Invitation accepted"),
+    "revoked": _l("Access revoked"),
     # legacy accounts (app/legacy)
     "imported": _l("Imported from the old portal"),
     "reimported": _l("Updated by a repeated import"),

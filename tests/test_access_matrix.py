@@ -141,15 +141,39 @@ def test_application_pages_and_api(world):
 
 def test_pupil_pages_and_api(world):
     marker = "Иванович"
+    p = world["pupil_id"]
     run(world, [
         ("GET", "/my/students", marker, STUDENT_READERS),
+        ("GET", f"/my/students/{p}", marker, STUDENT_READERS),
+        ("GET", "/api/v1/students/", marker, STUDENT_READERS),
+        ("GET", f"/my/students/{p}/grades", marker, {"parent", "pupil", "viewer_all", "viewer_grades"}),
+        ("GET", f"/api/v1/students/{p}/diary", "week_start", {"parent", "pupil", "viewer_all", "viewer_schedule"}),
         # every new page or endpoint showing a pupil's data gets its row here
+    ])
+
+
+def test_representative_only_endpoints(world):
+    p = world["pupil_id"]
+    run(world, [
+        ("GET", f"/api/v1/students/{p}/invitations", '"result"', {"parent"}),
+        ("GET", f"/api/v1/students/{p}/access-log", '"result"', {"parent"}),
+        ("GET", f"/my/students/{p}", "Журнал просмотров", {"parent"}),
     ])
 
 
 def test_writes_are_refused_out_of_scope(app, world):
     """Every state-changing request by someone without the right is refused and changes nothing."""
-    a = world["application_id"]
+    a, p = world["application_id"], world["pupil_id"]
+    for who in PEOPLE:
+        if who == "parent":
+            continue
+        client = world["clients"][who]
+        r = client.post(f"/api/v1/students/{p}/invitations",
+                        json={"email": f"{who}@example.ru", "kind": "viewer", "scope": "all", "until": None})
+        assert r.status_code in (401, 403, 404), (who, r.status_code)
+        r = client.post(f"/my/students/{p}", data={"email": f"{who}@example.ru", "kind": "viewer",
+                                                    "scope": "all", "consent": "1"})
+        assert r.status_code in (302, 401, 403, 404), (who, r.status_code)
     for who in PEOPLE:
         if who in {"clerk_here", "admin"}:
             continue
@@ -159,4 +183,7 @@ def test_writes_are_refused_out_of_scope(app, world):
         r = world["clients"][who].post(f"/applications/{a}/reject", data={"reason": "проверка"})
         assert r.status_code in (302, 401, 403, 404), (who, r.status_code)
     with app.app_context():
+        from app.models import Invitation
+
+        assert db.session.execute(select(Invitation)).first() is None
         assert db.session.get(Application, a).state in ("approved", "notified")

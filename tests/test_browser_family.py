@@ -57,6 +57,8 @@ def test_parent_reads_week_grades_and_chart(sqlite_app, live_app, browser, volko
     page = new_page(browser)
     log_in(page, live_app)
     page.goto(f"{live_app}/my/students")
+    page.locator(f'a[href="/my/students/{volkov}"]').click()  # «Профиль обучающегося»
+    page.wait_for_url(re.compile(rf"/my/students/{volkov}$"))
     page.locator(f'a[href="/my/students/{volkov}/diary"]').click()
     page.wait_for_url(re.compile(rf"/my/students/{volkov}/diary"))
     page.goto(f"{live_app}/my/students/{volkov}/diary?week=2026-11-25")
@@ -81,7 +83,8 @@ def test_family_pages_are_accessible_and_fit_a_phone(sqlite_app, live_app, brows
     page = new_page(browser, viewport=PHONE)
     log_in(page, live_app)
     problems = []
-    for path in [*(f"/my/students/{volkov}/{p}" for p in PAGES), "/my/students", "/my/settings"]:
+    for path in [*(f"/my/students/{volkov}/{p}" for p in PAGES), "/my/students", f"/my/students/{volkov}",
+                 "/my/settings"]:
         page.goto(f"{live_app}{path}")
         size = no_horizontal_scroll(page)
         if size["scrollWidth"] > size["innerWidth"]:

@@ -264,3 +264,155 @@ class DiaryApi(BaseApi):
             })
         return json_response(200, {"conversations": rows, "teachers": [
             {"id": t.id, "name": f"{t.last_name} {t.first_name}"} for t in teachers.values()]})
+
+
+def _grant_json(grant):
+    student = grant.student
+    return {"id": student.id, "full_name": student.full_name, "last_name": student.last_name,
+            "first_name": student.first_name, "middle_name": student.middle_name,
+            "birth_date": _iso(student.birth_date), "class_name": student.class_name,
+            "school": {"id": student.school.id, "number": student.school.number, "name": student.school.name},
+            "relation": grant.relation, "scope": grant.scope if grant.relation == "viewer" else None,
+            "until": _iso(grant.valid_until) if grant.relation == "viewer" else None}
+
+
+def _invitation_json(invitation):
+    from ..invitations.service import _effective_state
+
+    return {"id": invitation.id, "email": invitation.email, "kind": invitation.kind, "scope": invitation.scope,
+            "until": _iso(invitation.valid_until), "state": _effective_state(invitation),
+            "expires_at": _iso(invitation.expires_at)}
+
+
+class StudentsApi(BaseApi):
+    """The children the caller may see; invitations and the access log (representatives)."""
+
+    route_base = "/api/v1/students"
+    openapi_spec_tag = "Students"
+
+    @expose("/", methods=["GET"])
+    @api_login_required
+    def list_students(self):
+        """The pupils the caller may see, with the caller's relation.
+        ---
+        get:
+          summary: The caller's pupils
+          responses:
+            200: {description: "result: [{id, full_name, birth_date, class_name, school {id, number, name}, relation (representative|student|viewer), scope, until}]"}
+            401: {description: Not logged in}
+        """
+        from sqlalchemy import select
+
+        from ..access import grant_is_active
+        from ..models import AccessGrant
+
+        grants = db.session.execute(select(AccessGrant).where(
+            AccessGrant.user_id == current_actor().user_id, grant_is_active()).order_by(AccessGrant.id)).scalars()
+        return json_response(200, {"result": [_grant_json(g) for g in grants]})
+
+    def _representative(self, student_id):
+        from ..invitations.service import representative_grant
+
+        actor = current_actor()
+        if representative_grant(actor.user_id, student_id) is None:
+            return None, api_error(403, gettext("Only an official representative of the pupil can invite."))
+        return db.session.get(User, actor.user_id), None
+
+    @expose("/<int:student_id>/invitations", methods=["GET", "POST"])
+    @api_login_required
+    def invitations(self, student_id):
+        """Invitations of the pupil; POST {"email", "kind": "student"|"viewer", "scope", "until"} invites.
+        ---
+        get:
+          summary: The pupil's invitations (representatives)
+          parameters:
+          - {in: path, name: student_id, required: true, schema: {type: integer}}
+          responses:
+            200: {description: "result: [{id, email, kind, scope, until, state, expires_at}]"}
+            403: {description: Not an official representative}
+            404: {description: No access to this pupil}
+        post:
+          summary: Invite the pupil or an interested person
+          requestBody:
+            content:
+              application/json:
+                schema: {type: object, properties: {email: {type: string}, kind: {type: string, enum: [student, viewer]}, scope: {type: string, enum: [all, schedule_homework, grades]}, until: {type: string, format: date, nullable: true}}}
+          responses:
+            201: {description: "{id, email, kind, scope, until, state, expires_at}"}
+            400: {description: Field errors in Russian}
+        """
+        from sqlalchemy import select
+
+        from .. import invitations as sharing
+        from ..models import Invitation
+
+        user, error = self._representative(student_id)
+        if error:
+            return error
+        if request.method == "GET":
+            rows = db.session.execute(select(Invitation).where(Invitation.student_id == student_id)
+                                      .order_by(Invitation.created_at.desc())).scalars()
+            return json_response(200, {"result": [_invitation_json(i) for i in rows]})
+        body = json_body()
+        if body is None:
+            return api_error(400, gettext("Send a JSON object."))
+        try:
+            until = _day(body.get("until")) if body.get("until") else None
+        except (TypeError, ValueError):
+            return api_error(400, gettext("Check the highlighted fields."),
+                             {"until": gettext("Dates must be written as YYYY-MM-DD.")})
+        try:
+            invitation, _token = sharing.invite(user, student_id, str(body.get("email") or ""), body.get("kind"),
+                                                body.get("scope") or "all", until, consent=True)
+        except sharing.InvitationError as exc:
+            return api_error(400 if exc.status == 409 else exc.status, exc.message, exc.fields)
+        return json_response(201, _invitation_json(invitation))
+
+    @expose("/<int:student_id>/access-log", methods=["GET"])
+    @api_login_required
+    def access_log(self, student_id):
+        """Who other than the official representatives opened the pupil's data.
+        ---
+        get:
+          summary: The pupil's access log (representatives)
+          parameters:
+          - {in: path, name: student_id, required: true, schema: {type: integer}}
+          responses:
+            200: {description: "result: [{at, who, what}]"}
+        """
+        from sqlalchemy import select
+
+        from ..models import AccessLogEntry
+
+        _user, error = self._representative(student_id)
+        if error:
+            return error
+        rows = db.session.execute(select(AccessLogEntry).where(AccessLogEntry.student_id == student_id)
+                                  .order_by(AccessLogEntry.at.desc()).limit(500)).scalars()
+        return json_response(200, {"result": [{"at": _iso(e.at), "who": e.user_label, "what": e.what} for e in rows]})
+
+
+class InvitationsApi(BaseApi):
+    route_base = "/api/v1/invitations"
+    openapi_spec_tag = "Students"
+
+    @expose("/<int:invitation_id>/revoke", methods=["POST"])
+    @api_login_required
+    def revoke(self, invitation_id):
+        """Revoke a waiting invitation or the access it gave (representatives of the pupil).
+        ---
+        post:
+          summary: Revoke
+          parameters:
+          - {in: path, name: invitation_id, required: true, schema: {type: integer}}
+          responses:
+            200: {description: "{state: revoked}"}
+            404: {description: Not found or not yours}
+        """
+        from .. import invitations as sharing
+
+        try:
+            invitation = sharing.revoke(db.session.get(User, current_actor().user_id), invitation_id)
+        except sharing.InvitationError as exc:
+            return api_error(exc.status, exc.message)
+        return json_response(200, {"state": invitation.state})

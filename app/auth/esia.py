@@ -74,7 +74,10 @@ def callback():
     if not user.active:
         flash(gettext("Your account is disabled."), "danger")
         return redirect(url_for("portal.landing"))
+    invite_token = session.get("invite_token")  # came through an invitation link: go back there
     session.clear()  # a new session at login
+    if invite_token:
+        session["invite_token"] = invite_token
     login_user(user, remember=False)
     return redirect(url_for("portal.applications"))
 

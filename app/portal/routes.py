@@ -53,7 +53,11 @@ def _schools_by_district():
 @citizen_required
 def applications():
     from .account import show_welcome_once  # the first-login welcome notice (account.py)
+    from .profile import pending_invitation_redirect  # came through an invitation link
 
+    back = pending_invitation_redirect()
+    if back is not None:
+        return back
     show_welcome_once()
     actor = current_actor()
     rows = db.session.execute(

@@ -1,0 +1,206 @@
+"""Invitations: random tokens (≥ 128 bits) of which only the SHA-256 is stored, single-use,
+expiring after INVITE_DAYS, at most INVITE_MAX_ACTIVE pending per pupil. Every change is one
+transaction with its audit event, consent rows and outbox e-mail."""
+import hashlib
+import re
+import secrets
+from datetime import date, timedelta
+
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
+from sqlalchemy import func, select
+
+from ..access import grant_is_active
+from ..extensions import db
+from ..models import (
+    AccessGrant, AuditEvent, Consent, Identity, Invitation, InvitationState, OutboxMessage, Relation, Scope,
+    Student, User, utcnow,
+)
+
+CONSENT_VERSION = "2026-11"
+CONSENT_TEXT = ("Я даю согласие на предоставление доступа к сведениям об успеваемости и посещаемости "
+                "обучающегося в объёме, выбранном официальным представителем, и на обработку моих "
+                "персональных данных (ФИО, адрес электронной почты) для этой цели. Согласие действует до "
+                "отзыва доступа.")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class InvitationError(Exception):
+    def __init__(self, message, status=400, fields=None):
+        super().__init__(message)
+        self.message, self.status, self.fields = message, status, fields or {}
+
+
+def token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def representative_grant(user_id, student_id):
+    grant = db.session.execute(select(AccessGrant).where(
+        AccessGrant.user_id == user_id, AccessGrant.student_id == student_id, grant_is_active())).scalar_one_or_none()
+    return grant if grant is not None and grant.relation == Relation.REPRESENTATIVE else None
+
+
+def _audit(actor_user, action, object_type, object_id, details):
+    db.session.add(AuditEvent(actor_id=actor_user.id if actor_user else None,
+                              actor_label=f"{actor_user.first_name} {actor_user.last_name}".strip() if actor_user else "system",
+                              action=action, object_type=object_type, object_id=object_id, details=details))
+
+
+def _effective_state(invitation, now=None):
+    if invitation.state == InvitationState.PENDING and invitation.expires_at <= (now or utcnow()):
+        return InvitationState.EXPIRED
+    return invitation.state
+
+
+def invite(user, student_id, email, kind, scope=Scope.ALL, until=None, consent=False):
+    """Create the invitation and queue its e-mail. Only an official representative may."""
+    if representative_grant(user.id, student_id) is None:
+        raise InvitationError(gettext("Only an official representative of the pupil can invite."), 403)
+    errors = {}
+    email = (email or "").strip().lower()
+    if not EMAIL.match(email) or len(email) > 255:
+        errors["email"] = gettext("Enter a valid e-mail address.")
+    if kind not in (Relation.STUDENT, Relation.VIEWER):
+        errors["kind"] = gettext("Choose whom to invite.")
+    if kind == Relation.STUDENT:
+        scope, until = Scope.ALL, None
+    if scope not in Scope.LABELS:
+        errors["scope"] = gettext("Choose what the person will see.")
+    if until is not None and until < date.today():
+        errors["until"] = gettext("The end date cannot be in the past.")
+    if not consent:
+        errors["consent"] = gettext("Confirm the consent to share the data.")
+    if errors:
+        raise InvitationError(gettext("Check the highlighted fields."), 400, errors)
+    now = utcnow()
+    pending = db.session.execute(select(Invitation).where(
+        Invitation.student_id == student_id, Invitation.state == InvitationState.PENDING,
+        Invitation.expires_at > now)).scalars().all()
+    if any(i.email == email for i in pending):
+        raise InvitationError(gettext("An invitation to this address is already waiting."), 409, {"email": gettext(
+            "An invitation to this address is already waiting.")})
+    if len(pending) >= current_app.config["INVITE_MAX_ACTIVE"]:
+        raise InvitationError(gettext("Too many invitations are waiting for this pupil: revoke one first."), 409)
+    has_access = db.session.execute(
+        select(AccessGrant.id).join(Identity, Identity.user_id == AccessGrant.user_id)
+        .where(AccessGrant.student_id == student_id, grant_is_active(), func.lower(Identity.email) == email)).first()
+    if has_access:
+        raise InvitationError(gettext("This person already has access."), 409, {"email": gettext("This person already has access.")})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(student_id=student_id, invited_by_id=user.id, email=email, kind=kind, scope=scope,
+                            valid_until=until, token_hash=token_hash(token), state=InvitationState.PENDING,
+                            created_at=now, expires_at=now + timedelta(days=current_app.config["INVITE_DAYS"]))
+    db.session.add(invitation)
+    db.session.flush()
+    db.session.add(Consent(user_id=user.id, student_id=student_id, purpose="grant", text_version=CONSENT_VERSION,
+                           invitation_id=invitation.id, accepted_at=now))
+    _audit(user, "invited", "invitation", invitation.id, {"kind": kind, "scope": scope, "student": student_id,
+                                                         "until": until.isoformat() if until else None})
+    student = db.session.get(Student, student_id)
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + f"/invite/{token}"
+    context = dict(inviter=user, student=student, invitation=invitation, link=link,
+                   scope_label=Scope.LABELS[scope], days=current_app.config["INVITE_DAYS"])
+    with force_locale("ru"):
+        subject = gettext("Invitation to the e-diary of %(pupil)s", pupil=student.first_name)
+        body_text = render_template("mail/invite.txt", **context)
+        body_html = render_template("mail/invite.html", **context)
+    db.session.add(OutboxMessage(channel="email", recipient=email, subject=subject, body_text=body_text,
+                                 body_html=body_html, idempotency_key=f"invitation:{invitation.id}",
+                                 next_attempt_at=now))
+    db.session.commit()
+    return invitation, token
+
+
+def invitation_for_token(token):
+    """The invitation if the token is valid and waiting; InvitationError (404/410) otherwise."""
+    invitation = db.session.execute(select(Invitation).where(
+        Invitation.token_hash == token_hash(token or ""))).scalar_one_or_none() if token and len(token) < 200 else None
+    if invitation is None:
+        raise InvitationError(gettext("This invitation link is not valid."), 404)
+    state = _effective_state(invitation)
+    if state == InvitationState.ACCEPTED:
+        raise InvitationError(gettext("This invitation has already been accepted. Log in to see the pupil."), 410)
+    if state == InvitationState.EXPIRED:
+        raise InvitationError(gettext("This invitation has expired. Ask the parent to send a new one."), 410)
+    if state == InvitationState.REVOKED:
+        raise InvitationError(gettext("This invitation has been revoked by the parent."), 410)
+    return invitation
+
+
+def mask(email):
+    name, _, domain = email.partition("@")
+    return f"{name[:1]}***@{domain}"
+
+
+def accept(user, token, consent):
+    invitation = invitation_for_token(token)
+    emails = {e.lower() for e in db.session.execute(select(Identity.email).where(Identity.user_id == user.id)).scalars() if e}
+    if invitation.email not in emails:
+        raise InvitationError(gettext(
+            "The invitation was sent to %(email)s, but your Gosuslugi account has another e-mail address. Log in with "
+            "the account of that address, or ask the parent to invite your address.", email=mask(invitation.email)), 403)
+    if not consent:
+        raise InvitationError(gettext("Confirm the consent to accept the invitation."), 400, {"consent": "required"})
+    if representative_grant(user.id, invitation.student_id) or db.session.execute(select(AccessGrant.id).where(
+            AccessGrant.user_id == user.id, AccessGrant.student_id == invitation.student_id, grant_is_active())).first():
+        raise InvitationError(gettext("You already have access to this pupil."), 409)
+    now = utcnow()
+    grant = AccessGrant(user_id=user.id, student_id=invitation.student_id, relation=invitation.kind,
+                        scope=invitation.scope, valid_until=invitation.valid_until, granted_at=now)
+    db.session.add(grant)
+    db.session.flush()
+    invitation.state, invitation.accepted_by_id, invitation.accepted_at, invitation.grant_id = (
+        InvitationState.ACCEPTED, user.id, now, grant.id)
+    db.session.add(Consent(user_id=user.id, student_id=invitation.student_id, purpose="accept",
+                           text_version=CONSENT_VERSION, invitation_id=invitation.id, grant_id=grant.id, accepted_at=now))
+    _audit(user, "accepted", "invitation", invitation.id, {"grant": grant.id})
+    db.session.commit()
+    return grant
+
+
+def revoke(user, invitation_id):
+    """Revoke a waiting invitation, or the access it gave. Representatives of the pupil only."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or representative_grant(user.id, invitation.student_id) is None:
+        raise InvitationError(gettext("Not found."), 404)
+    now = utcnow()
+    if invitation.state == InvitationState.ACCEPTED and invitation.grant_id:
+        revoke_grant(user, db.session.get(AccessGrant, invitation.grant_id), commit=False)
+    elif _effective_state(invitation, now) != InvitationState.PENDING:
+        raise InvitationError(gettext("This invitation can no longer be revoked."), 409)
+    invitation.state, invitation.revoked_at = InvitationState.REVOKED, now
+    _audit(user, "revoked", "invitation", invitation.id, {})
+    db.session.commit()
+    return invitation
+
+
+def revoke_grant(user, grant, commit=True):
+    if grant is None or grant.relation == Relation.REPRESENTATIVE or representative_grant(user.id, grant.student_id) is None:
+        raise InvitationError(gettext("Not found."), 404)
+    now = utcnow()
+    if grant.revoked_at is None:
+        grant.revoked_at, grant.revoked_by_id = now, user.id
+        for consent in db.session.execute(select(Consent).where(Consent.grant_id == grant.id,
+                                                                Consent.withdrawn_at.is_(None))).scalars():
+            consent.withdrawn_at = now
+        _audit(user, "revoked", "access_grant", grant.id, {"student": grant.student_id})
+    if commit:
+        db.session.commit()
+    return grant
+
+
+def people_of(student_id):
+    """Who has or was offered access: representatives, the pupil, interested persons."""
+    grants = db.session.execute(select(AccessGrant).where(AccessGrant.student_id == student_id, grant_is_active())
+                                .order_by(AccessGrant.id)).scalars().all()
+    invitations = db.session.execute(select(Invitation).where(Invitation.student_id == student_id)
+                                     .order_by(Invitation.created_at.desc())).scalars().all()
+    now = utcnow()
+    shown = []
+    for i in invitations:
+        shown.append({"invitation": i, "state": _effective_state(i, now),
+                      "user": db.session.get(User, i.accepted_by_id) if i.accepted_by_id else None})
+    return {"representatives": [g for g in grants if g.relation == Relation.REPRESENTATIVE],
+            "student": [s for s in shown if s["invitation"].kind == Relation.STUDENT],
+            "viewers": [s for s in shown if s["invitation"].kind == Relation.VIEWER]}
