@@ -438,6 +438,11 @@ AUDIT_ACTIONS = {
     "attendance_set": _l("Attendance changed"),
     "lesson_set": _l("Topic or homework changed"),
     "remark_added": _l("Remark added"),
+    # staff accounts (app/security.py)
+    "password_reset": _l("Password reset by the administrator"),
+    "password_changed": _l("Password changed by its owner"),
+    "disabled": _l("Account disabled"),
+    "enabled": _l("Account enabled"),
     # invitations and access (app/invitations)
     "invited": _l("Invitation sent"),
     "accepted": _l("Invitation accepted"),

@@ -2,6 +2,8 @@
 once its account is disabled or its password changed."""
 import re
 
+import pytest
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -64,3 +66,61 @@ def test_password_reset_ends_old_sessions_and_the_new_password_works(app, login_
     assert old.get("/applications/list/").status_code == 302
     fresh = login_staff(app.test_client(), "clerk239", "new-secret-2026")
     assert fresh.get("/applications/list/").status_code == 200
+
+
+@pytest.fixture
+def limited_app(tmp_path, smtp_server, idp):
+    from tests.conftest import make_app, reset_data
+
+    app = make_app(f"sqlite:///{tmp_path}/limited.db", smtp_server, idp, RATELIMIT_ENABLED=True,
+                   ATTEMPT_RATE_LIMIT="3 per 15 minutes", AUTH_RATE_LIMIT="1000 per second")
+    reset_data(app)
+    return app
+
+
+def attempt(client, username, password, address):
+    return client.post("/login/", data={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_failed_logins_are_limited_per_account_and_per_address(limited_app):
+    client = limited_app.test_client()
+    for _ in range(3):
+        assert attempt(client, "clerk239", "wrong", "10.0.0.1").status_code == 302  # back to the form
+    # the account is locked from anywhere, even with the right password
+    locked = attempt(limited_app.test_client(), "clerk239", "clerk12345", "10.0.0.2")
+    assert locked.status_code == 429 and "Слишком много попыток" in locked.get_data(as_text=True)
+    # the address is locked for any account
+    assert attempt(limited_app.test_client(), "clerk321", "clerk12345", "10.0.0.1").status_code == 429
+    # another account from another address is not affected
+    assert attempt(limited_app.test_client(), "clerk321", "clerk12345", "10.0.0.3").status_code == 302
+    api = limited_app.test_client().post("/api/v1/security/login", json={
+        "username": "clerk239", "password": "clerk12345", "provider": "db"}, environ_base={"REMOTE_ADDR": "10.0.0.4"})
+    assert api.status_code == 429 and "Слишком много попыток" in api.json["message"]
+    wrong = limited_app.test_client().post("/api/v1/security/login", json={
+        "username": "clerk27", "password": "nope", "provider": "db"}, environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    assert wrong.status_code == 401
+
+
+def test_admin_reset_and_disable_are_audited_and_end_sessions(app, login_staff):
+    from app.models import AuditEvent
+
+    clerk = login_staff(app.test_client(), "clerk239", "clerk12345")
+    admin = login_staff(app.test_client(), "admin", "admin12345")
+    with app.app_context():
+        clerk_id = user(app, "clerk239").id
+    reset = admin.post(f"/resetpassword/form?pk={clerk_id}",
+                       data={"password": "New-Secret-2026", "conf_password": "New-Secret-2026"})
+    assert reset.status_code == 302, reset.get_data(as_text=True)[:500]
+    assert clerk.get("/applications/list/").status_code == 302  # the old session ended
+    clerk = login_staff(app.test_client(), "clerk239", "New-Secret-2026")
+    with app.app_context():
+        u = user(app, "clerk239")
+        u.active = False
+        app.appbuilder.sm.update_user(u)
+        actions = db.session.execute(select(AuditEvent.action).where(
+            AuditEvent.object_type == "user", AuditEvent.object_id == clerk_id).order_by(AuditEvent.id)).scalars().all()
+        assert actions == ["password_reset", "disabled"]
+    assert clerk.get("/applications/list/").status_code == 302
+    assert admin.get("/audit/list/").status_code == 200
+    assert "Пароль сброшен администратором" in admin.get("/audit/list/").get_data(as_text=True)
