@@ -227,17 +227,26 @@ class ManagedSchoolFilter(BaseFilter):
         return query.filter(School.id.is_(None))
 
 
-class ManagedSlotFilter(BaseFilter):
-    name = "managed"
-    arg_name = "managed"
+def own_school_filter(model):
+    """A FAB filter on `model.school_id`: the admin sees all, a clerk the own school, others none."""
 
-    def apply(self, query, value):
-        actor = current_actor()
-        if actor.is_admin:
-            return query
-        if actor.is_clerk:
-            return query.filter(ReceptionSlot.school_id == actor.school_id)
-        return query.filter(ReceptionSlot.id.is_(None))
+    class OwnSchool(BaseFilter):
+        name = "managed"
+        arg_name = "managed"
+
+        def apply(self, query, value):
+            actor = current_actor()
+            if actor.is_admin:
+                return query
+            if actor.is_clerk:
+                return query.filter(model.school_id == actor.school_id)
+            return query.filter(model.id.is_(None))
+
+    OwnSchool.__name__ = f"Own{model.__name__}Filter"
+    return OwnSchool
+
+
+ManagedSlotFilter = own_school_filter(ReceptionSlot)
 
 
 class ApplicationView(DiaryModelView):

@@ -34,3 +34,12 @@ def test_demo_term_is_full_and_loads_once(sqlite_app, login_parent, login_staff)
     assert "Олимпиада по математике" in parent.get(f"/my/students/{sofia.student_id}/messages").get_data(as_text=True)
     teacher = login_staff(sqlite_app.test_client(), "teacher239", "teacher12345")
     assert "6 «А»" in teacher.get("/journal/").get_data(as_text=True)
+
+
+def test_both_demo_parents_see_a_child(sqlite_app, login_parent):
+    with sqlite_app.app_context():
+        load_diary_demo(today=date(2026, 11, 25))
+    for sub, child in (("parent-ivanova", "Иванова Софья Ивановна"), ("parent-petrov", "Петрова Алиса Петровна")):
+        client = sqlite_app.test_client()
+        login_parent(client, sub)
+        assert child in client.get("/my/students").get_data(as_text=True)

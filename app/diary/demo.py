@@ -133,7 +133,9 @@ def load_diary_demo(today=None):
         Student.school_id == school.id, Student.class_name == CLASS)).scalars())
     sofia = Student(school_id=school.id, last_name="Иванова", first_name="Софья", middle_name="Ивановна",
                     birth_date=date(2014, 7, 9), class_name=CLASS)
-    pupils.append(sofia)
+    alisa = Student(school_id=school.id, last_name="Петрова", first_name="Алиса", middle_name="Петровна",
+                    birth_date=date(2014, 3, 17), class_name=CLASS)
+    pupils.extend([sofia, alisa])
     for i in range(16):
         last = LAST[i]
         pupils.append(Student(school_id=school.id, last_name=last, first_name=FIRST[i],
@@ -202,20 +204,26 @@ def load_diary_demo(today=None):
                       place="Актовый зал", topic="Общешкольное собрание: начало учебного года"),
     ])
 
-    # Иванова already holds approved access to Софья
-    ivanova = db.session.execute(select(User).join(Identity, Identity.user_id == User.id).where(
-        Identity.subject == "parent-ivanova")).scalar_one_or_none()
-    if ivanova is not None:
-        # the ordinary way: she applied, the clerk checked her passport and approved (audited;
-        # the e-mails wait in the outbox for the worker)
-        parent = Actor(user_id=ivanova.id, label=f"{ivanova.first_name} {ivanova.last_name}",
-                       roles=frozenset({roles.PARENT}))
-        clerk = actor_for(current_app.appbuilder.sm.find_user(username="clerk239"))
+    # the demo parents already hold approved access: Иванова to Софья, Петров to Алиса — the ordinary
+    # way (applied, passport checked, approved; audited; the e-mails wait in the outbox)
+    clerk = actor_for(current_app.appbuilder.sm.find_user(username="clerk239"))
+
+    def approved_access(subject, child):
+        user = db.session.execute(select(User).join(Identity, Identity.user_id == User.id).where(
+            Identity.subject == subject)).scalar_one_or_none()
+        if user is None:
+            return None
+        parent = Actor(user_id=user.id, label=f"{user.first_name} {user.last_name}", roles=frozenset({roles.PARENT}))
         application = fire("submit", parent, data={"school_id": school.id, "child": {
-            "last_name": "Иванова", "first_name": "Софья", "middle_name": "Ивановна",
-            "birth_date": sofia.birth_date.isoformat()}})
+            "last_name": child.last_name, "first_name": child.first_name, "middle_name": child.middle_name,
+            "birth_date": child.birth_date.isoformat()}})
         fire("verify_passport", clerk, application.id, {"document_type": "passport_rf"})
-        fire("approve", clerk, application.id, {"student_id": sofia.id})
+        fire("approve", clerk, application.id, {"student_id": child.id})
+        return user
+
+    approved_access("parent-petrov", alisa)
+    ivanova = approved_access("parent-ivanova", sofia)
+    if ivanova is not None:
         conversation = Conversation(student_id=sofia.id, parent_id=ivanova.id, teacher_id=teachers["Математика"].id,
                                     subject="Олимпиада по математике")
         db.session.add(conversation)
@@ -228,4 +236,5 @@ def load_diary_demo(today=None):
         ])
     db.session.commit()
     return (f"Дневник: {CLASS}, {len(pupils)} обучающихся, {len(lessons)} уроков, {len(grades)} оценок; "
-            "учитель teacher239 / teacher12345; у parent-ivanova открыт дневник дочери (Иванова Софья).")
+            "учитель teacher239 / teacher12345; открыты дневники: parent-ivanova — Иванова Софья, "
+            "parent-petrov — Петрова Алиса.")

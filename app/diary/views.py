@@ -202,24 +202,6 @@ class ImportView(BaseView):
 
 
 # --------------------------------------------------------------------------- events and meetings
-def _own_school_filter(model):
-    from flask_appbuilder.models.filters import BaseFilter
-
-    class OwnSchool(BaseFilter):
-        name = "own school"
-        arg_name = "own_school"
-
-        def apply(self, query, value):
-            actor = current_actor()
-            if actor.is_admin:
-                return query
-            if actor.is_clerk:
-                return query.filter(model.school_id == actor.school_id)
-            return query.filter(model.id.is_(None))
-
-    return OwnSchool
-
-
 def _happening_view(model, route_base, titles, fields, notify_kind_text):
     """A clerk's (own school) / admin's list of events or meetings; a new one notifies the
     families of its class (or of the whole school) through the outbox."""
@@ -227,21 +209,20 @@ def _happening_view(model, route_base, titles, fields, notify_kind_text):
 
     from ..access import can_manage_school
     from ..models import School, SchoolClass
-    from ..views import DiaryInterface, DiaryModelView, ManagedSchoolFilter
+    from ..views import DiaryInterface, DiaryModelView, ManagedSchoolFilter, own_school_filter
 
-    class ClassOfOwnSchool(_own_school_filter(SchoolClass)):
-        pass
+    class_of_own_school = own_school_filter(SchoolClass)
 
     class View(DiaryModelView):
         datamodel = DiaryInterface(model)
-        base_filters = [["id", _own_school_filter(model), None]]
+        base_filters = [["id", own_school_filter(model), None]]
         base_order = ("starts_at", "desc")
         list_columns = ["starts_at", "school_class", *fields]
         add_columns = edit_columns = ["school", "school_class", "starts_at", *fields]
         show_columns = ["school", *list_columns]
         search_columns = ["starts_at", *[f for f in fields if f in ("title", "topic", "place")]]
         add_form_query_rel_fields = {"school": [["id", ManagedSchoolFilter, None]],
-                                     "school_class": [["id", ClassOfOwnSchool, None]]}
+                                     "school_class": [["id", class_of_own_school, None]]}
         edit_form_query_rel_fields = add_form_query_rel_fields
         label_columns = {"school": _l("School"), "school_class": _l("Class (empty: the whole school)"),
                          "starts_at": _l("Starts"), "ends_at": _l("Ends"), "title": _l("Title"),
