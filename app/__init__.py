@@ -13,6 +13,8 @@ def create_app(config_object="config.Config", overrides=None):
     app.config.from_object(config_object)
     if overrides:
         app.config.update(overrides)
+    if app.config.get("PREFERRED_URL_SCHEME") == "https" and "SESSION_COOKIE_SECURE" not in os.environ:
+        app.config["SESSION_COOKIE_SECURE"] = True  # served over HTTPS: the cookie never goes in clear
     os.makedirs(os.path.join(os.path.dirname(app.root_path), "instance"), exist_ok=True)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger().setLevel(app.config.get("LOG_LEVEL", logging.INFO))

@@ -124,3 +124,13 @@ def test_admin_reset_and_disable_are_audited_and_end_sessions(app, login_staff):
     assert clerk.get("/applications/list/").status_code == 302
     assert admin.get("/audit/list/").status_code == 200
     assert "Пароль сброшен администратором" in admin.get("/audit/list/").get_data(as_text=True)
+
+
+def test_cookie_is_secure_when_served_over_https(tmp_path, smtp_server, idp):
+    from tests.conftest import make_app, reset_data
+
+    app = make_app(f"sqlite:///{tmp_path}/https.db", smtp_server, idp, PREFERRED_URL_SCHEME="https")
+    reset_data(app)
+    cookie = app.test_client().post("/login/", data={"username": "clerk239", "password": "clerk12345"},
+                                    base_url="https://localhost").headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie
