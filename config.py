@@ -50,6 +50,10 @@ class Config:
     # Failed attempts per account and per address (app/ratelimit.py); a kind may have its own
     # setting, e.g. LEGACY_LINK_RATE_LIMIT, STAFF_LOGIN_RATE_LIMIT.
     ATTEMPT_RATE_LIMIT = os.environ.get("ATTEMPT_RATE_LIMIT", "5 per 15 minutes")
+    # Staff password logins (form and JSON) count failures per user name and per address under
+    # STAFF_LOGIN_RATE_LIMIT, when set; otherwise under ATTEMPT_RATE_LIMIT.
+    if os.environ.get("STAFF_LOGIN_RATE_LIMIT"):
+        STAFF_LOGIN_RATE_LIMIT = os.environ["STAFF_LOGIN_RATE_LIMIT"]
 
     # Russian first.
     BABEL_DEFAULT_LOCALE = "ru"
@@ -64,7 +68,13 @@ class Config:
     SESSION_COOKIE_NAME = "diary_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    # Served over HTTPS (behind the balancer): links are built with https and the session cookie
+    # is Secure. PREFERRED_URL_SCHEME=https switches SESSION_COOKIE_SECURE on even when set
+    # later (app/auth/sessions.py); docs/staff-login.md.
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", PREFERRED_URL_SCHEME == "https")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
 
     # Identity provider for citizens (ESIA in production, oidc-provider-mock in development).
     IDP_PORT = _env_int("IDP_PORT", 5001)

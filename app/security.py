@@ -1,60 +1,98 @@
-"""Security manager: staff log in with passwords (AUTH_DB); citizens only through ESIA
-(app/auth/esia.py), so password login refuses accounts that hold no staff role.
-Permissions of the current user are cached per request (FAB checks them many times a page)."""
+"""Security manager: staff log in with passwords (AUTH_DB; the pages and the JSON login are in
+app/auth/staff.py), citizens only through ESIA (app/auth/esia.py), so a password login refuses
+accounts that hold no staff role or have no password. Failed logins are limited per account and per
+address; password changes and disabling/enabling are audited, and the sessions they invalidate end
+at the next request (app/auth/sessions.py). Permissions of the current user are cached per request
+(FAB checks them many times a page)."""
 import logging
 
-from flask import abort, g, request
+from flask import current_app, g, has_request_context
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from werkzeug.security import check_password_hash
 
 from . import ratelimit, roles
+from .auth import staff
 
 log = logging.getLogger(__name__)
 
 
 class DiarySecurityManager(SecurityManager):
+    authdbview = staff.AuthDBView
+    security_api = staff.SecurityApi
+    userdbmodelview = staff.UserDBModelView
+    resetpasswordview = staff.ResetPasswordView
+    resetmypasswordview = staff.ResetMyPasswordView
+
     def auth_user_db(self, username, password):
-        """Password login of staff (the form and POST /api/v1/security/login), with failed attempts
-        limited per account and per address (app/ratelimit.py, STAFF_LOGIN_RATE_LIMIT): over the
-        limit even the right password is refused with 429 «Слишком много попыток»."""
-        keys = {"username": username or "", "address": request.remote_addr or ""}
-        if not ratelimit.attempts_left("staff-login", **keys):
-            log.warning("staff login refused: too many attempts for %r from %s", username, keys["address"])
-            abort(429)
-        user = super().auth_user_db(username, password)
-        if user is None:
-            ratelimit.record_failure("staff-login", **keys)
+        """Password login of staff (the /login/ form and POST /api/v1/security/login).
+        Over the limit of failed attempts for this user name (from any address) or from this
+        address (any user name) even the right password is refused: staff.TooManyLogins (429).
+        Returns the user, or None — the same None for a wrong password, an unknown or disabled
+        account, a Gosuslugi account without a password, and an account without a staff role."""
+        username = (username or "").strip()
+        staff.check_not_locked(username)
+        user = self.find_user(username=username) if username else None
+        if user is not None and (not user.password or not _is_staff(user)):
+            # Balance the time of a real check; never tell a citizen's account from a wrong password.
+            check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
+            log.info("password login refused for account %s (no password or no staff role)", user.id)
+            staff.record_failure(username)
             return None
-        ratelimit.clear("staff-login", username=username)
-        if not any(role.name in roles.STAFF_ROLES.values() for role in user.roles):
-            log.info("password login refused for a non-staff account %s", user.id)
+        user = super().auth_user_db(username, password) if username else None
+        if user is None or not _is_staff(user):
+            staff.record_failure(username)
             return None
+        ratelimit.clear(staff.KIND, username=username)
         return user
 
     def reset_password(self, userid, password):
-        """FAB's «Сбросить пароль» (admin) and «Сменить пароль» (own): audited; the user's other
-        sessions end at their next request (app/auth/sessions.py compares the password stamp)."""
+        """The administrator's «Сбросить пароль» and the own «Сменить пароль»: audited
+        (password_reset / password_changed). The account's other sessions end at their next
+        request (the password stamp changes); the own current session stays."""
+        userid = int(userid)
         result = super().reset_password(userid, password)
         actor = _current_actor()
         own = actor is not None and actor.user_id == userid
-        _audit_user(actor, "password_changed" if own else "password_reset", userid)
-        if own:
-            from flask import has_request_context, session
+        audit_user_event("password_changed" if own else "password_reset", userid)
+        if own and has_request_context():
+            from .auth.sessions import keep_current_session
 
-            from .auth.sessions import password_stamp
-
-            if has_request_context():
-                session["pw_stamp"] = password_stamp(self.get_user_by_id(userid))  # this session stays
+            keep_current_session(self.get_user_by_id(userid))
         return result
 
     def update_user(self, user):
-        """An admin's edit of a user: disabling or enabling is audited (its sessions end at once)."""
+        """A change of the account outside the users' admin view (e.g. FAB's «Редактировать»
+        of own data, scripts): disabling or enabling is audited too."""
         from sqlalchemy import inspect
 
         history = inspect(user).attrs.active.history
         result = super().update_user(user)
         if history.has_changes():
-            _audit_user(_current_actor(), "disabled" if not user.active else "enabled", user.id)
+            audit_user_event("disabled" if not user.active else "enabled", user.id)
         return result
+
+    def create_jwt_manager(self, app):
+        """API tokens carry the account's password stamp (claim "pws"), like browser sessions."""
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.additional_claims_loader(self._jwt_claims)
+        return jwt_manager
+
+    def _jwt_claims(self, identity):
+        from .auth.sessions import password_stamp
+
+        user = self.get_user_by_id(int(identity))
+        return {"pws": password_stamp(user)} if user is not None else {}
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """A token of a disabled account, or one issued before its password was changed or
+        reset, finds no user: the API answers 401."""
+        from .auth.sessions import password_stamp
+
+        user = self.load_user(jwt_data["sub"])  # active accounts only
+        if user is None or jwt_data.get("pws") != password_stamp(user):
+            return None
+        g.user = user
+        return user
 
     def _has_view_access(self, user, permission_name, view_name):
         cache = getattr(g, "_diary_perm_cache", None)
@@ -66,37 +104,26 @@ class DiarySecurityManager(SecurityManager):
         return cache[key]
 
 
-def limit_api_login():
-    """FAB's JSON login turns any exception into a 500, so the attempt limit of auth_user_db is
-    checked here first for POST /api/v1/security/login and answered with a Russian 429."""
-    if request.method != "POST" or request.path.rstrip("/") != "/api/v1/security/login":
-        return None
-    body = request.get_json(silent=True) or {}
-    keys = {"username": str(body.get("username") or ""), "address": request.remote_addr or ""}
-    if ratelimit.attempts_left("staff-login", **keys):
-        return None
-    from flask import jsonify
-    from flask_babel import gettext
-
-    response = jsonify(message=gettext("Too many attempts. Please wait a little and try again."))
-    response.status_code = 429
-    return response
+def _is_staff(user):
+    return any(role.name in roles.STAFF_ROLES.values() for role in user.roles)
 
 
 def _current_actor():
-    from flask import has_request_context
-
     if not has_request_context():
         return None
     from .access import current_actor
 
-    return current_actor()
+    actor = current_actor()
+    return None if actor.user_id is None else actor
 
 
-def _audit_user(actor, action, user_id):
+def audit_user_event(action, user_id):
+    """AuditEvent on a user account (object_type "user"), by the current user (or «flask» from
+    the command line): password_reset, password_changed, disabled, enabled."""
     from .extensions import db
     from .models import AuditEvent
 
+    actor = _current_actor()
     db.session.add(AuditEvent(actor_id=actor.user_id if actor else None,
                               actor_label=actor.label if actor else "flask", action=action,
                               object_type="user", object_id=user_id, details={}))
