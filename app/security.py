@@ -71,6 +71,18 @@ class DiarySecurityManager(SecurityManager):
             audit_user_event("disabled" if not user.active else "enabled", user.id)
         return result
 
+    def load_user(self, pk):
+        """The user of a session or token with its roles in one query (FAB's loader makes two,
+        on every request); active accounts only."""
+        from sqlalchemy import select
+        from sqlalchemy.orm import joinedload
+
+        user = self.session.execute(
+            select(self.user_model).where(self.user_model.id == int(pk))
+            .options(joinedload(self.user_model.roles))
+        ).unique().scalar_one_or_none()
+        return user if user is not None and user.is_active else None
+
     def create_jwt_manager(self, app):
         """API tokens carry the account's password stamp (claim "pws"), like browser sessions."""
         jwt_manager = super().create_jwt_manager(app)

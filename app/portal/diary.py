@@ -41,7 +41,8 @@ def _tabs(student_id, grant):
 
 def _render(template, student, grant, **context):
     return render_template(template, student=student, tabs=_tabs(student.id, grant),
-                           kinds=GradeKind.LABELS, marks=AttendanceMark.LABELS,
+                           kinds={k: str(v) for k, v in GradeKind.LABELS.items()},
+                           marks={k: str(v) for k, v in AttendanceMark.LABELS.items()},
                            weekday=lambda day: str(WEEKDAYS[day.weekday()]).capitalize(), **context)
 
 

@@ -38,6 +38,8 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 class Loader:
     """Bulk writes: COPY on PostgreSQL, executemany elsewhere."""
 
+    CHUNK = 200_000  # rows per COPY statement
+
     def __init__(self, progress):
         self.pg = db.engine.dialect.name == "postgresql"
         self.progress = progress
@@ -47,16 +49,17 @@ class Loader:
         if self.pg:
             raw = db.session.connection().connection.dbapi_connection
             cursor = raw.cursor()
-            buffer, writer = io.StringIO(), None
+            buffer = io.StringIO()
             writer = csv.writer(buffer)
             sql = f'COPY "{table}" ({", ".join(columns)}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')'
             for row in rows:
                 writer.writerow(["\\N" if v is None else v for v in row])
                 count += 1
-                if count % 200_000 == 0:
+                if count % self.CHUNK == 0:
                     buffer.seek(0)
                     cursor.copy_expert(sql, buffer)
-                    buffer, writer = io.StringIO(), csv.writer(buffer)
+                    buffer = io.StringIO()  # a new writer on the new buffer (not on the one just sent)
+                    writer = csv.writer(buffer)
                     self.progress(label, count)
             buffer.seek(0)
             cursor.copy_expert(sql, buffer)
