@@ -68,11 +68,10 @@ def actor_for(user):
     school_id = district_id = None
     if role_names & {roles.CLERK, roles.TEACHER, roles.SUPERVISOR}:
         assignment = db.session.execute(
-            select(StaffAssignment).where(StaffAssignment.user_id == user.id)
-        ).scalar_one_or_none()
+            select(StaffAssignment.school_id, StaffAssignment.district_id).where(StaffAssignment.user_id == user.id)
+        ).one_or_none()
         if assignment is not None:
-            school_id = assignment.school_id
-            district_id = assignment.district_id
+            school_id, district_id = assignment
     label = f"{user.first_name} {user.last_name}".strip() or user.username
     return Actor(
         user_id=user.id,

@@ -1,5 +1,5 @@
 """Operator commands: `flask --app run init | demo | staff create | outbox run | applications expire |
-diary import | legacy import`."""
+reports refresh | diary import | legacy import | seed city`."""
 import logging
 import signal
 import sys
@@ -50,8 +50,11 @@ def register_cli(app):
         from .demo import load_demo
         from .diary.demo import load_diary_demo
 
+        from .reports.rollup import refresh
+
         click.echo(load_demo())
         click.echo(load_diary_demo())
+        refresh(full=True)
 
     staff = AppGroup("staff", help="Staff accounts.")
 
@@ -112,6 +115,23 @@ def register_cli(app):
         click.echo(f"Истекло заявлений: {count} (срок {current_app.config['EXPIRE_DAYS']} дн.).")
 
     app.cli.add_command(applications)
+
+    reports = AppGroup("reports", help="Отчёты районов.")
+
+    @reports.command("refresh")
+    @click.option("--full", is_flag=True, help="пересчитать все месяцы (по умолчанию — текущий и прошлый)")
+    @click.option("--school", "school_id", type=int, default=None, help="только эта школа (id)")
+    def reports_refresh(full, school_id):
+        """Пересчитать сводные показатели успеваемости и посещаемости (запускайте ежечасно)."""
+        import time as clock
+
+        from .reports.rollup import refresh
+
+        started = clock.monotonic()
+        rows = refresh(full=full, school_id=school_id)
+        click.echo(f"Сводные показатели пересчитаны: {rows} строк за {clock.monotonic() - started:.1f} с.")
+
+    app.cli.add_command(reports)
 
     diary = AppGroup("diary", help="Дневник: загрузка выгрузок школьной информационной системы.")
 

@@ -61,7 +61,7 @@ class School(Model):
         "ReceptionSlot",
         back_populates="school",
         order_by="(ReceptionSlot.weekday, ReceptionSlot.time_from)",
-        lazy="selectin",
+        lazy="select",  # read on few pages; every staff list showing a school would load them
         cascade="all, delete-orphan",
     )
 
@@ -237,6 +237,7 @@ class Application(Model):
     __table_args__ = (
         Index("ix_application_school_state_created", "school_id", "state", "created_at"),
         Index("ix_application_state_created", "state", "created_at"),
+        Index("ix_application_school_created", "school_id", "created_at"),
         Index("ix_application_child_name", "school_id", "child_last_name"),
         Index(
             "uq_application_active_child",
@@ -827,3 +828,50 @@ class UserSettings(Model):
     quiet_from = Column(Time, nullable=True)  # e.g. 22:00
     quiet_to = Column(Time, nullable=True)  # e.g. 08:00
     calendar_secret_hash = Column(String(64), nullable=True, unique=True)
+
+
+class SchoolMonthStat(Model):
+    """Academic figures of a school by subject and month, pre-aggregated from grades, lessons and
+    attendance (app/reports/rollup.py) so that district and city reports read thousands of rows,
+    not millions. Numeric current and test grades only; pupil_lessons = lessons × pupils of the
+    class; absences = Н, Б, УП marks; lates = ОП."""
+
+    __tablename__ = "school_month_stat"
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    subject = Column(String(100), nullable=False)
+    month = Column(Date, nullable=False)  # the first day of the month
+    grades_sum = Column(Integer, nullable=False, default=0, server_default="0")
+    grades_count = Column(Integer, nullable=False, default=0, server_default="0")
+    pupil_lessons = Column(Integer, nullable=False, default=0, server_default="0")
+    absences = Column(Integer, nullable=False, default=0, server_default="0")
+    lates = Column(Integer, nullable=False, default=0, server_default="0")
+
+    __table_args__ = (Index("ix_school_month_stat_month", "month", "school_id"),)
+
+
+class ClassMonthStat(Model):
+    """The same figures by class (a school's own drill-down)."""
+
+    __tablename__ = "class_month_stat"
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    class_name = Column(String(20), nullable=False)
+    subject = Column(String(100), nullable=False)
+    month = Column(Date, nullable=False)
+    grades_sum = Column(Integer, nullable=False, default=0, server_default="0")
+    grades_count = Column(Integer, nullable=False, default=0, server_default="0")
+    pupil_lessons = Column(Integer, nullable=False, default=0, server_default="0")
+    absences = Column(Integer, nullable=False, default=0, server_default="0")
+    lates = Column(Integer, nullable=False, default=0, server_default="0")
+
+    __table_args__ = (Index("ix_class_month_stat_school_month", "school_id", "month"),)
+
+
+class ReportRefresh(Model):
+    """When each pre-aggregated table was last recomputed (shown on the reports)."""
+
+    __tablename__ = "report_refresh"
+    name = Column(String(50), primary_key=True)
+    refreshed_at = Column(DateTime, nullable=False)
+    rows = Column(Integer, nullable=False, default=0, server_default="0")

@@ -20,7 +20,8 @@ def free_port():
 
 
 @contextlib.contextmanager
-def temporary_postgres(dbname="diary_test"):
+def temporary_postgres(dbname="diary_test", settings=None):
+    """settings: extra server parameters, e.g. {"shared_buffers": "1GB"} (the benchmark)."""
     base = tempfile.mkdtemp(prefix="diary-pg-", dir="/tmp")
     data = os.path.join(base, "data")
     as_root = os.geteuid() == 0
@@ -37,7 +38,8 @@ def temporary_postgres(dbname="diary_test"):
         port = free_port()
         subprocess.run(
             run_as + [f"{PG_BIN}/pg_ctl", "-D", data, "-l", os.path.join(base, "log"), "-w",
-                      "-o", f"-k {base} -h 127.0.0.1 -p {port} -F", "start"],
+                      "-o", f"-k {base} -h 127.0.0.1 -p {port} -F"
+                      + "".join(f" -c {key}={value}" for key, value in (settings or {}).items()), "start"],
             check=True, stdout=subprocess.DEVNULL,
         )
         import psycopg2

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AccessGrant, Application, School, Student, User
@@ -84,3 +84,65 @@ def test_supervisor_cannot_see_another_district(app, city, login_staff):
     assert clerk.get("/reports/funnel").status_code in (302, 403)
     admin = login_staff(app.test_client(), "admin", "admin12345")
     assert "27" in admin.get(f"/reports/backlog?district={other}&days=30").get_data(as_text=True)
+
+
+def test_academic_report_by_city_district_and_school(app, login_staff):
+    """The pre-aggregated figures (flask reports refresh) agree with the grades themselves at
+    every level: the city by district, a district by school, a school by class."""
+    from statistics import mean
+
+    from app.diary.demo import load_diary_demo
+    from app.models import Attendance, Grade, Lesson, SchoolClass, Subject
+    from app.reports.rollup import refresh
+
+    with app.app_context():
+        load_diary_demo()
+        assert app.test_cli_runner().invoke(args=["reports", "refresh", "--full"]).exit_code == 0
+        s239, s27 = (db.session.execute(select(School).where(School.number == n)).scalar_one() for n in ("239", "27"))
+        district, s239_id, s27_id = s239.district.name, s239.id, s27.id
+        values = {}
+        for subject, value in db.session.execute(
+                select(Subject.name, Grade.value).join(Subject, Subject.id == Grade.subject_id)
+                .join(Student, Student.id == Grade.student_id)
+                .where(Student.school_id == s239_id, Grade.kind.in_(("current", "test")))):
+            if value.isdigit():
+                values.setdefault(subject, []).append(int(value))
+        expected = {subject: round(mean(v), 2) for subject, v in values.items()}
+        pupils = db.session.scalar(select(func.count()).select_from(Student).where(
+            Student.school_id == s239_id, Student.class_name == "6 «А»"))
+        lessons = dict(db.session.execute(
+            select(Subject.name, func.count()).select_from(Lesson).join(Subject, Subject.id == Lesson.subject_id)
+            .join(SchoolClass, SchoolClass.id == Lesson.class_id).where(SchoolClass.school_id == s239_id)
+            .group_by(Subject.name)).all())
+        absent = dict(db.session.execute(
+            select(Subject.name, func.count()).select_from(Attendance).join(Lesson, Lesson.id == Attendance.lesson_id)
+            .join(Subject, Subject.id == Lesson.subject_id).where(Attendance.mark.in_(("Н", "Б", "УП")))
+            .group_by(Subject.name)).all())
+    assert len(expected) >= 5
+
+    def table(client, query):
+        response = client.get(f"/reports/academic?from=2000-01-01&to=2100-01-01&format=csv&{query}")
+        assert response.status_code == 200
+        rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+        return rows[0], rows[1:]
+
+    admin = login_staff(app.test_client(), "admin", "admin12345")
+    header, rows = table(admin, f"school={s239_id}")
+    assert header == ["Класс", "Предмет", "Средний балл", "Оценки", "Посещаемость, %", "Средний балл по району"]
+    assert {(r[0], r[1]): float(r[2]) for r in rows} == {("6 «А»", s): a for s, a in expected.items()}
+    for r in rows:
+        whole = lessons[r[1]] * pupils
+        assert float(r[4]) == round(100 * (1 - absent.get(r[1], 0) / whole), 1)
+    _, by_school = table(admin, f"district={s239.district_id}")
+    assert {r[1]: float(r[2]) for r in by_school if r[0] == "239"} == expected
+    _, by_district = table(admin, "")
+    assert {r[1]: float(r[2]) for r in by_district if r[0] == district} == expected
+    page = admin.get(f"/reports/academic?district={s239.district_id}&from=2000-01-01").get_data(as_text=True)
+    assert f"school={s239_id}" in page  # a school's row leads to its classes
+    assert "Средний балл по предметам" in page and "report-chart" in page
+    assert_russian(admin, f"/reports/academic?school={s239_id}&from=2000-01-01")
+
+    supervisor = login_staff(app.test_client(), "supervisor", "super12345")
+    assert supervisor.get(f"/reports/academic?school={s239_id}&format=csv").status_code == 200
+    assert supervisor.get(f"/reports/academic?school={s27_id}").status_code == 404  # another district
+    assert supervisor.get(f"/reports/academic?school={s27_id}&format=xlsx").status_code == 404

@@ -1,6 +1,7 @@
 """Public list of schools with their reception hours."""
 from flask_appbuilder.api import BaseApi, expose
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import School
@@ -63,7 +64,7 @@ class SchoolsApi(BaseApi):
         """
         from flask import request
 
-        query = select(School).order_by(School.district_id, School.number)
+        query = select(School).options(selectinload(School.reception_slots)).order_by(School.district_id, School.number)
         district_id = request.args.get("district_id", type=int)
         if district_id:
             query = query.where(School.district_id == district_id)

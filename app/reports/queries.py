@@ -10,6 +10,8 @@ from ..models import (
     AccessGrant,
     Application,
     ApplicationState as S,
+    ClassMonthStat,
+    SchoolMonthStat,
     Attendance,
     District,
     Grade,
@@ -160,41 +162,66 @@ def unconnected_pupils(district_id, limit=500):
     return [dict(r) for r in rows]
 
 
-def academic(district_id, date_from, date_to):
-    """Average grade per subject per school and class, the attendance rate, and the district's
-    average per subject for comparison."""
-    numeric = Grade.value.in_(("1", "2", "3", "4", "5"))
-    value = cast(Grade.value, Integer)
-    base = (select(District.id.label("district_id"), District.name.label("district"), School.number.label("school"),
-                   Student.class_name.label("class_name"), Subject.name.label("subject"),
-                   func.round(func.avg(value), 2).label("average"), func.count(Grade.id).label("grades"))
-            .select_from(Grade).join(Student, Student.id == Grade.student_id).join(School, School.id == Student.school_id)
-            .join(District).join(Subject, Subject.id == Grade.subject_id)
-            .where(Student.school_id.in_(_schools(district_id)), numeric,
-                   Grade.kind.in_((GradeKind.CURRENT, GradeKind.TEST)), Grade.date >= date_from, Grade.date <= date_to)
-            .group_by(District.id, District.name, School.number, Student.class_name, Subject.name))
-    rows = db.session.execute(base.order_by(District.name, School.number, Student.class_name, Subject.name)).mappings().all()
-    district_avg = dict(((d, s), a) for d, s, a in db.session.execute(
-        select(Student.school_id.in_(_schools(district_id)).label("x"), Subject.name, func.round(func.avg(value), 2))
-        .select_from(Grade).join(Student, Student.id == Grade.student_id).join(Subject, Subject.id == Grade.subject_id)
-        .where(numeric, Grade.kind.in_((GradeKind.CURRENT, GradeKind.TEST)), Grade.date >= date_from,
-               Grade.date <= date_to, Student.school_id.in_(_schools(district_id)))
-        .group_by(Student.school_id.in_(_schools(district_id)), Subject.name)).all())
-    marks = db.session.execute(
-        select(School.number, func.count(Attendance.id))
-        .select_from(Attendance).join(Lesson, Lesson.id == Attendance.lesson_id)
-        .join(Student, Student.id == Attendance.student_id).join(School, School.id == Student.school_id)
-        .where(Student.school_id.in_(_schools(district_id)), Attendance.mark.in_(("Н", "Б", "УП")),
-               Lesson.date >= date_from, Lesson.date <= date_to)
-        .group_by(School.number)).all()
-    result = [{**r, "scope_average": float(district_avg.get((True, r["subject"])) or 0)} for r in rows]
-    for r in result:
-        r["average"] = float(r["average"]) if r["average"] is not None else None
-        r.pop("district_id", None)
-    return {"columns": [("district", _l("District")), ("school", _l("School")), ("class_name", _l("Class")),
-                        ("subject", _l("Subject")), ("average", _l("Average grade")), ("grades", _l("Grades")),
-                        ("scope_average", _l("Average of the whole report"))],
-            "rows": result, "extra": {"absences_by_school": {n: c for n, c in marks}}, "chart": None}
+def academic(district_id, date_from, date_to, school_id=None):
+    """Average grade per subject and attendance rate, from the pre-aggregated month figures
+    (app.reports.rollup), at the level the reader looks at: the city by district, a district by
+    school, a school by class; each row next to the average of the subject one level up (the
+    city's, the district's, the school's district's). Months overlapping the period count."""
+    from .rollup import first_of_month
+
+    since, until = first_of_month(date_from), date_to
+    if school_id is not None:
+        table, key, key_title, link = ClassMonthStat, ClassMonthStat.class_name, _l("Class"), None
+        rows_scope = ClassMonthStat.school_id == school_id
+        compare_scope = SchoolMonthStat.school_id.in_(
+            select(School.id).where(School.district_id == select(School.district_id).where(School.id == school_id)
+                                    .scalar_subquery()))
+        compare_title = _l("Average of the district")
+    elif district_id is not None:
+        table, key, key_title, link = SchoolMonthStat, School.number, _l("School"), School.id
+        rows_scope = SchoolMonthStat.school_id.in_(_schools(district_id))
+        compare_scope, compare_title = rows_scope, _l("Average of the district")
+    else:
+        table, key, key_title, link = SchoolMonthStat, District.name, _l("District"), District.id
+        rows_scope = SchoolMonthStat.id.isnot(None)
+        compare_scope, compare_title = rows_scope, _l("Average of the city")
+    in_period = and_(table.month >= since, table.month <= until)
+    units = [key.label("unit")] + ([link.label("unit_id")] if link is not None else [])
+    query = (select(*units, table.subject.label("subject"), func.sum(table.grades_sum).label("grades_sum"),
+                    func.sum(table.grades_count).label("grades"), func.sum(table.pupil_lessons).label("pupil_lessons"),
+                    func.sum(table.absences).label("absences"))
+             .select_from(table).where(rows_scope, in_period).group_by(*units, table.subject)
+             .order_by(key, table.subject))
+    if table is SchoolMonthStat:
+        query = query.join(School, School.id == SchoolMonthStat.school_id)
+        if key is District.name:
+            query = query.join(District, District.id == School.district_id)
+    rows = db.session.execute(query).mappings().all()
+
+    def by_subject(stat, scope):
+        return dict(db.session.execute(
+            select(stat.subject, func.sum(stat.grades_sum) * 1.0 / func.nullif(func.sum(stat.grades_count), 0))
+            .where(scope, stat.month >= since, stat.month <= until)
+            .group_by(stat.subject).order_by(stat.subject)).all())
+
+    compare = by_subject(SchoolMonthStat, compare_scope)
+    own = compare if table is SchoolMonthStat else by_subject(table, rows_scope)
+
+    def share(part, whole):
+        return round(100 * (1 - part / whole), 1) if whole else None
+
+    result = [{
+        "unit": r["unit"], "subject": r["subject"], "_drill": {"school": r["unit_id"]} if link is School.id else
+        {"district": r["unit_id"]} if link is District.id else None,
+        "average": round(r["grades_sum"] / r["grades"], 2) if r["grades"] else None,
+        "grades": r["grades"], "attendance": share(r["absences"], r["pupil_lessons"]),
+        "compare": round(float(compare[r["subject"]]), 2) if compare.get(r["subject"]) is not None else None,
+    } for r in rows]
+    return {"columns": [("unit", key_title), ("subject", _l("School subject")), ("average", _l("Average grade")),
+                        ("grades", _l("Grades")), ("attendance", _l("Attendance, %")), ("compare", compare_title)],
+            "rows": result,
+            "chart": {"title": str(_l("Average grade by subject")), "labels": list(own),
+                      "values": [round(float(v), 2) if v is not None else None for v in own.values()]}}
 
 
 REPORTS = {

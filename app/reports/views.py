@@ -1,6 +1,8 @@
 """«Отчёты»: the supervisor sees the own district, the admin the city (or one district)."""
 from datetime import date, datetime, timedelta
 
+from urllib.parse import urlencode
+
 from flask import Response, abort, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
@@ -9,8 +11,8 @@ from sqlalchemy import select
 
 from ..access import current_actor
 from ..extensions import db
-from ..models import District
-from . import queries
+from ..models import District, School
+from . import queries, rollup
 from .export import to_csv, to_xlsx
 
 
@@ -33,7 +35,34 @@ def report_scope(actor, requested):
     abort(403)
 
 
-def build(name, district_id, date_from, date_to, days):
+def school_in_scope(district_id):
+    """?school=ID: a school inside the reader's district (any for the city-wide reader), or 404."""
+    try:
+        school_id = int(request.args.get("school") or 0)
+    except ValueError:
+        school_id = 0
+    if not school_id:
+        return None
+    school = db.session.get(School, school_id)
+    if school is None or (district_id is not None and school.district_id != district_id):
+        abort(404)
+    return school
+
+
+def _drill_query(target):
+    """The address of one level down (a district → its schools, a school → its classes), keeping
+    the period: the current arguments with `district` / `school` replaced."""
+    args = {k: v for k, v in request.args.items() if k not in ("school", "district", "format")}
+    if "district" in target:
+        args["district"] = target["district"]
+    if "school" in target:
+        args["school"] = target["school"]
+        if request.args.get("district"):
+            args["district"] = request.args["district"]
+    return urlencode(args)
+
+
+def build(name, district_id, date_from, date_to, days, school_id=None):
     if name == "funnel":
         return queries.funnel(district_id, date_from, date_to)
     if name == "backlog":
@@ -45,7 +74,7 @@ def build(name, district_id, date_from, date_to, days):
         report["extra"]["unconnected"] = queries.unconnected_pupils(district_id)
         return report
     if name == "academic":
-        return queries.academic(district_id, date_from, date_to)
+        return queries.academic(district_id, date_from, date_to, school_id)
     abort(404)
 
 
@@ -72,7 +101,8 @@ class ReportsView(BaseView):
             days = max(0, min(int(request.args.get("days", 14)), 3650))
         except ValueError:
             days = 14
-        data = build(name, district_id, date_from, date_to, days)
+        school = school_in_scope(district_id)
+        data = build(name, district_id, date_from, date_to, days, school.id if school else None)
         title = queries.REPORTS[name]
         export = request.args.get("format")
         if export == "csv":
@@ -85,4 +115,7 @@ class ReportsView(BaseView):
         districts = db.session.execute(select(District).order_by(District.name)).scalars().all() if actor.is_admin else []
         return self.render_template("reports/report.html", name=name, title=title, data=data, reports=queries.REPORTS,
                                     districts=districts, district_id=district_id, date_from=date_from,
-                                    date_to=date_to, days=days, empty_text=gettext("No data for this choice."))
+                                    date_to=date_to, days=days, school=school,
+                                    refreshed_at=rollup.refreshed_at() if name == "academic" else None,
+                                    drill_query=_drill_query,
+                                    empty_text=gettext("No data for this choice."))

@@ -124,10 +124,17 @@ def import_rows(kind_name, rows, school_id, filename, progress=None, actor_label
                                           "created": report.created, "updated": report.updated},
         ))
         db.session.commit()
-        return report
     except Exception:
         db.session.rollback()
         raise
+    if kind.name in ROLLUP_KINDS:
+        from ...reports.rollup import refresh
+
+        refresh(full=True, school_id=school.id)  # the school's figures in the reports, at once
+    return report
+
+
+ROLLUP_KINDS = {"students", "lessons", "grades", "attendance"}
 
 
 def _chunks(items, size=CHUNK):
