@@ -12,6 +12,7 @@ def register_all(app, appbuilder):
     from .diary.views import ImportView, JournalView, TeacherMessagesView, make_happening_views
     from .api.applications import ApplicationsApi
     from .api.diary import DiaryApi, InvitationsApi, StudentsApi
+    from .api.reports import ReportsApi
     from .api.schools import SchoolsApi
     from .auth import esia, sessions
     from .portal import bp as portal_bp
@@ -70,6 +71,7 @@ def register_all(app, appbuilder):
     appbuilder.add_api(DiaryApi)
     appbuilder.add_api(StudentsApi)
     appbuilder.add_api(InvitationsApi)
+    appbuilder.add_api(ReportsApi)
 
     from flask_babel import get_locale
 

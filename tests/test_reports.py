@@ -65,11 +65,22 @@ def test_funnel_backlog_and_approval_time_figures(app, city, login_staff):
 
 def test_coverage_and_academic(app, city, login_staff):
     admin = login_staff(app.test_client(), "admin", "admin12345")
-    coverage = admin.get("/reports/coverage?format=csv").get_data(as_text=True)
-    line = next(l for l in coverage.splitlines() if ";239;6 «А»;" in l)
-    assert line.endswith(";1;1;100.0")
+    by_class = admin.get(f"/reports/coverage?school={city['s239']}&format=csv").get_data(as_text=True)
+    assert by_class.lstrip("\ufeff").splitlines()[0] == "Класс;Обучающиеся;С подключённым представителем;Доля, %"
+    assert "6 «А»;1;1;100.0" in by_class.splitlines()
+    with app.app_context():
+        district = db.session.get(School, city["s239"]).district
+        district_id, district_name = district.id, district.name
+        pupils = db.session.scalar(select(func.count()).select_from(Student).join(School)
+                                   .where(School.district_id == district_id))
+    by_school = admin.get(f"/reports/coverage?district={district_id}&format=csv").get_data(as_text=True)
+    assert by_school.lstrip("\ufeff").splitlines()[0].startswith("Образовательное учреждение;")
+    by_district = admin.get("/reports/coverage?format=csv").get_data(as_text=True)
+    row = next(l for l in by_district.splitlines() if l.startswith(district_name + ";"))
+    assert row.split(";")[1] == str(pupils)
     page = admin.get("/reports/coverage").get_data(as_text=True)
     assert "Сидорова Анна" in page  # a pupil nobody is connected to
+    assert f"district={district_id}" in page  # a district's row leads to its schools
     assert admin.get("/reports/academic").status_code == 200
 
 
@@ -146,3 +157,29 @@ def test_academic_report_by_city_district_and_school(app, login_staff):
     assert supervisor.get(f"/reports/academic?school={s239_id}&format=csv").status_code == 200
     assert supervisor.get(f"/reports/academic?school={s27_id}").status_code == 404  # another district
     assert supervisor.get(f"/reports/academic?school={s27_id}&format=xlsx").status_code == 404
+
+
+def test_reports_api_keeps_the_supervisors_district(app, city):
+    """GET /api/v1/reports/<name>: the figures of the page, under the same scope."""
+    from tests.test_api import jwt
+
+    client = app.test_client()
+    assert client.get("/api/v1/reports/funnel").status_code == 401
+    supervisor = jwt(client, "supervisor", "super12345")
+    with app.app_context():
+        own = db.session.execute(select(School.district_id).where(School.id == city["s239"])).scalar_one()
+        other = db.session.execute(select(School.district_id).where(School.id == city["s27"])).scalar_one()
+    answer = client.get("/api/v1/reports/funnel", headers=supervisor)
+    assert answer.status_code == 200 and answer.json["district_id"] == own
+    assert answer.json["columns"][0] == {"key": "district", "title": "Район"}
+    lyceum = next(r for r in answer.json["rows"] if r["school"] == "239")
+    assert lyceum["total"] == 8
+    assert all(r["school"] != "27" for r in answer.json["rows"])
+    assert client.get(f"/api/v1/reports/funnel?district={other}", headers=supervisor).status_code == 403
+    assert client.get(f"/api/v1/reports/coverage?school={city['s27']}", headers=supervisor).status_code == 404
+    assert client.get("/api/v1/reports/nonsense", headers=supervisor).status_code == 404
+    clerk = jwt(client, "clerk239", "clerk12345")
+    assert client.get("/api/v1/reports/funnel", headers=clerk).status_code == 403
+    admin = jwt(client, "admin", "admin12345")
+    city_wide = client.get(f"/api/v1/reports/backlog?days=30", headers=admin).json
+    assert {"239", "27"} <= {r["school"] for r in city_wide["rows"]}

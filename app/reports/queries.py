@@ -66,7 +66,17 @@ def backlog(district_id, days, now=None):
     ).mappings().all()
     return {"columns": [("district", _l("District")), ("school", _l("School")), ("waiting", _l("Waiting")),
                         ("oldest", _l("Oldest since"))],
-            "rows": [dict(r) for r in rows], "chart": None}
+            "rows": [dict(r) for r in rows],
+            "chart": _top_chart(_l("Schools with the longest queue"), rows, "waiting")}
+
+
+def _top_chart(title, rows, figure, size=15):
+    """A bar chart of the schools with the largest figure (the rows are already aggregated)."""
+    top = sorted((r for r in rows if r[figure]), key=lambda r: r[figure], reverse=True)[:size]
+    if not top:
+        return None
+    return {"title": str(title), "labels": [f"{r['school']} ({r['district']})" for r in top],
+            "values": [round(float(r[figure]), 1) for r in top]}
 
 
 def _seconds(later, earlier):
@@ -111,52 +121,76 @@ def time_to_approval(district_id, date_from, date_to):
             "rows": [{**r, "median_days": round(r["median_days"] or 0, 1), "p90_days": round(r["p90_days"] or 0, 1)}
                      for r in rows],
             "extra": {"reasons": [{"reason": reason, "count": count} for reason, count in reasons]},
-            "chart": None}
+            "chart": _top_chart(_l("Schools with the longest median, days"), rows, "median_days")}
 
 
-def coverage(district_id):
-    """Share of pupils with at least one connected official representative, per school and class."""
+def _pupil_level(district_id, school_id):
+    """What one row of a pupils' report is: a class of the school, a school of the district, or
+    a district of the city -> (unit, unit id for the drill-down or None, title, condition)."""
+    if school_id is not None:
+        return Student.class_name, None, _l("Class"), Student.school_id == school_id
+    if district_id is not None:
+        return School.number, School.id, _l("School"), School.district_id == district_id
+    return District.name, District.id, _l("District"), Student.id.isnot(None)
+
+
+def _drill(link, unit_id):
+    if link is School.id:
+        return {"school": unit_id}
+    if link is District.id:
+        return {"district": unit_id}
+    return None
+
+
+def coverage(district_id, school_id=None):
+    """Share of pupils with at least one connected official representative — by district for the
+    city, by school for a district, by class for a school; parents who never logged in after
+    approval; invitations sent and accepted."""
+    unit, link, unit_title, scope = _pupil_level(district_id, school_id)
     connected = (select(AccessGrant.student_id).where(AccessGrant.relation == Relation.REPRESENTATIVE,
                                                       AccessGrant.revoked_at.is_(None)).distinct().subquery())
+    units = [unit.label("unit")] + ([link.label("unit_id")] if link is not None else [])
     rows = db.session.execute(
-        select(District.name.label("district"), School.number.label("school"), Student.class_name.label("class_name"),
-               func.count(Student.id).label("pupils"), func.count(connected.c.student_id).label("connected"))
+        select(*units, func.count(Student.id).label("pupils"), func.count(connected.c.student_id).label("connected"))
         .select_from(Student).join(School, School.id == Student.school_id).join(District)
         .outerjoin(connected, connected.c.student_id == Student.id)
-        .where(Student.school_id.in_(_schools(district_id)))
-        .group_by(District.name, School.number, Student.class_name)
-        .order_by(District.name, School.number, Student.class_name)
+        .where(scope).group_by(*units).order_by(unit)
     ).mappings().all()
-    result = [{**r, "share": round(100 * r["connected"] / r["pupils"], 1) if r["pupils"] else 0} for r in rows]
+    result = [{"unit": r["unit"], "pupils": r["pupils"], "connected": r["connected"],
+               "share": round(100 * r["connected"] / r["pupils"], 1) if r["pupils"] else 0,
+               "_drill": _drill(link, r.get("unit_id"))} for r in rows]
     never = db.session.execute(
         select(func.count(func.distinct(AccessGrant.user_id)))
         .join(Identity, Identity.user_id == AccessGrant.user_id)
-        .join(Student, Student.id == AccessGrant.student_id)
-        .where(Student.school_id.in_(_schools(district_id)), AccessGrant.revoked_at.is_(None),
+        .join(Student, Student.id == AccessGrant.student_id).join(School, School.id == Student.school_id)
+        .where(scope, AccessGrant.revoked_at.is_(None),
                or_(Identity.last_login_at.is_(None), Identity.last_login_at < AccessGrant.granted_at))
     ).scalar() or 0
     invitations = db.session.execute(
         select(func.count(Invitation.id), func.sum(case((Invitation.state == "accepted", 1), else_=0)))
-        .join(Student, Student.id == Invitation.student_id).where(Student.school_id.in_(_schools(district_id)))
+        .join(Student, Student.id == Invitation.student_id).join(School, School.id == Student.school_id)
+        .where(scope)
     ).one()
-    return {"columns": [("district", _l("District")), ("school", _l("School")), ("class_name", _l("Class")),
-                        ("pupils", _l("Pupils")), ("connected", _l("With a connected representative")),
-                        ("share", _l("Share, %"))],
+    return {"columns": [("unit", unit_title), ("pupils", _l("Pupils")),
+                        ("connected", _l("With a connected representative")), ("share", _l("Share, %"))],
             "rows": result,
             "extra": {"never_logged_in": never, "invitations_sent": invitations[0] or 0,
                       "invitations_accepted": invitations[1] or 0},
-            "chart": None}
+            "chart": {"title": str(_l("Share of pupils with a connected representative, %")),
+                      "labels": [str(r["unit"]) for r in result], "values": [r["share"] for r in result]}
+            if result else None}
 
 
-def unconnected_pupils(district_id, limit=500):
+def unconnected_pupils(district_id, school_id=None, limit=500):
     """Pupils with no connected official representative: a list the school can act on."""
+    _unit, _link, _title, scope = _pupil_level(district_id, school_id)
     connected = select(AccessGrant.student_id).where(AccessGrant.relation == Relation.REPRESENTATIVE,
                                                      AccessGrant.revoked_at.is_(None))
     rows = db.session.execute(
         select(School.number.label("school"), Student.class_name.label("class_name"),
                (Student.last_name + literal(" ") + Student.first_name).label("pupil"))
-        .join(School, School.id == Student.school_id)
-        .where(Student.school_id.in_(_schools(district_id)), Student.id.not_in(connected))
+        .select_from(Student).join(School, School.id == Student.school_id)
+        .where(scope, Student.id.not_in(connected))
         .order_by(School.number, Student.class_name, Student.last_name).limit(limit)
     ).mappings().all()
     return [dict(r) for r in rows]
@@ -211,8 +245,7 @@ def academic(district_id, date_from, date_to, school_id=None):
         return round(100 * (1 - part / whole), 1) if whole else None
 
     result = [{
-        "unit": r["unit"], "subject": r["subject"], "_drill": {"school": r["unit_id"]} if link is School.id else
-        {"district": r["unit_id"]} if link is District.id else None,
+        "unit": r["unit"], "subject": r["subject"], "_drill": _drill(link, r.get("unit_id")),
         "average": round(r["grades_sum"] / r["grades"], 2) if r["grades"] else None,
         "grades": r["grades"], "attendance": share(r["absences"], r["pupil_lessons"]),
         "compare": round(float(compare[r["subject"]]), 2) if compare.get(r["subject"]) is not None else None,

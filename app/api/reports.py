@@ -1,0 +1,58 @@
+"""Reports API: GET /api/v1/reports/<name>?district=&school=&from=&to=&days= — the same figures and
+the same scope as the «Отчёты» pages (app.reports.params): a supervisor gets the own district
+only, the admin the city or any district; everyone else 403."""
+from flask_appbuilder.api import BaseApi, expose
+from flask_babel import gettext
+
+from ..access import current_actor
+from ..reports import queries
+from ..reports.params import read_request
+from .auth import api_error, api_login_required, json_response
+
+
+def _plain(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (int, float, str)) or value is None:
+        return value
+    return str(value)
+
+
+class ReportsApi(BaseApi):
+    resource_name = "reports"
+    openapi_spec_tag = "Reports"
+
+    @expose("/<name>", methods=["GET"])
+    @api_login_required
+    def report(self, name):
+        """One district report as JSON.
+        ---
+        get:
+          summary: A district report (funnel, backlog, approval-time, coverage, academic)
+          parameters:
+          - {in: path, name: name, required: true, schema: {type: string}}
+          - {in: query, name: district, schema: {type: integer}}
+          - {in: query, name: school, schema: {type: integer}}
+          - {in: query, name: from, schema: {type: string, format: date}}
+          - {in: query, name: to, schema: {type: string, format: date}}
+          - {in: query, name: days, schema: {type: integer}}
+          responses:
+            200: {description: "columns, rows, extra"}
+            401: {description: Not logged in}
+            403: {description: Not a reader of reports, or another district}
+            404: {description: Unknown report, or a school outside the scope}
+        """
+        actor = current_actor()
+        if not (actor.is_admin or actor.is_supervisor):
+            return api_error(403, gettext("You do not have access to this page."))
+        asked = read_request(actor, name)
+        data = asked.build()
+        columns = [{"key": key, "title": str(title)} for key, title in data["columns"]]
+        rows = [{key: _plain(row.get(key)) for key, _title in data["columns"]} for row in data["rows"]]
+        extra = {key: value for key, value in (data.get("extra") or {}).items()}
+        return json_response(200, {
+            "report": name, "title": str(queries.REPORTS[name]), "district_id": asked.district_id,
+            "school_id": asked.school.id if asked.school else None,
+            "from": asked.date_from.isoformat(), "to": asked.date_to.isoformat(),
+            "columns": columns, "rows": rows, "extra": extra,
+        })

@@ -1,0 +1,110 @@
+"""What a report request asks for, checked against who asks: the page, its exports and the API
+all go through `read_request` (a supervisor: only the own district, by any of them)."""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Optional
+
+from urllib.parse import urlencode
+
+from flask import abort, request
+
+from ..extensions import db
+from ..models import School
+from . import queries
+
+
+@dataclass
+class ReportRequest:
+    name: str
+    district_id: Optional[int]
+    school: Optional[School]
+    date_from: date
+    date_to: date
+    days: int
+
+    def build(self):
+        return build(self.name, self.district_id, self.date_from, self.date_to, self.days,
+                     self.school.id if self.school else None)
+
+
+def read_request(actor, name):
+    """The report's parameters from the query string, or 404 (unknown report, a school outside
+    the scope) / 403 (not a reader of reports, another district)."""
+    if name not in queries.REPORTS:
+        abort(404)
+    try:
+        requested = int(request.args["district"]) if request.args.get("district") else None
+    except ValueError:
+        requested = None
+    district_id = report_scope(actor, requested)
+    today = date.today()
+    try:
+        days = max(0, min(int(request.args.get("days", 14)), 3650))
+    except ValueError:
+        days = 14
+    return ReportRequest(name, district_id, school_in_scope(district_id),
+                         _day("from", today - timedelta(days=365)), _day("to", today), days)
+
+
+def _day(name, default):
+    try:
+        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
+    except ValueError:
+        return default
+
+
+def report_scope(actor, requested):
+    """The district the reader may look at: a supervisor — only theirs; the admin — any, or the
+    city (None). Anyone else: 403."""
+    if actor.is_admin:
+        return requested
+    if actor.is_supervisor:
+        if requested not in (None, actor.district_id):
+            abort(403)
+        return actor.district_id
+    abort(403)
+
+
+def school_in_scope(district_id):
+    """?school=ID: a school inside the reader's district (any for the city-wide reader), or 404."""
+    try:
+        school_id = int(request.args.get("school") or 0)
+    except ValueError:
+        school_id = 0
+    if not school_id:
+        return None
+    school = db.session.get(School, school_id)
+    if school is None or (district_id is not None and school.district_id != district_id):
+        abort(404)
+    return school
+
+
+def drill_query(target):
+    """The address of one level down (a district → its schools, a school → its classes), keeping
+    the period: the current arguments with `district` / `school` replaced."""
+    args = {k: v for k, v in request.args.items() if k not in ("school", "district", "format")}
+    if "district" in target:
+        args["district"] = target["district"]
+    if "school" in target:
+        args["school"] = target["school"]
+        if request.args.get("district"):
+            args["district"] = request.args["district"]
+    return urlencode(args)
+
+
+def build(name, district_id, date_from, date_to, days, school_id=None):
+    if name == "funnel":
+        return queries.funnel(district_id, date_from, date_to)
+    if name == "backlog":
+        return queries.backlog(district_id, days)
+    if name == "approval-time":
+        return queries.time_to_approval(district_id, date_from, date_to)
+    if name == "coverage":
+        report = queries.coverage(district_id, school_id)
+        report["extra"]["unconnected"] = queries.unconnected_pupils(district_id, school_id)
+        return report
+    if name == "academic":
+        return queries.academic(district_id, date_from, date_to, school_id)
+    abort(404)
+
+
