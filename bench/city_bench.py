@@ -166,7 +166,7 @@ def run(url, args):
         setup_roles()
         load_demo()
         started = time.perf_counter()
-        figures = seed_city(seed=1, scale=args.scale)
+        figures = seed_city(seed=1, scale=args.scale) if not args.no_seed else "уже в базе (--no-seed)"
         seed_s = time.perf_counter() - started
         grant = db.session.execute(select(AccessGrant).order_by(AccessGrant.id.desc()).limit(1)).scalar_one()
         parent = db.session.get(User, grant.user_id).username
@@ -244,6 +244,8 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--no-seed", action="store_true",
+                        help="the database of --database-url already holds the city (a second run)")
     parser.add_argument("--results", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args()
     if args.database_url:
