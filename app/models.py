@@ -875,3 +875,55 @@ class ReportRefresh(Model):
     name = Column(String(50), primary_key=True)
     refreshed_at = Column(DateTime, nullable=False)
     rows = Column(Integer, nullable=False, default=0, server_default="0")
+
+
+class ApplicationMonthStat(Model):
+    """Applications by school, month of submission and current state (the funnel report)."""
+
+    __tablename__ = "application_month_stat"
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    month = Column(Date, nullable=False)
+    state = Column(String(20), nullable=False)
+    applications = Column(Integer, nullable=False, default=0, server_default="0")
+
+    __table_args__ = (Index("ix_application_month_stat_month", "month", "school_id"),)
+
+
+class ApprovalDaysStat(Model):
+    """Approved applications by school, month of submission and whole days from submission to
+    approval (rounded up): medians and percentiles of the time to approval come from these."""
+
+    __tablename__ = "approval_days_stat"
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    month = Column(Date, nullable=False)
+    days = Column(Integer, nullable=False)
+    applications = Column(Integer, nullable=False, default=0, server_default="0")
+
+    __table_args__ = (Index("ix_approval_days_stat_month", "month", "school_id"),)
+
+
+class CoverageStat(Model):
+    """Pupils of a class and how many of them have a connected official representative."""
+
+    __tablename__ = "coverage_stat"
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    class_name = Column(String(20), nullable=False)
+    pupils = Column(Integer, nullable=False, default=0, server_default="0")
+    connected = Column(Integer, nullable=False, default=0, server_default="0")
+
+    __table_args__ = (Index("ix_coverage_stat_school", "school_id"),)
+
+
+class SchoolAccessStat(Model):
+    """Per school: parents with access who never logged in after it was granted; invitations
+    sent and accepted."""
+
+    __tablename__ = "school_access_stat"
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False, unique=True)
+    never_logged_in = Column(Integer, nullable=False, default=0, server_default="0")
+    invitations_sent = Column(Integer, nullable=False, default=0, server_default="0")
+    invitations_accepted = Column(Integer, nullable=False, default=0, server_default="0")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AccessGrant, Application, School, Student, User
+from app.reports.rollup import refresh
 from app.workflow import rules
 from tests.test_russian import assert_russian
 
@@ -40,6 +41,7 @@ def city(app):
         pupil = db.session.execute(select(Student.id).where(Student.last_name == "Иванов")).scalar_one()
         db.session.add(AccessGrant(user_id=parent, student_id=pupil))
         db.session.commit()
+        refresh(full=True)  # what `flask reports refresh` does hourly
     return {"s239": s239, "s27": s27}
 
 
@@ -79,8 +81,10 @@ def test_coverage_and_academic(app, city, login_staff):
     row = next(l for l in by_district.splitlines() if l.startswith(district_name + ";"))
     assert row.split(";")[1] == str(pupils)
     page = admin.get("/reports/coverage").get_data(as_text=True)
-    assert "Сидорова Анна" in page  # a pupil nobody is connected to
     assert f"district={district_id}" in page  # a district's row leads to its schools
+    assert "Сидорова Анна" not in page and "Выберите район или школу" in page  # no city-wide list of names
+    page = admin.get(f"/reports/coverage?school={city['s239']}").get_data(as_text=True)
+    assert "Сидорова Анна" in page  # a pupil nobody is connected to
     assert admin.get("/reports/academic").status_code == 200
 
 
@@ -104,8 +108,6 @@ def test_academic_report_by_city_district_and_school(app, login_staff):
 
     from app.diary.demo import load_diary_demo
     from app.models import Attendance, Grade, Lesson, SchoolClass, Subject
-    from app.reports.rollup import refresh
-
     with app.app_context():
         load_diary_demo()
         assert app.test_cli_runner().invoke(args=["reports", "refresh", "--full"]).exit_code == 0

@@ -1,28 +1,26 @@
 """The reports as SQL. Each function takes the scope (a district id, or None for the whole city)
-and returns {"columns": [(key, title)], "rows": [dict], "chart": {...} or None}."""
+and returns {"columns": [(key, title)], "rows": [dict], "chart": {...} or None}. All but the
+backlog and the lists of names read the pre-aggregated tables of app.reports.rollup."""
 from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, select
 
 from ..extensions import db
 from ..models import (
     AccessGrant,
     Application,
+    ApplicationMonthStat,
     ApplicationState as S,
+    ApprovalDaysStat,
     ClassMonthStat,
-    SchoolMonthStat,
-    Attendance,
+    CoverageStat,
     District,
-    Grade,
-    GradeKind,
-    Identity,
-    Invitation,
-    Lesson,
     Relation,
     School,
+    SchoolAccessStat,
+    SchoolMonthStat,
     Student,
-    Subject,
 )
 
 
@@ -38,31 +36,54 @@ def _period(column, date_from, date_to):
 
 
 def funnel(district_id, date_from, date_to):
-    """Applications by state per school, submitted within the period."""
-    counts = [func.sum(case((Application.state == state, 1), else_=0)).label(state) for state in S.ALL]
+    """Applications by state per school, submitted in the months of the period (from the
+    pre-aggregated application_month_stat)."""
+    stat = ApplicationMonthStat
+    counts = [func.sum(case((stat.state == state, stat.applications), else_=0)).label(state) for state in S.ALL]
+    per_school = (select(stat.school_id, func.sum(stat.applications).label("total"), *counts)
+                  .where(_in_scope(stat, district_id), *_months(stat, date_from, date_to))
+                  .group_by(stat.school_id).subquery())
     rows = db.session.execute(
-        select(District.name.label("district"), School.number.label("school"), func.count(Application.id).label("total"), *counts)
-        .select_from(Application).join(School, School.id == Application.school_id).join(District)
-        .where(Application.school_id.in_(_schools(district_id)), _period(Application.created_at, date_from, date_to))
-        .group_by(District.name, School.number).order_by(District.name, School.number)
+        _named(per_school, per_school.c.total, *(per_school.c[state] for state in S.ALL))
+        .order_by(District.name, School.number)
     ).mappings().all()
     columns = [("district", _l("District")), ("school", _l("School")), ("total", _l("Total"))] + [
         (state, S.LABELS[state]) for state in S.ALL]
+    totals = db.session.execute(
+        select(stat.state, func.sum(stat.applications)).where(_in_scope(stat, district_id), *_months(stat, date_from, date_to))
+        .group_by(stat.state)).all()
+    by_state = dict(totals)
     return {"columns": columns, "rows": [dict(r) for r in rows],
-            "chart": {"labels": [str(S.LABELS[s]) for s in S.ALL],
-                      "values": [sum(r[s] or 0 for r in rows) for s in S.ALL]}}
+            "chart": {"labels": [str(S.LABELS[s]) for s in S.ALL], "values": [by_state.get(s, 0) for s in S.ALL]}}
+
+
+def _named(per_school, *figures):
+    """Rows aggregated by school id (cheap: integers) get the district's name and the school's
+    number only afterwards — grouping by those texts sorted tens of thousands of rows."""
+    return (select(District.name.label("district"), School.number.label("school"), *figures)
+            .select_from(per_school).join(School, School.id == per_school.c.school_id).join(District))
+
+
+def _in_scope(stat, district_id):
+    return stat.school_id.in_(_schools(district_id)) if district_id is not None else stat.id.isnot(None)
+
+
+def _months(stat, date_from, date_to):
+    """The months overlapping [date_from, date_to]."""
+    return (stat.month >= date_from.replace(day=1), stat.month <= date_to)
 
 
 def backlog(district_id, days, now=None):
     """Waiting for the passport check or approval longer than `days`, per school, oldest first."""
     cutoff = (now or datetime.utcnow()) - timedelta(days=days)
+    per_school = (
+        select(Application.school_id, func.count(Application.id).label("waiting"),
+               func.min(Application.created_at).label("oldest"))
+        .where(Application.state.in_((S.SUBMITTED, S.PASSPORT_VERIFIED)), Application.created_at < cutoff,
+               *([Application.school_id.in_(_schools(district_id))] if district_id is not None else []))
+        .group_by(Application.school_id).subquery())
     rows = db.session.execute(
-        select(District.name.label("district"), School.number.label("school"),
-               func.count(Application.id).label("waiting"), func.min(Application.created_at).label("oldest"))
-        .select_from(Application).join(School, School.id == Application.school_id).join(District)
-        .where(Application.school_id.in_(_schools(district_id)),
-               Application.state.in_((S.SUBMITTED, S.PASSPORT_VERIFIED)), Application.created_at < cutoff)
-        .group_by(District.name, School.number).order_by(func.min(Application.created_at))
+        _named(per_school, per_school.c.waiting, per_school.c.oldest).order_by(per_school.c.oldest)
     ).mappings().all()
     return {"columns": [("district", _l("District")), ("school", _l("School")), ("waiting", _l("Waiting")),
                         ("oldest", _l("Oldest since"))],
@@ -79,59 +100,43 @@ def _top_chart(title, rows, figure, size=15):
             "values": [round(float(r[figure]), 1) for r in top]}
 
 
-def _seconds(later, earlier):
-    if db.engine.dialect.name == "postgresql":
-        return func.extract("epoch", later - earlier)
-    return (func.julianday(later) - func.julianday(earlier)) * 86400
-
-
 def time_to_approval(district_id, date_from, date_to):
-    """Median and 90th percentile of submission → approval per school (window functions, so the
-    same SQL runs on PostgreSQL and SQLite), and the rejection reasons."""
-    seconds = _seconds(Application.decided_at, Application.created_at).label("seconds")
-    approved = (
-        select(Application.school_id, seconds,
-               func.row_number().over(partition_by=Application.school_id, order_by=seconds).label("n"),
-               func.count().over(partition_by=Application.school_id).label("total"))
-        .where(Application.school_id.in_(_schools(district_id)), Application.state.in_((S.APPROVED, S.NOTIFIED)),
-               Application.decided_at.isnot(None), _period(Application.created_at, date_from, date_to))
-        .subquery()
-    )
+    """Median and 90th percentile of the whole days from submission to approval per school, over
+    the applications submitted in the months of the period — from the histogram in
+    approval_days_stat (a running sum per school; the percentile is the smallest number of days
+    that at least that share of the approvals took); and the rejection reasons (live)."""
+    stat = ApprovalDaysStat
+    histogram = (select(stat.school_id, stat.days, func.sum(stat.applications).label("n"))
+                 .where(_in_scope(stat, district_id), *_months(stat, date_from, date_to))
+                 .group_by(stat.school_id, stat.days).subquery())
+    running = select(
+        histogram.c.school_id, histogram.c.days,
+        func.sum(histogram.c.n).over(partition_by=histogram.c.school_id, order_by=histogram.c.days).label("cumulative"),
+        func.sum(histogram.c.n).over(partition_by=histogram.c.school_id).label("total"),
+    ).subquery()
 
     def percentile(p):
-        # the smallest value with at least p of the values at or below it
-        rank = cast(func.ceil(approved.c.total * p), Integer) if db.engine.dialect.name == "postgresql" else \
-            cast(approved.c.total * p + 0.999999, Integer)
-        return func.max(case((approved.c.n == rank, approved.c.seconds), else_=None))
+        return func.min(case((running.c.cumulative >= running.c.total * p, running.c.days), else_=None))
 
+    per_school = (select(running.c.school_id, func.max(running.c.total).label("approved"),
+                         percentile(0.5).label("median_days"), percentile(0.9).label("p90_days"))
+                  .group_by(running.c.school_id).subquery())
     rows = db.session.execute(
-        select(District.name.label("district"), School.number.label("school"), func.max(approved.c.total).label("approved"),
-               (percentile(0.5) / 86400).label("median_days"), (percentile(0.9) / 86400).label("p90_days"))
-        .select_from(approved).join(School, School.id == approved.c.school_id).join(District)
-        .group_by(District.name, School.number).order_by(District.name, School.number)
+        _named(per_school, per_school.c.approved, per_school.c.median_days, per_school.c.p90_days)
+        .order_by(District.name, School.number)
     ).mappings().all()
     reasons = db.session.execute(
         select(Application.reason, func.count().label("count"))
-        .where(Application.school_id.in_(_schools(district_id)), Application.state == S.REJECTED,
-               _period(Application.created_at, date_from, date_to))
+        .where(Application.state == S.REJECTED, _period(Application.created_at, date_from, date_to),
+               *([Application.school_id.in_(_schools(district_id))] if district_id is not None else []))
         .group_by(Application.reason).order_by(func.count().desc()).limit(20)
     ).all()
+    rows = [{**r, "approved": int(r["approved"] or 0)} for r in rows]
     return {"columns": [("district", _l("District")), ("school", _l("School")), ("approved", _l("Approved")),
                         ("median_days", _l("Median, days")), ("p90_days", _l("90th percentile, days"))],
-            "rows": [{**r, "median_days": round(r["median_days"] or 0, 1), "p90_days": round(r["p90_days"] or 0, 1)}
-                     for r in rows],
+            "rows": rows,
             "extra": {"reasons": [{"reason": reason, "count": count} for reason, count in reasons]},
             "chart": _top_chart(_l("Schools with the longest median, days"), rows, "median_days")}
-
-
-def _pupil_level(district_id, school_id):
-    """What one row of a pupils' report is: a class of the school, a school of the district, or
-    a district of the city -> (unit, unit id for the drill-down or None, title, condition)."""
-    if school_id is not None:
-        return Student.class_name, None, _l("Class"), Student.school_id == school_id
-    if district_id is not None:
-        return School.number, School.id, _l("School"), School.district_id == district_id
-    return District.name, District.id, _l("District"), Student.id.isnot(None)
 
 
 def _drill(link, unit_id):
@@ -145,52 +150,52 @@ def _drill(link, unit_id):
 def coverage(district_id, school_id=None):
     """Share of pupils with at least one connected official representative — by district for the
     city, by school for a district, by class for a school; parents who never logged in after
-    approval; invitations sent and accepted."""
-    unit, link, unit_title, scope = _pupil_level(district_id, school_id)
-    connected = (select(AccessGrant.student_id).where(AccessGrant.relation == Relation.REPRESENTATIVE,
-                                                      AccessGrant.revoked_at.is_(None)).distinct().subquery())
+    approval; invitations sent and accepted (from coverage_stat and school_access_stat)."""
+    if school_id is not None:
+        unit, link, unit_title, scope = CoverageStat.class_name, None, _l("Class"), CoverageStat.school_id == school_id
+    elif district_id is not None:
+        unit, link, unit_title, scope = School.number, School.id, _l("School"), School.district_id == district_id
+    else:
+        unit, link, unit_title, scope = District.name, District.id, _l("District"), CoverageStat.id.isnot(None)
     units = [unit.label("unit")] + ([link.label("unit_id")] if link is not None else [])
     rows = db.session.execute(
-        select(*units, func.count(Student.id).label("pupils"), func.count(connected.c.student_id).label("connected"))
-        .select_from(Student).join(School, School.id == Student.school_id).join(District)
-        .outerjoin(connected, connected.c.student_id == Student.id)
+        select(*units, func.sum(CoverageStat.pupils).label("pupils"), func.sum(CoverageStat.connected).label("connected"))
+        .select_from(CoverageStat).join(School, School.id == CoverageStat.school_id).join(District)
         .where(scope).group_by(*units).order_by(unit)
     ).mappings().all()
-    result = [{"unit": r["unit"], "pupils": r["pupils"], "connected": r["connected"],
+    result = [{"unit": r["unit"], "pupils": int(r["pupils"]), "connected": int(r["connected"]),
                "share": round(100 * r["connected"] / r["pupils"], 1) if r["pupils"] else 0,
                "_drill": _drill(link, r.get("unit_id"))} for r in rows]
-    never = db.session.execute(
-        select(func.count(func.distinct(AccessGrant.user_id)))
-        .join(Identity, Identity.user_id == AccessGrant.user_id)
-        .join(Student, Student.id == AccessGrant.student_id).join(School, School.id == Student.school_id)
-        .where(scope, AccessGrant.revoked_at.is_(None),
-               or_(Identity.last_login_at.is_(None), Identity.last_login_at < AccessGrant.granted_at))
-    ).scalar() or 0
-    invitations = db.session.execute(
-        select(func.count(Invitation.id), func.sum(case((Invitation.state == "accepted", 1), else_=0)))
-        .join(Student, Student.id == Invitation.student_id).join(School, School.id == Student.school_id)
-        .where(scope)
-    ).one()
+    access_scope = (SchoolAccessStat.school_id == school_id if school_id is not None else
+                    SchoolAccessStat.school_id.in_(_schools(district_id)) if district_id is not None else
+                    SchoolAccessStat.id.isnot(None))
+    never, sent, accepted = db.session.execute(
+        select(func.sum(SchoolAccessStat.never_logged_in), func.sum(SchoolAccessStat.invitations_sent),
+               func.sum(SchoolAccessStat.invitations_accepted)).where(access_scope)).one()
     return {"columns": [("unit", unit_title), ("pupils", _l("Pupils")),
                         ("connected", _l("With a connected representative")), ("share", _l("Share, %"))],
             "rows": result,
-            "extra": {"never_logged_in": never, "invitations_sent": invitations[0] or 0,
-                      "invitations_accepted": invitations[1] or 0},
+            "extra": {"never_logged_in": int(never or 0), "invitations_sent": int(sent or 0),
+                      "invitations_accepted": int(accepted or 0)},
             "chart": {"title": str(_l("Share of pupils with a connected representative, %")),
                       "labels": [str(r["unit"]) for r in result], "values": [r["share"] for r in result]}
             if result else None}
 
 
 def unconnected_pupils(district_id, school_id=None, limit=500):
-    """Pupils with no connected official representative: a list the school can act on."""
-    _unit, _link, _title, scope = _pupil_level(district_id, school_id)
-    connected = select(AccessGrant.student_id).where(AccessGrant.relation == Relation.REPRESENTATIVE,
-                                                     AccessGrant.revoked_at.is_(None))
+    """Pupils with no connected official representative, live: a list the school can act on (a
+    school's, or a district's first `limit`; the whole city has no such list)."""
+    if school_id is None and district_id is None:
+        return None
+    connected = select(AccessGrant.id).where(AccessGrant.student_id == Student.id,
+                                             AccessGrant.relation == Relation.REPRESENTATIVE,
+                                             AccessGrant.revoked_at.is_(None)).exists()
+    scope = Student.school_id == school_id if school_id is not None else School.district_id == district_id
     rows = db.session.execute(
         select(School.number.label("school"), Student.class_name.label("class_name"),
                (Student.last_name + literal(" ") + Student.first_name).label("pupil"))
         .select_from(Student).join(School, School.id == Student.school_id)
-        .where(scope, Student.id.not_in(connected))
+        .where(scope, ~connected)
         .order_by(School.number, Student.class_name, Student.last_name).limit(limit)
     ).mappings().all()
     return [dict(r) for r in rows]

@@ -1,20 +1,38 @@
-"""Pre-aggregated academic figures: class_month_stat and school_month_stat (app.models).
+"""Pre-aggregated figures of the district reports (tables in app.models):
 
-A city's month holds ~18 million grades; no report page can sum them on request. `refresh()`
-recomputes the figures by class, subject and month in SQL (INSERT … SELECT … GROUP BY, on
-PostgreSQL and SQLite alike) and the reports read these tables. By default only the current and
-the previous month are recomputed (grades of older months rarely change); `full=True` recomputes
-everything; `school_id` limits the work to one school (after an import). Run it from cron or a
-timer: `flask reports refresh` (hourly is plenty); the report pages say when it last ran."""
+- class_month_stat / school_month_stat — grades and attendance by class (school), subject, month;
+- application_month_stat — applications by school, month of submission and state (the funnel);
+- approval_days_stat — approvals by school, month and whole days to approval (medians, 90th
+  percentiles);
+- coverage_stat / school_access_stat — pupils with a connected representative by class; parents
+  who never logged in, invitations sent and accepted, by school.
+
+A city holds ~18 million grades a month and 1.2 million applications a year; no report page can
+sum them on request. `refresh()` recomputes the tables in SQL (INSERT … SELECT … GROUP BY, on
+PostgreSQL and SQLite alike) in one transaction, and the reports read them. Grades: by default
+only the current and the previous month (older ones rarely change), everything with
+`full=True`; `school_id` limits the work to one school (after an import). Run it from cron:
+`flask reports refresh` (hourly); the report pages say when it last ran. Only the backlog (who
+waits now) is read live."""
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Integer, and_, case, cast, delete, func, insert, literal, select, union_all
+from sqlalchemy import Date, Integer, and_, case, cast, delete, func, insert, literal, or_, select, text, union_all
 
 from ..extensions import db
 from ..models import (
+    AccessGrant,
+    Application,
+    ApplicationMonthStat,
+    ApplicationState,
+    ApprovalDaysStat,
     Attendance,
     AttendanceMark,
     ClassMonthStat,
+    CoverageStat,
+    Identity,
+    Invitation,
+    Relation,
+    SchoolAccessStat,
     Grade,
     GradeKind,
     Lesson,
@@ -26,7 +44,7 @@ from ..models import (
     utcnow,
 )
 
-NAME = "academic"
+NAME = "reports"
 NUMERIC = ("1", "2", "3", "4", "5")
 ABSENT = (AttendanceMark.ABSENT, AttendanceMark.ILL, AttendanceMark.EXCUSED)
 
@@ -97,11 +115,13 @@ def _class_figures(since, school_id):
 
 
 FIGURES = ["grades_sum", "grades_count", "pupil_lessons", "absences", "lates"]
+TABLES = (ClassMonthStat, SchoolMonthStat, ApplicationMonthStat, ApprovalDaysStat, CoverageStat, SchoolAccessStat)
 
 
 def refresh(full=False, school_id=None, today=None):
-    """Recompute the figures (from the previous month on, or everything with full=True; one
-    school or all) in one transaction. Returns the number of class rows written."""
+    """Recompute the figures (grades: from the previous month on, or everything with full=True;
+    the rest: everything; one school or all) in one transaction. Returns the number of class
+    rows of grades written."""
     since = date(1900, 1, 1) if full else default_since(today)
     for model in (ClassMonthStat, SchoolMonthStat):
         stale = delete(model).where(model.month >= since)
@@ -121,14 +141,78 @@ def refresh(full=False, school_id=None, today=None):
     if school_id is not None:
         by_school = by_school.where(ClassMonthStat.school_id == school_id)
     db.session.execute(insert(SchoolMonthStat).from_select(["school_id", "subject", "month"] + FIGURES, by_school))
+    _refresh_applications(school_id)
+    _refresh_coverage(school_id)
     mark = db.session.get(ReportRefresh, NAME)
     if mark is None:
         mark = ReportRefresh(name=NAME)
         db.session.add(mark)
     mark.refreshed_at = utcnow()
     mark.rows = db.session.scalar(select(func.count()).select_from(ClassMonthStat))
+    if db.engine.dialect.name == "postgresql":  # the planner must know the new sizes at once
+        for model in TABLES:
+            db.session.execute(text(f"ANALYZE {model.__tablename__}"))
     db.session.commit()
     return written
+
+
+def _days_to_decision():
+    """Whole days from submission to the decision, rounded up."""
+    if db.engine.dialect.name == "postgresql":
+        return cast(func.ceil(func.extract("epoch", Application.decided_at - Application.created_at) / 86400), Integer)
+    return cast(func.julianday(Application.decided_at) - func.julianday(Application.created_at) + 0.999999, Integer)
+
+
+def _replace(model, school_id, columns, query):
+    stale = delete(model)
+    if school_id is not None:
+        stale = stale.where(model.school_id == school_id)
+    db.session.execute(stale)
+    db.session.execute(insert(model).from_select(columns, query))
+
+
+def _refresh_applications(school_id):
+    month = month_of(Application.created_at)
+    scope = Application.school_id == school_id if school_id is not None else Application.id.isnot(None)
+    _replace(ApplicationMonthStat, school_id, ["school_id", "month", "state", "applications"],
+             select(Application.school_id, month, Application.state, func.count()).where(scope)
+             .group_by(Application.school_id, month, Application.state))
+    days = _days_to_decision()
+    _replace(ApprovalDaysStat, school_id, ["school_id", "month", "days", "applications"],
+             select(Application.school_id, month, days, func.count())
+             .where(scope, Application.state.in_((ApplicationState.APPROVED, ApplicationState.NOTIFIED)),
+                    Application.decided_at.isnot(None))
+             .group_by(Application.school_id, month, days))
+
+
+def _refresh_coverage(school_id):
+    connected = (select(AccessGrant.student_id).where(AccessGrant.relation == Relation.REPRESENTATIVE,
+                                                      AccessGrant.revoked_at.is_(None)).distinct().subquery())
+    pupils = (select(Student.school_id, Student.class_name, func.count(Student.id), func.count(connected.c.student_id))
+              .outerjoin(connected, connected.c.student_id == Student.id)
+              .group_by(Student.school_id, Student.class_name))
+    if school_id is not None:
+        pupils = pupils.where(Student.school_id == school_id)
+    _replace(CoverageStat, school_id, ["school_id", "class_name", "pupils", "connected"], pupils)
+    zero = literal(0)
+    never = (select(Student.school_id.label("school_id"), func.count(func.distinct(AccessGrant.user_id)).label("never"),
+                    zero.label("sent"), zero.label("accepted"))
+             .select_from(AccessGrant).join(Identity, Identity.user_id == AccessGrant.user_id)
+             .join(Student, Student.id == AccessGrant.student_id)
+             .where(AccessGrant.revoked_at.is_(None),
+                    or_(Identity.last_login_at.is_(None), Identity.last_login_at < AccessGrant.granted_at))
+             .group_by(Student.school_id))
+    invited = (select(Student.school_id, zero, func.count(Invitation.id),
+                      func.sum(case((Invitation.state == "accepted", 1), else_=0)))
+               .select_from(Invitation).join(Student, Student.id == Invitation.student_id)
+               .group_by(Student.school_id))
+    if school_id is not None:
+        never = never.where(Student.school_id == school_id)
+        invited = invited.where(Student.school_id == school_id)
+    parts = union_all(never, invited).subquery()
+    _replace(SchoolAccessStat, school_id, ["school_id", "never_logged_in", "invitations_sent", "invitations_accepted"],
+             select(parts.c.school_id, func.sum(parts.c.never), func.sum(parts.c.sent), func.sum(parts.c.accepted))
+             .group_by(parts.c.school_id))
 
 
 def refreshed_at():

@@ -39,6 +39,6 @@ class ReportsView(BaseView):
         return self.render_template("reports/report.html", name=name, title=title, data=data, reports=queries.REPORTS,
                                     districts=districts, district_id=asked.district_id, date_from=asked.date_from,
                                     date_to=asked.date_to, days=asked.days, school=asked.school,
-                                    refreshed_at=rollup.refreshed_at() if name == "academic" else None,
+                                    refreshed_at=rollup.refreshed_at() if name != "backlog" else None,
                                     drill_query=drill_query,
                                     empty_text=gettext("No data for this choice."))

@@ -8,7 +8,7 @@ SQLite; sequences are moved past the loaded ids afterwards. The same seed gives 
 import csv
 import io
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from flask_appbuilder import Model
 from sqlalchemy import func, select, text
