@@ -189,6 +189,11 @@ class ApplicationState:
         EXPIRED: _l("Expired"),
     }
 
+    @classmethod
+    def text_labels(cls):
+        """The labels translated once (a list of many rows would translate each again)."""
+        return {state: str(label) for state, label in cls.LABELS.items()}
+
 
 DOCUMENT_TYPES = {
     "passport_rf": _l("Passport of the Russian Federation"),
@@ -203,7 +208,7 @@ class Application(Model):
     id = Column(Integer, primary_key=True)
     code = Column(String(7), nullable=False, unique=True)
     parent_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False, index=True)
-    parent = relationship("User", foreign_keys=[parent_id], lazy="joined")
+    parent = relationship("User", foreign_keys=[parent_id])  # read on one application at a time
     school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
     school = relationship("School", lazy="joined")
     child_last_name = Column(String(100), nullable=False)
@@ -236,7 +241,8 @@ class Application(Model):
 
     __table_args__ = (
         Index("ix_application_school_state_created", "school_id", "state", "created_at"),
-        Index("ix_application_state_created", "state", "created_at"),
+        # the backlog report: waiting applications by school from the index alone
+        Index("ix_application_state_created", "state", "created_at", postgresql_include=["school_id"]),
         Index("ix_application_school_created", "school_id", "created_at"),
         Index("ix_application_child_name", "school_id", "child_last_name"),
         Index(

@@ -13,6 +13,7 @@ from flask_appbuilder.hooks import before_request
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -302,7 +303,6 @@ class ApplicationView(DiaryModelView):
         "created_at": lambda d: d.strftime("%d.%m.%Y %H:%M") if d else "",
         "verified_at": lambda d: d.strftime("%d.%m.%Y %H:%M") if d else "",
     }
-    list_template = "staff/application_list.html"
     show_template = "staff/application_show.html"
 
     def render_template(self, template, **kwargs):
@@ -310,6 +310,52 @@ class ApplicationView(DiaryModelView):
         kwargs.setdefault("query_text", request.args.get("q", ""))
         kwargs.setdefault("current_state", request.args.get("_flt_3_state", ""))
         return super().render_template(template, **kwargs)
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        """The queue of the own school (app.access.application_scope), filtered by state
+        (`_flt_3_state`) and by the beginning of the last name (`_flt_0_child_last_name`, where
+        «Найти» sends a name), ordered and paged with FAB's arguments (page_/psize_/_oc_/_od_
+        ApplicationView, cleaned by DiaryModelView) — one count and one page query and a compact
+        template: FAB's list machinery (filter objects rebuilt for every column at every request,
+        its list and search widgets) took 80% of the page's time."""
+        name = self.__class__.__name__
+        order_column, order_direction = get_order_args().get(name) or self.base_order
+        if order_column not in self.order_columns:
+            order_column, order_direction = self.base_order
+        page = get_page_args().get(name) or 0
+        page_size = get_page_size_args().get(name) or self.page_size
+        conditions = [application_scope(current_actor())]
+        state = request.args.get("_flt_3_state", "")
+        if state in ApplicationState.ALL:
+            conditions.append(Application.state == state)
+        last_name = " ".join(request.args.get("_flt_0_child_last_name", "").split())[:100]
+        if last_name:
+            pattern = last_name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            conditions.append(Application.child_last_name.ilike(pattern, escape="\\"))
+        count = db.session.scalar(select(func.count(Application.id)).where(*conditions))
+        column = getattr(Application, order_column)
+        rows = db.session.execute(
+            select(Application).where(*conditions)
+            .order_by(column.desc() if order_direction == "desc" else column.asc(), Application.id.desc())
+            .offset(page * page_size).limit(page_size)
+        ).scalars().all()
+        self.update_redirect()
+        return self.render_template(
+            "staff/application_queue.html", rows=rows, count=count, page=page, page_size=page_size,
+            pages=max(1, -(-count // page_size)), order_column=order_column, order_direction=order_direction,
+            title=self.list_title, last_name=last_name, page_url=lambda **changes: self._queue_url(changes))
+
+    def _queue_url(self, changes):
+        name = self.__class__.__name__
+        args = MultiDict(request.args)
+        for key, value in changes.items():
+            key = {"page": f"page_{name}", "order": f"_oc_{name}", "direction": f"_od_{name}"}[key]
+            args.setlist(key, [str(value)])
+        if "order" in changes:
+            args.poplist(f"page_{name}")
+        return url_for(".list") + "?" + urlencode(list(args.items(multi=True)))
 
     @expose("/find")
     @has_access

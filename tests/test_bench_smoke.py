@@ -21,7 +21,8 @@ def test_city_bench_runs_at_a_tiny_scale(tmp_path):
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     entries = {e["name"]: e for e in json.loads(results.read_text())}
     for name in ("floor: /ping", "parent: week page", "parent: grades page", "parent: application submit",
-                 "clerk: queue first page", "clerk: search by code", "admin: report funnel"):
+                 "clerk: queue first page", "clerk: search by code", "admin: report funnel",
+                 "parent: week page, 1 соед.", "clerk: queue first page, 1 соед."):
         assert entries[name]["rps"] > 0 and entries[name]["errors"] == 0, entries[name]
         assert {"p50_ms", "p95_ms", "p99_ms", "ratio_to_floor"} <= set(entries[name])
     for report in ("funnel", "backlog", "approval-time", "coverage", "academic"):

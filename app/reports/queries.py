@@ -77,7 +77,7 @@ def backlog(district_id, days, now=None):
     """Waiting for the passport check or approval longer than `days`, per school, oldest first."""
     cutoff = (now or datetime.utcnow()) - timedelta(days=days)
     per_school = (
-        select(Application.school_id, func.count(Application.id).label("waiting"),
+        select(Application.school_id, func.count().label("waiting"),
                func.min(Application.created_at).label("oldest"))
         .where(Application.state.in_((S.SUBMITTED, S.PASSPORT_VERIFIED)), Application.created_at < cutoff,
                *([Application.school_id.in_(_schools(district_id))] if district_id is not None else []))

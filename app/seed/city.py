@@ -308,8 +308,11 @@ def seed_city(seed=1, scale=1.0, progress=lambda *a, **k: None, today=None):
     _move_sequences()
     db.session.commit()
     if loader.pg:
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+        # Statistics for the planner and the visibility map for index-only scans, as autovacuum
+        # would leave them a while later.
+        progress("VACUUM ANALYZE", 0)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
     from ..reports.rollup import refresh
 
     refresh(full=True)
