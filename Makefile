@@ -47,7 +47,7 @@ test: install system-deps
 # Benchmarks print figures (ratios against a baseline measured in the same run); not part of make test.
 # SCALE=1 is the whole city (make bench SCALE=0.05 for a quick look).
 bench: install system-deps
-	$(BIN)/python bench/import_bench.py
+	-$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/city_bench.py --scale $(SCALE)
 
 clean:

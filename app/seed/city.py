@@ -5,16 +5,14 @@ and one month of lessons, grades and attendance for every school.
 
 Rows are generated as streams with fixed ids and bulk-loaded: COPY on PostgreSQL, executemany on
 SQLite; sequences are moved past the loaded ids afterwards. The same seed gives the same data."""
-import csv
-import io
 import random
 from datetime import date, time, timedelta
 
-from flask_appbuilder import Model
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from .. import roles
+from ..bulk import bulk_load, is_postgresql
 from ..extensions import db
 from ..models import (
     AccessGrant, Application, Attendance, ClassMonthStat, District, Grade, Identity, Lesson, School, SchoolClass,
@@ -37,12 +35,12 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 class Loader:
-    """Bulk writes: COPY on PostgreSQL, executemany elsewhere."""
+    """Bulk writes (app.bulk: COPY on PostgreSQL, multi-row INSERT elsewhere) with progress."""
 
     CHUNK = 200_000  # rows per COPY statement
 
     def __init__(self, progress):
-        self.pg = db.engine.dialect.name == "postgresql"
+        self.pg = is_postgresql()
         self.progress = progress
         if self.pg:
             # The rows are consistent by construction: skip the per-row foreign-key triggers for
@@ -55,36 +53,7 @@ class Loader:
                 pass  # not a superuser
 
     def load(self, table, columns, rows, label):
-        count = 0
-        if self.pg:
-            raw = db.session.connection().connection.dbapi_connection
-            cursor = raw.cursor()
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            sql = f'COPY "{table}" ({", ".join(columns)}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')'
-            for row in rows:
-                writer.writerow(["\\N" if v is None else v for v in row])
-                count += 1
-                if count % self.CHUNK == 0:
-                    buffer.seek(0)
-                    cursor.copy_expert(sql, buffer)
-                    buffer = io.StringIO()  # a new writer on the new buffer (not on the one just sent)
-                    writer = csv.writer(buffer)
-                    self.progress(label, count)
-            buffer.seek(0)
-            cursor.copy_expert(sql, buffer)
-        else:
-            statement = Model.metadata.tables[table].insert()  # typed: dates and times as SQLite keeps them
-            batch = []
-            for row in rows:
-                batch.append(dict(zip(columns, row)))
-                count += 1
-                if len(batch) == 20_000:
-                    db.session.execute(statement, batch)
-                    batch = []
-                    self.progress(label, count)
-            if batch:
-                db.session.execute(statement, batch)
+        count = bulk_load(table, columns, rows, on_chunk=lambda n: self.progress(label, n), chunk=self.CHUNK)
         self.progress(label, count, done=True)
         return count
 

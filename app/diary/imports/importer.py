@@ -5,9 +5,10 @@ import secrets
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from ... import roles
+from ...bulk import bulk_load
 from ...extensions import db
 from ...models import (
     Attendance,
@@ -143,8 +144,12 @@ def _chunks(items, size=CHUNK):
 
 
 def _bulk_insert(model, rows):
-    for chunk in _chunks(rows):
-        db.session.execute(insert(model), chunk)
+    """New rows (dicts with the same keys): COPY on PostgreSQL — a term of grades is ~100,000
+    rows — multi-row INSERT elsewhere (app.bulk)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    bulk_load(model.__tablename__, columns, ([r[c] for c in columns] for r in rows))
 
 
 def _bulk_update(model, rows):
