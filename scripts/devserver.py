@@ -5,7 +5,7 @@
   oidc-provider-mock with the demo parents pre-registered;
 - the outbox worker (`flask outbox run`), e-mails go to .eml files under instance/mail/
   unless MAIL_SERVER is set (then to that SMTP server);
-- the scheduler step `flask applications expire`, once an hour.
+- the scheduler steps: `flask reports refresh` every 10 minutes, `flask applications expire` hourly.
 """
 import json
 import os
@@ -66,8 +66,13 @@ def main():
     stop = threading.Event()
 
     def scheduler():
-        while not stop.wait(3600):
-            subprocess.run(flask + ["applications", "expire"], cwd=ROOT, env=env)
+        # what cron does in production: expiry hourly, the reports' figures every 10 minutes here
+        minutes = 0
+        while not stop.wait(600):
+            minutes += 10
+            subprocess.run(flask + ["reports", "refresh"], cwd=ROOT, env=env)
+            if minutes % 60 == 0:
+                subprocess.run(flask + ["applications", "expire"], cwd=ROOT, env=env)
 
     threading.Thread(target=scheduler, daemon=True).start()
 
