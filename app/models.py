@@ -836,27 +836,33 @@ class UserSettings(Model):
     calendar_secret_hash = Column(String(64), nullable=True, unique=True)
 
 
-class SchoolMonthStat(Model):
-    """Academic figures of a school by subject and month, pre-aggregated from grades, lessons and
-    attendance (app/reports/rollup.py) so that district and city reports read thousands of rows,
-    not millions. Numeric current and test grades only; pupil_lessons = lessons × pupils of the
-    class; absences = Н, Б, УП marks; lates = ОП."""
+class MonthFigures:
+    """The academic figures of a month (columns shared by SchoolMonthStat and ClassMonthStat):
+    numeric current and test grades only; pupil_lessons = lessons × pupils of the class;
+    absences = Н, Б, УП marks; lates = ОП."""
 
-    __tablename__ = "school_month_stat"
-    id = Column(Integer, primary_key=True)
-    school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
-    subject = Column(String(100), nullable=False)
-    month = Column(Date, nullable=False)  # the first day of the month
     grades_sum = Column(Integer, nullable=False, default=0, server_default="0")
     grades_count = Column(Integer, nullable=False, default=0, server_default="0")
     pupil_lessons = Column(Integer, nullable=False, default=0, server_default="0")
     absences = Column(Integer, nullable=False, default=0, server_default="0")
     lates = Column(Integer, nullable=False, default=0, server_default="0")
 
+
+class SchoolMonthStat(MonthFigures, Model):
+    """Academic figures of a school by subject and month, pre-aggregated from grades, lessons and
+    attendance (app/reports/rollup.py) so that district and city reports read thousands of rows,
+    not millions (figures: MonthFigures)."""
+
+    __tablename__ = "school_month_stat"
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    subject = Column(String(100), nullable=False)
+    month = Column(Date, nullable=False)  # the first day of the month
+
     __table_args__ = (Index("ix_school_month_stat_month", "month", "school_id"),)
 
 
-class ClassMonthStat(Model):
+class ClassMonthStat(MonthFigures, Model):
     """The same figures by class (a school's own drill-down)."""
 
     __tablename__ = "class_month_stat"
@@ -865,11 +871,6 @@ class ClassMonthStat(Model):
     class_name = Column(String(20), nullable=False)
     subject = Column(String(100), nullable=False)
     month = Column(Date, nullable=False)
-    grades_sum = Column(Integer, nullable=False, default=0, server_default="0")
-    grades_count = Column(Integer, nullable=False, default=0, server_default="0")
-    pupil_lessons = Column(Integer, nullable=False, default=0, server_default="0")
-    absences = Column(Integer, nullable=False, default=0, server_default="0")
-    lates = Column(Integer, nullable=False, default=0, server_default="0")
 
     __table_args__ = (Index("ix_class_month_stat_school_month", "school_id", "month"),)
 
