@@ -185,3 +185,11 @@ def test_reports_api_keeps_the_supervisors_district(app, city):
     admin = jwt(client, "admin", "admin12345")
     city_wide = client.get(f"/api/v1/reports/backlog?days=30", headers=admin).json
     assert {"239", "27"} <= {r["school"] for r in city_wide["rows"]}
+
+
+def test_report_arguments_out_of_range_are_not_errors(app, city, login_staff):
+    admin = login_staff(app.test_client(), "admin", "admin12345")
+    for query in ("school=99999999999999", "district=99999999999999", "school=-1"):
+        assert admin.get(f"/reports/coverage?{query}").status_code == 404, query
+    for query in ("school=abc", "district=", "from=2026-13-45&to=x", "days=-5"):
+        assert admin.get(f"/reports/academic?{query}").status_code == 200, query

@@ -32,11 +32,7 @@ def read_request(actor, name):
     the scope) / 403 (not a reader of reports, another district)."""
     if name not in queries.REPORTS:
         abort(404)
-    try:
-        requested = int(request.args["district"]) if request.args.get("district") else None
-    except ValueError:
-        requested = None
-    district_id = report_scope(actor, requested)
+    district_id = report_scope(actor, _id_arg("district"))
     today = date.today()
     try:
         days = max(0, min(int(request.args.get("days", 14)), 3650))
@@ -44,6 +40,19 @@ def read_request(actor, name):
         days = 14
     return ReportRequest(name, district_id, school_in_scope(district_id),
                          _day("from", today - timedelta(days=365)), _day("to", today), days)
+
+
+def _id_arg(name):
+    """An id from the query string: None when absent or not a number, 404 when no row can have it."""
+    try:
+        value = int(request.args.get(name) or 0)
+    except ValueError:
+        return None
+    if not value:
+        return None
+    if not 0 < value < 2**31:
+        abort(404)
+    return value
 
 
 def _day(name, default):
@@ -67,11 +76,8 @@ def report_scope(actor, requested):
 
 def school_in_scope(district_id):
     """?school=ID: a school inside the reader's district (any for the city-wide reader), or 404."""
-    try:
-        school_id = int(request.args.get("school") or 0)
-    except ValueError:
-        school_id = 0
-    if not school_id:
+    school_id = _id_arg("school")
+    if school_id is None:
         return None
     school = db.session.get(School, school_id)
     if school is None or (district_id is not None and school.district_id != district_id):
