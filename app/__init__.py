@@ -32,7 +32,9 @@ def create_app(config_object="config.Config", overrides=None):
 
         register_all(app, appbuilder)
 
+    from . import localtime
     from .cli import register_cli
 
+    localtime.init_app(app)
     register_cli(app)
     return app

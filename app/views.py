@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired
 from . import roles, workflow
 from .access import application_scope, can_manage_school, can_see_application, current_actor
 from .extensions import db
+from .localtime import local
 from .models import (
     AUDIT_OBJECTS,
     DOCUMENT_TYPES,
@@ -300,8 +301,8 @@ class ApplicationView(DiaryModelView):
     }
     formatters_columns = {
         "child_birth_date": lambda d: d.strftime("%d.%m.%Y") if d else "",
-        "created_at": lambda d: d.strftime("%d.%m.%Y %H:%M") if d else "",
-        "verified_at": lambda d: d.strftime("%d.%m.%Y %H:%M") if d else "",
+        "created_at": local,
+        "verified_at": local,
     }
     show_template = "staff/application_show.html"
 
@@ -664,7 +665,7 @@ class AuditEventView(DiaryModelView):
         "details": _l("Details"),
     }
     formatters_columns = {
-        "at": lambda d: d.strftime("%d.%m.%Y %H:%M:%S") if d else "",
+        "at": lambda d: local(d, "%d.%m.%Y %H:%M:%S"),
         # state codes are shown translated
         "from_state": lambda s: str(ApplicationState.LABELS.get(s, s or "")),
         "to_state": lambda s: str(ApplicationState.LABELS.get(s, s or "")),
@@ -709,9 +710,9 @@ class OutboxView(DiaryModelView):
         "idempotency_key": _l("Idempotency key"),
     }
     formatters_columns = {
-        "created_at": lambda d: d.strftime("%d.%m.%Y %H:%M:%S") if d else "",
-        "next_attempt_at": lambda d: d.strftime("%d.%m.%Y %H:%M:%S") if d else "",
-        "sent_at": lambda d: d.strftime("%d.%m.%Y %H:%M:%S") if d else "",
+        "created_at": lambda d: local(d, "%d.%m.%Y %H:%M:%S"),
+        "next_attempt_at": lambda d: local(d, "%d.%m.%Y %H:%M:%S"),
+        "sent_at": lambda d: local(d, "%d.%m.%Y %H:%M:%S"),
     }
 
     @action("retry", _l("Retry sending"), _l("Send the selected messages again?"), "fa-repeat")

@@ -415,3 +415,27 @@ def test_admin_database_errors_are_not_shown_raw(sqlite_app, login_staff):
         assert db.session.scalar(select(func.count()).select_from(District)) == districts
         assert db.session.get(District, district_id) is not None
     assert app.test_client().get("/api/v1/schools/").status_code == 200
+
+
+def test_times_are_shown_in_st_petersburg_time(sqlite_app, login_staff):
+    """Moments are kept in UTC; the queue, the application page and the portal show Moscow time."""
+    from datetime import datetime
+
+    from app.models import Application, AuditEvent
+
+    app = sqlite_app
+    code = create_applications(app, "239", 1, last_name="Полуночный")[0]
+    with app.app_context():
+        application = db.session.execute(select(Application).where(Application.code == code)).scalar_one()
+        application.created_at = datetime(2026, 1, 15, 21, 30)  # UTC: 16 January, 00:30 in St. Petersburg
+        for event in db.session.execute(select(AuditEvent).where(AuditEvent.object_id == application.id,
+                                                                 AuditEvent.object_type == "application")).scalars():
+            event.at = datetime(2026, 1, 15, 21, 30)
+        db.session.commit()
+        pk = application.id
+    client = app.test_client()
+    login_staff(client, "clerk239", "clerk12345")
+    queue = client.get("/applications/list/?_flt_0_child_last_name=Полуночный").get_data(as_text=True)
+    assert "16.01.2026 00:30" in queue and "15.01.2026 21:30" not in queue
+    shown = client.get(f"/applications/show/{pk}").get_data(as_text=True)
+    assert "16.01.2026 00:30" in shown and "21:30" not in shown

@@ -6,7 +6,6 @@ pupil and kind decides: e-mail now, SMS (deferred past the quiet hours), or the 
 Without a stored preference: e-mail now, no SMS. Messages are outbox rows written in the caller's
 transaction; nothing is sent here."""
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -14,6 +13,7 @@ from sqlalchemy import select
 
 from ..access import grant_allows, grant_is_active
 from ..extensions import db
+from ..localtime import UTC, to_local, zone
 from ..models import AccessGrant, Identity, NotificationPreference, OutboxMessage, UserSettings, utcnow
 from ..workflow.notifications import contact_email
 from .sms import normalize_phone
@@ -23,8 +23,7 @@ KIND_SECTIONS = {"grade": "grades", "absence": "attendance", "homework": "homewo
                  "remark": "grades", "event": "events", "message": "messages"}
 
 
-def _zone():
-    return ZoneInfo(current_app.config["TIMEZONE"])
+_zone = zone  # the service's time zone (app.localtime)
 
 
 def _clock(text):
@@ -33,7 +32,7 @@ def _clock(text):
 
 
 def _to_utc(local):
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def after_quiet_hours(now_utc, settings=None):
@@ -41,7 +40,7 @@ def after_quiet_hours(now_utc, settings=None):
     config = current_app.config
     quiet_from = (settings and settings.quiet_from) or _clock(config["SMS_QUIET_FROM"])
     quiet_to = (settings and settings.quiet_to) or _clock(config["SMS_QUIET_TO"])
-    local = now_utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(_zone())
+    local = to_local(now_utc)
     t = local.time()
     inside = (quiet_from <= t or t < quiet_to) if quiet_from > quiet_to else (quiet_from <= t < quiet_to)
     if not inside:
@@ -54,7 +53,7 @@ def after_quiet_hours(now_utc, settings=None):
 
 def next_digest_time(now_utc):
     at = _clock(current_app.config["DIGEST_TIME"])
-    local = now_utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(_zone())
+    local = to_local(now_utc)
     moment = datetime.combine(local.date(), at, tzinfo=_zone())
     if moment <= local:
         moment += timedelta(days=1)

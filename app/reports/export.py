@@ -3,10 +3,12 @@ import csv
 import io
 from datetime import date, datetime
 
+from ..localtime import local
+
 
 def _cell(value):
     if isinstance(value, datetime):
-        return value.strftime("%d.%m.%Y %H:%M")
+        return local(value)  # moments are kept in UTC
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
     return value

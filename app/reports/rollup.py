@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from sqlalchemy import Date, Integer, and_, case, cast, delete, func, insert, literal, or_, select, text, union_all
 
 from ..extensions import db
+from ..localtime import to_local
 from ..models import (
     AccessGrant,
     Application,
@@ -217,11 +218,5 @@ def _refresh_coverage(school_id):
 
 def refreshed_at():
     """When the figures were last recomputed, in the service's time zone (TIMEZONE)."""
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
     mark = db.session.get(ReportRefresh, NAME)
-    if mark is None:
-        return None
-    return mark.refreshed_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return to_local(mark.refreshed_at) if mark is not None else None

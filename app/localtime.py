@@ -1,0 +1,30 @@
+"""Times as people in St. Petersburg read them. The database keeps moments in UTC (naive, from
+models.utcnow); every page, export and e-mail shows them in TIMEZONE (Europe/Moscow) through
+`local()` — in templates the filter `|local` (`{{ a.created_at|local }}`,
+`{{ e.at|local("%d.%m.%Y") }}`)."""
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+UTC = ZoneInfo("UTC")
+DEFAULT_FORMAT = "%d.%m.%Y %H:%M"
+
+
+def zone():
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def to_local(moment):
+    """A naive UTC datetime -> an aware datetime in TIMEZONE (None stays None)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC).astimezone(zone())
+
+
+def local(moment, fmt=DEFAULT_FORMAT):
+    """The moment in TIMEZONE as text ('' for None)."""
+    return to_local(moment).strftime(fmt) if moment is not None else ""
+
+
+def init_app(app):
+    app.add_template_filter(local, "local")
