@@ -28,6 +28,12 @@ def utcnow():
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def translated(labels):
+    """A dict of lazy labels translated once for this request (a page of many rows would
+    otherwise translate the same label again for each)."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 WEEKDAYS = [
     _l("Monday"),
     _l("Tuesday"),
@@ -188,12 +194,6 @@ class ApplicationState:
         WITHDRAWN: _l("Withdrawn"),
         EXPIRED: _l("Expired"),
     }
-
-    @classmethod
-    def text_labels(cls):
-        """The labels translated once (a list of many rows would translate each again)."""
-        return {state: str(label) for state, label in cls.LABELS.items()}
-
 
 DOCUMENT_TYPES = {
     "passport_rf": _l("Passport of the Russian Federation"),

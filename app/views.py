@@ -40,6 +40,7 @@ from .models import (
     School,
     StaffAssignment,
     Student,
+    translated,
 )
 from .workflow.machine import action_title
 from .workflow.outbox import retry as outbox_retry
@@ -346,7 +347,8 @@ class ApplicationView(DiaryModelView):
         return self.render_template(
             "staff/application_queue.html", rows=rows, count=count, page=page, page_size=page_size,
             pages=max(1, -(-count // page_size)), order_column=order_column, order_direction=order_direction,
-            title=self.list_title, last_name=last_name, page_url=lambda **changes: self._queue_url(changes))
+            title=self.list_title, last_name=last_name, state_labels=translated(ApplicationState.LABELS),
+            page_url=lambda **changes: self._queue_url(changes))
 
     def _queue_url(self, changes):
         name = self.__class__.__name__

@@ -49,10 +49,9 @@ class ReportsApi(BaseApi):
         data = asked.build()
         columns = [{"key": key, "title": str(title)} for key, title in data["columns"]]
         rows = [{key: _plain(row.get(key)) for key, _title in data["columns"]} for row in data["rows"]]
-        extra = {key: value for key, value in (data.get("extra") or {}).items()}
         return json_response(200, {
             "report": name, "title": str(queries.REPORTS[name]), "district_id": asked.district_id,
             "school_id": asked.school.id if asked.school else None,
             "from": asked.date_from.isoformat(), "to": asked.date_to.isoformat(),
-            "columns": columns, "rows": rows, "extra": extra,
+            "columns": columns, "rows": rows, "extra": data.get("extra") or {},
         })

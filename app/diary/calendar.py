@@ -4,14 +4,13 @@ pupil they may see — within each access's scope (no homework for "only grades"
 import hashlib
 import secrets
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from ..access import grant_allows, grant_is_active
 from ..extensions import db
+from ..localtime import zone as local_zone
 from ..models import AccessGrant, Lesson, Student, UserSettings
 from . import queries
 
@@ -44,7 +43,7 @@ def user_for_secret(secret):
 def feed(user_id, today=None):
     """The iCalendar text of this person's feed."""
     today = today or date.today()
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     calendar = Calendar()
     calendar.add("prodid", "-//Электронный дневник//Петербургское образование//RU")
     calendar.add("version", "2.0")

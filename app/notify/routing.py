@@ -23,9 +23,6 @@ KIND_SECTIONS = {"grade": "grades", "absence": "attendance", "homework": "homewo
                  "remark": "grades", "event": "events", "message": "messages"}
 
 
-_zone = zone  # the service's time zone (app.localtime)
-
-
 def _clock(text):
     hours, minutes = text.split(":")
     return time(int(hours), int(minutes))
@@ -45,7 +42,7 @@ def after_quiet_hours(now_utc, settings=None):
     inside = (quiet_from <= t or t < quiet_to) if quiet_from > quiet_to else (quiet_from <= t < quiet_to)
     if not inside:
         return now_utc
-    end = datetime.combine(local.date(), quiet_to, tzinfo=_zone())
+    end = datetime.combine(local.date(), quiet_to, tzinfo=zone())
     if end <= local:
         end += timedelta(days=1)
     return _to_utc(end)
@@ -54,7 +51,7 @@ def after_quiet_hours(now_utc, settings=None):
 def next_digest_time(now_utc):
     at = _clock(current_app.config["DIGEST_TIME"])
     local = to_local(now_utc)
-    moment = datetime.combine(local.date(), at, tzinfo=_zone())
+    moment = datetime.combine(local.date(), at, tzinfo=zone())
     if moment <= local:
         moment += timedelta(days=1)
     return _to_utc(moment)

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..access import current_actor, grant_allows
 from ..diary import family, queries
-from ..models import WEEKDAYS, AttendanceMark, GradeKind
+from ..models import WEEKDAYS, AttendanceMark, GradeKind, translated
 from . import bp
 from .routes import citizen_required
 
@@ -41,8 +41,7 @@ def _tabs(student_id, grant):
 
 def _render(template, student, grant, **context):
     return render_template(template, student=student, tabs=_tabs(student.id, grant),
-                           kinds={k: str(v) for k, v in GradeKind.LABELS.items()},
-                           marks={k: str(v) for k, v in AttendanceMark.LABELS.items()},
+                           kinds=translated(GradeKind.LABELS), marks=translated(AttendanceMark.LABELS),
                            weekday=lambda day: str(WEEKDAYS[day.weekday()]).capitalize(), **context)
 
 

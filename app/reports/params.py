@@ -112,5 +112,3 @@ def build(name, district_id, date_from, date_to, days, school_id=None):
     if name == "academic":
         return queries.academic(district_id, date_from, date_to, school_id)
     abort(404)
-
-
