@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app run
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages the project needs: Chromium for the browser tests, wrk for the benchmark.
-APT_PACKAGES := chromium wrk
+# Debian packages the project needs: Chromium for the browser tests, wrk for the benchmark,
+# redis-server for the shared session / rate-limit tests.
+APT_PACKAGES := chromium wrk redis-server
 SCALE ?= 1
 
 .PHONY: install system-deps translations run test bench init demo clean
@@ -24,7 +25,7 @@ node_modules/.installed: package.json package-lock.json
 install: $(BIN)/.installed translations node_modules/.installed
 
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v wrk >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v wrk >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1; then \
 		echo "Installing Debian packages: $(APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi

@@ -16,8 +16,10 @@ def _messages():
         404: gettext("The page was not found."),
         405: gettext("This action is not available here."),
         409: gettext("The data has been changed by someone else. Reload the page."),
+        413: gettext("The request is too large."),
         429: gettext("Too many attempts. Please wait a little and try again."),
         500: gettext("Something went wrong on our side. Please try again later."),
+        503: gettext("The service is temporarily unavailable. Please try again in a few minutes."),
     }
 
 
