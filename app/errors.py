@@ -8,6 +8,21 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger(__name__)
 
 
+class DomainError(Exception):
+    """A refusal the user should read: `status` (400, 403, 404, 409, 413), a Russian `message`
+    and, for a form, `fields` {name: message}. Raised anywhere (parsers, workflow, journal,
+    invitations); the one handler below answers it."""
+
+    status = 400
+
+    def __init__(self, message=None, fields=None, status=None):
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields or {})
+        if status is not None:
+            self.status = status
+
+
 def _messages():
     return {
         400: gettext("The request could not be processed. Check the data and try again."),

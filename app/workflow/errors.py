@@ -1,14 +1,14 @@
-"""Errors of the workflow, each with an HTTP status and a Russian message for the user."""
+"""Errors of the workflow, each with an HTTP status and a Russian message for the user.
+
+They are the domain errors of app.errors (one type: status, message, fields) that the one error
+handler turns into 400/403/404/409 — a view does not catch them to translate them."""
 from flask_babel import gettext
 
+from ..errors import DomainError
 
-class WorkflowError(Exception):
+
+class WorkflowError(DomainError):
     status = 400
-
-    def __init__(self, message, fields=None):
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
 
 
 class ValidationFailed(WorkflowError):

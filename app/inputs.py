@@ -1,0 +1,220 @@
+"""One set of parsers for what arrives from outside (query strings, forms, JSON bodies), used by the
+pages and the API alike. Each returns a clean Python value or raises ONE error type,
+`InvalidInput` (an app.errors.DomainError: status, Russian message, fields), which the one error
+handler answers — 400 for a field, 404 for an id in the path. Never a 500, never OverflowError.
+
+Stable interface (engineers of the API build on it):
+
+    path_id(value, bits=32)                       -> int; 404 unless 1 <= value < 2**(bits-1)
+    field_id(value, field, required=True, bits=32) -> int | None; 400 {field: ...} when wrong
+    optional_id(value, bits=32)                   -> int | None; None when absent, not a number
+                                                     or out of range (filters in query strings)
+    page_number(value, default=1, maximum=MAX_PAGE)      -> int, clamped to 1..maximum
+    page_size(value, default=25, maximum=MAX_PAGE_SIZE)  -> int, clamped to 1..maximum
+    integer(value, field, default=None, minimum=None, maximum=None) -> int; 400 outside the range
+    parse_date(value, field, default=None, required=False, earliest=EARLIEST, latest=LATEST)
+                                                  -> date | default; ISO YYYY-MM-DD only
+    date_range(start, end, field_from="from", field_to="to") -> (start, end); 400 when end < start
+    text(value, field, max_length=TEXT_MAX, required=False, multiline=False) -> str
+    clean(value)                                  -> str without control characters
+    boolean(value, field, default=False)          -> bool ("1/true/on/yes/да", "0/false/off/no/нет")
+    choice(value, field, choices, default=None)   -> one of choices
+    check_form(fields)                            -> raise InvalidInput(fields) when any field failed
+
+Decisions:
+- Control characters: NUL and the other C0 characters (and DEL) are STRIPPED, never stored —
+  they carry no meaning in a name, a message or a search, and PostgreSQL refuses NUL in text.
+  Tab, CR and LF stay in multi-line text; a single-line field turns them into spaces.
+  The same clean-up runs on every form and query string before any view (app.errors.
+  register_error_handlers installs it), so forms we do not own are covered too.
+- Lengths are refused, not truncated (truncating would lose what the user typed): 400 with the
+  field's message, and the form re-renders with what was typed.
+- Dates: only ISO YYYY-MM-DD between EARLIEST and LATEST (1900-01-01 .. 2199-12-31 by default),
+  so that any arithmetic a page does (a week, a school year) cannot leave the calendar.
+- Ids: primary keys are PostgreSQL `integer` (32-bit): anything else can name no row.
+"""
+import re
+from datetime import date
+
+from flask_babel import gettext
+
+from .errors import DomainError
+
+MAX_PAGE = 100_000
+MAX_PAGE_SIZE = 100
+TEXT_MAX = 10_000
+LINE_MAX = 255
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAKS = re.compile("[\t\r\n]")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TRUE = {"1", "true", "on", "yes", "y", "да"}
+_FALSE = {"0", "false", "off", "no", "n", "нет", ""}
+
+
+class InvalidInput(DomainError):
+    """A value from outside that cannot be used: 400 with {field: message} (404 for a path id)."""
+
+    status = 400
+
+    def __init__(self, fields=None, message=None, status=None):
+        super().__init__(message or gettext("Check the highlighted fields."), fields, status)
+
+
+def _fail(field, message):
+    raise InvalidInput({field: message} if field else None, None if field else message)
+
+
+def _as_int(value):
+    """int or None, for str/int input; never raises (bool is not a number here)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not re.fullmatch(r"[+-]?\d{1,30}", value):  # bounded: no int() on a megabyte of digits
+        return None
+    return int(value)
+
+
+def _in_range(number, bits):
+    return number is not None and 0 < number < 2 ** (bits - 1)
+
+
+def path_id(value, bits=32):
+    """An id from the URL path: anything but an existing row's possible id is 404."""
+    number = _as_int(value)
+    if not _in_range(number, bits):
+        raise InvalidInput(message=gettext("The page was not found."), status=404)
+    return number
+
+
+def field_id(value, field, required=True, bits=32):
+    """An id sent in a form or a JSON body (a school, a pupil, a district)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            _fail(field, gettext("Choose a value."))
+        return None
+    number = _as_int(value)
+    if not _in_range(number, bits):
+        _fail(field, gettext("No such record."))
+    return number
+
+
+def optional_id(value, bits=32):
+    """A filter id from a query string: None when absent, not a number or beyond any row."""
+    number = _as_int(value)
+    return number if _in_range(number, bits) else None
+
+
+def _clamped(value, default, maximum):
+    number = _as_int(value)
+    if number is None:
+        return default
+    return max(1, min(number, maximum))
+
+
+def page_number(value, default=1, maximum=MAX_PAGE):
+    """A 1-based page number; garbage → default, out of range → clamped."""
+    return _clamped(value, default, maximum)
+
+
+def page_size(value, default=25, maximum=MAX_PAGE_SIZE):
+    return _clamped(value, default, maximum)
+
+
+def integer(value, field, default=None, minimum=None, maximum=None):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if default is None:
+            _fail(field, gettext("Enter a number."))
+        return default
+    number = _as_int(value)
+    if number is None:
+        _fail(field, gettext("Enter a number."))
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        _fail(field, gettext("Enter a number from %(low)s to %(high)s.",
+                             low=minimum if minimum is not None else "…",
+                             high=maximum if maximum is not None else "…"))
+    return number
+
+
+def parse_date(value, field, default=None, required=False, earliest=EARLIEST, latest=LATEST):
+    """An ISO date (YYYY-MM-DD) inside [earliest, latest]; absent → default (or 400 if required)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            _fail(field, gettext("Enter a date."))
+        return default
+    if isinstance(value, date):
+        parsed = value
+    else:
+        if not isinstance(value, str) or not _ISO_DATE.fullmatch(value.strip()):
+            _fail(field, gettext("Enter the date as YYYY-MM-DD."))
+        try:
+            parsed = date.fromisoformat(value.strip())
+        except ValueError:
+            _fail(field, gettext("There is no such date."))
+    if not earliest <= parsed <= latest:
+        _fail(field, gettext("Enter a date from %(earliest)s to %(latest)s.",
+                             earliest=earliest.strftime("%d.%m.%Y"), latest=latest.strftime("%d.%m.%Y")))
+    return parsed
+
+
+def date_range(start, end, field_from="from", field_to="to"):
+    if start and end and end < start:
+        _fail(field_to, gettext("The end of the period is before its start."))
+    return start, end
+
+
+def clean(value):
+    """The text without NUL and other control characters (tab, CR, LF are kept)."""
+    return _CONTROL.sub("", value)
+
+
+def text(value, field, max_length=TEXT_MAX, required=False, multiline=False):
+    """Text a person typed: control characters stripped, trimmed, at most `max_length` characters."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        _fail(field, gettext("Enter text."))
+    value = clean(value)
+    if not multiline:
+        value = _LINE_BREAKS.sub(" ", value)
+    value = value.strip()
+    if required and not value:
+        _fail(field, gettext("Fill in this field."))
+    if len(value) > max_length:
+        _fail(field, gettext("At most %(count)s characters.", count=max_length))
+    return value
+
+
+def boolean(value, field, default=False):
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE:
+        return True
+    if isinstance(value, str) and value.strip().lower() in _FALSE:
+        return False
+    _fail(field, gettext("Choose yes or no."))
+
+
+def choice(value, field, choices, default=None):
+    if value is None or value == "":
+        if default is None:
+            _fail(field, gettext("Choose a value."))
+        return default
+    if not isinstance(value, str) or value not in choices:
+        _fail(field, gettext("Choose one of the offered values."))
+    return value
+
+
+def check_form(fields):
+    """Raise one InvalidInput carrying every failed field of a form (fields: {name: message})."""
+    fields = {k: v for k, v in fields.items() if v}
+    if fields:
+        raise InvalidInput(fields)
