@@ -9,13 +9,26 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := chromium wrk redis-server
 SCALE ?= 1
 
-.PHONY: install system-deps translations run test bench init demo clean
+.PHONY: install system-deps translations run test bench init demo clean lock audit
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
 
+# Every installed package is pinned with its hashes: requirements*.txt are lock files compiled by
+# `make lock` from requirements*.in (pip-tools); pip refuses anything unpinned or altered.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --require-hashes -r requirements-dev.txt
 	touch $@
+
+# Re-pin after changing requirements.in / requirements-dev.in.
+lock: $(BIN)/.installed
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
+
+# Known vulnerabilities in the pinned packages; fails (non-zero, says so) when the advisory database
+# cannot be reached.
+audit: $(BIN)/.installed
+	sh scripts/audit.sh
 
 # npm packages the browser tests load into pages (axe-core); package-lock.json pins them.
 node_modules/.installed: package.json package-lock.json
