@@ -132,6 +132,12 @@ class Config:
     OUTBOX_BACKOFF_SECONDS = _env_int("OUTBOX_BACKOFF_SECONDS", 30)
     OUTBOX_BACKOFF_MAX_SECONDS = _env_int("OUTBOX_BACKOFF_MAX_SECONDS", 3600)
     OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "2"))
+    # After MAX_ATTEMPTS fast tries a message is retried every OUTBOX_SLOW_RETRY_SECONDS until
+    # OUTBOX_GIVE_UP_DAYS after its first failure; then it is failed and ADMIN_EMAIL (comma-separated;
+    # empty: the e-mails of active administrators) gets one alert an hour at most.
+    OUTBOX_SLOW_RETRY_SECONDS = _env_int("OUTBOX_SLOW_RETRY_SECONDS", 3600)
+    OUTBOX_GIVE_UP_DAYS = _env_int("OUTBOX_GIVE_UP_DAYS", 3)
+    ADMIN_EMAIL = os.environ.get("ADMIN_EMAIL", "")
 
     PORT = _env_int("PORT", 5000)
 

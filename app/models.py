@@ -513,6 +513,8 @@ class OutboxMessage(Model):
     on_sent = Column(String(32), nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     sent_at = Column(DateTime, nullable=True)
+    # First failed attempt of the current run of failures: retried until OUTBOX_GIVE_UP_DAYS after it.
+    failing_since = Column(DateTime, nullable=True)
 
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
 

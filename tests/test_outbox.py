@@ -49,6 +49,10 @@ def deliver_demo_mail(smtp):
     smtp.mailbox.clear()
 
 
+def alerts():
+    return [m for m in outbox() if m.idempotency_key.startswith("outbox-alert:")]
+
+
 def message_ids(smtp):
     return Counter(m["Message-ID"] for m in smtp.messages)
 
@@ -236,10 +240,11 @@ def test_backoff_grows_exponentially_up_to_the_cap(app, config):
 
 
 # --------------------------------------------------------------------------- failed, retry
-def test_after_max_attempts_the_message_fails_and_stays_failed(app, smtp):
+def test_after_max_attempts_the_message_fails_and_stays_failed(app, smtp, config):
     with app.app_context():
         deliver_demo_mail(smtp)
         assert app.config["MAX_ATTEMPTS"] == 3
+        config(OUTBOX_GIVE_UP_DAYS=0)  # no slow retries (tests/test_outbox_outage.py has them)
         application_id = drive("approved")
         smtp.stop()
         assert drain()["retry"] == 2
@@ -248,6 +253,14 @@ def test_after_max_attempts_the_message_fails_and_stays_failed(app, smtp):
         for message in outbox(application_id):
             assert (message.status, message.attempts) == ("failed", 3)
             assert message.last_error
+        # one alert (not one per message) to the administrator, through the same outbox
+        (alert,) = alerts()
+        assert alert.recipient == "admin@staff.diary.localhost" and alert.status == "pending"
+        # the alert cannot go either: it fails in its turn, and no alert about the alert follows
+        assert drain() == {"sent": 0, "retry": 1, "failed": 0}
+        assert drain() == {"sent": 0, "retry": 1, "failed": 0}
+        assert drain() == {"sent": 0, "retry": 0, "failed": 1}
+        assert [a.status for a in alerts()] == ["failed"]
         assert drain() == {"sent": 0, "retry": 0, "failed": 0}
 
         smtp.start()

@@ -1,4 +1,5 @@
-"""The outbox worker: sends pending messages with retries and exponential backoff.
+"""The outbox worker: sends pending messages with retries and exponential backoff, then
+at a capped interval through long outages (days) before a message is failed and the admin alerted.
 
 Each message is sent while its row is locked (PostgreSQL: FOR UPDATE SKIP LOCKED), so any
 number of workers can run side by side and none sends a message another one holds.
@@ -20,6 +21,7 @@ from ..access import SYSTEM
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, utcnow
 from .errors import WorkflowError
+from .outbox_alerts import given_up
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,9 @@ def build_email(message):
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     email["To"] = message.recipient
     email["Date"] = formatdate(localtime=True)
-    safe_key = "".join(c if c.isalnum() else "." for c in message.idempotency_key)
+    # Stable across attempts (from the message's idempotency key, never random): delivery is at
+    # least once, and a receiver that gets a message twice sees the same Message-ID.
+    safe_key = "".join(c if c.isascii() and c.isalnum() else "." for c in message.idempotency_key)
     email["Message-ID"] = f"<{safe_key}@e-diary>"
     email.set_content(message.body_text)
     if message.body_html:
@@ -72,6 +76,26 @@ def backoff(attempts):
     return timedelta(seconds=min(seconds, config["OUTBOX_BACKOFF_MAX_SECONDS"]))
 
 
+def _after_failure(message, error, now):
+    """Schedule the next attempt: MAX_ATTEMPTS with exponential backoff, then every
+    OUTBOX_SLOW_RETRY_SECONDS until OUTBOX_GIVE_UP_DAYS after the first failure, then fail.
+    Returns 'retry' or 'failed'."""
+    config = current_app.config
+    message.attempts += 1
+    message.last_error = error[:2000]
+    if message.failing_since is None:
+        message.failing_since = now
+    if message.attempts < config["MAX_ATTEMPTS"]:
+        message.next_attempt_at = now + backoff(message.attempts)
+        return "retry"
+    give_up_at = message.failing_since + timedelta(days=config["OUTBOX_GIVE_UP_DAYS"])
+    if now < give_up_at:
+        message.next_attempt_at = min(now + timedelta(seconds=config["OUTBOX_SLOW_RETRY_SECONDS"]), give_up_at)
+        return "retry"
+    message.status = OutboxStatus.FAILED
+    return "failed"
+
+
 def _claim_next(due_by):
     query = (
         select(OutboxMessage)
@@ -99,15 +123,10 @@ def deliver_one(due_by=None):
     try:
         _transports()[message.channel](message)
     except Exception as exc:  # noqa: BLE001 - any transport failure is retried
-        message.attempts += 1
-        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if message.attempts >= current_app.config["MAX_ATTEMPTS"]:
-            message.status = OutboxStatus.FAILED
-            outcome = "failed"
-        else:
-            message.next_attempt_at = utcnow() + backoff(message.attempts)
-            outcome = "retry"
+        outcome = _after_failure(message, f"{type(exc).__name__}: {exc}", utcnow())
         log.warning("outbox message %s: %s (%s)", message.id, message.last_error, outcome)
+        if outcome == "failed":
+            given_up(message, utcnow())
         db.session.commit()
         return outcome
     message.attempts += 1
@@ -161,5 +180,6 @@ def retry(message):
         return False
     message.status = OutboxStatus.PENDING
     message.attempts = 0
+    message.failing_since = None
     message.next_attempt_at = utcnow()
     return True

@@ -13,8 +13,11 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # When the current run of failed attempts began; a message is retried (fast, then at
+    # OUTBOX_SLOW_RETRY_SECONDS) until OUTBOX_GIVE_UP_DAYS after it, then failed.
+    op.add_column('outbox_message', sa.Column('failing_since', sa.DateTime(), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('outbox_message') as batch:
+        batch.drop_column('failing_since')
