@@ -76,6 +76,15 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
+    # Request limits (app/http_security.py): a body over MAX_CONTENT_LENGTH is refused with 413
+    # before it is read; only the data import upload may send up to IMPORT_MAX_BYTES (the page
+    # itself refuses files over 50 MB). Form fields held in memory, form parts, JSON nesting.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+    IMPORT_MAX_BYTES = _env_int("IMPORT_MAX_BYTES", 51 * 1024 * 1024)
+    MAX_FORM_MEMORY_SIZE = _env_int("MAX_FORM_MEMORY_SIZE", 500 * 1024)
+    MAX_FORM_PARTS = _env_int("MAX_FORM_PARTS", 1000)
+    JSON_MAX_DEPTH = _env_int("JSON_MAX_DEPTH", 64)
+
     # Identity provider for citizens (ESIA in production, oidc-provider-mock in development).
     IDP_PORT = _env_int("IDP_PORT", 5001)
     OIDC_ISSUER = os.environ.get("OIDC_ISSUER", f"http://localhost:{IDP_PORT}")

@@ -19,6 +19,9 @@ def create_app(config_object="config.Config", overrides=None):
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger().setLevel(app.config.get("LOG_LEVEL", logging.INFO))
 
+    from . import http_security
+
+    http_security.init_app(app)  # security headers, request size and JSON depth limits
     db.init_app(app)
     # CSRFProtect before FAB: FAB exempts its REST blueprints only if it finds "csrf".
     csrf.init_app(app)
