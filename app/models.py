@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -450,6 +451,7 @@ AUDIT_ACTIONS = {
     "password_changed": _l("Password changed by its owner"),
     "disabled": _l("Account disabled"),
     "enabled": _l("Account enabled"),
+    "logged_out_everywhere": _l("Logged out on all devices"),  # app/auth/session_views.py
     # invitations and access (app/invitations)
     "invited": _l("Invitation sent"),
     "accepted": _l("Invitation accepted"),
@@ -936,3 +938,26 @@ class SchoolAccessStat(Model):
     never_logged_in = Column(Integer, nullable=False, default=0, server_default="0")
     invitations_sent = Column(Integer, nullable=False, default=0, server_default="0")
     invitations_accepted = Column(Integer, nullable=False, default=0, server_default="0")
+
+
+class WebSession(Model):
+    """Server-side browser sessions (Flask-Session's SQLAlchemy layout, served by
+    app/auth/session_store.py; made by migration e1a0s8000001, not by Flask-Session). The cookie
+    holds only `session_id`; a row past `expiry` is gone."""
+
+    __tablename__ = "web_session"
+    id = Column(Integer, primary_key=True)
+    session_id = Column(String(255), nullable=False, unique=True)
+    data = Column(LargeBinary, nullable=False)
+    expiry = Column(DateTime, nullable=False, index=True)
+
+
+class UserSessionKey(Model):
+    """A random secret per account, in the stamp of its sessions and API tokens
+    (app/auth/session_keys.py): not derivable from SECRET_KEY; a new one ends them all
+    («Выйти на всех устройствах», disabling, a password change or reset)."""
+
+    __tablename__ = "user_session_key"
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
+    secret = Column(String(64), nullable=False)
+    rotated_at = Column(DateTime, nullable=False, default=utcnow)

@@ -90,18 +90,21 @@ class DiarySecurityManager(SecurityManager):
         return jwt_manager
 
     def _jwt_claims(self, identity):
-        from .auth.sessions import password_stamp
+        """The stamp under the account's own secret (app/auth/session_keys.py): a token cannot
+        be made from SECRET_KEY alone."""
+        from .auth.sessions import account_stamp
 
         user = self.get_user_by_id(int(identity))
-        return {"pws": password_stamp(user)} if user is not None else {}
+        return {"pws": account_stamp(user, create=True)} if user is not None else {}
 
     def load_user_jwt(self, _jwt_header, jwt_data):
         """A token of a disabled account, or one issued before its password was changed or
-        reset, finds no user: the API answers 401."""
-        from .auth.sessions import password_stamp
+        reset or before «Выйти на всех устройствах», finds no user: the API answers 401."""
+        from .auth.sessions import account_stamp
 
         user = self.load_user(jwt_data["sub"])  # active accounts only
-        if user is None or jwt_data.get("pws") != password_stamp(user):
+        stamp = account_stamp(user) if user is not None else None
+        if stamp is None or not isinstance(jwt_data.get("pws"), str) or jwt_data["pws"] != stamp:
             return None
         g.user = user
         return user
@@ -149,11 +152,15 @@ def _current_actor():
 
 def audit_user_event(action, user_id):
     """AuditEvent on a user account (object_type "user"), by the current user (or «flask» from
-    the command line): password_reset, password_changed, disabled, enabled."""
+    the command line): password_reset, password_changed, disabled, enabled, logged_out_everywhere.
+    All but «enabled» give the account a new session secret: its sessions and API tokens end."""
+    from .auth import session_keys
     from .extensions import db
     from .models import AuditEvent
 
     actor = _current_actor()
+    if action != "enabled":
+        session_keys.rotate(user_id, commit=False)
     db.session.add(AuditEvent(actor_id=actor.user_id if actor else None,
                               actor_label=actor.label if actor else "flask", action=action,
                               object_type="user", object_id=user_id, details={}))

@@ -130,7 +130,7 @@ def make_app(database_url, smtp_server, idp, **overrides):
     config = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": os.urandom(32).hex(),  # a random key per app (create_app refuses weak ones)
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": "127.0.0.1",

@@ -74,7 +74,7 @@ def test_correct_login_starts_a_new_session(app):
         assert "planted" not in session
         first_sid = session["sid"]
     assert works(client)
-    client.get("/logout/")
+    client.post("/logout/")
     assert not works(client)
     login(client, "clerk239", "clerk12345")
     with client.session_transaction() as session:

@@ -35,7 +35,7 @@ def test_each_login_starts_a_new_session(sqlite_app, login_staff):
     client = sqlite_app.test_client()
     login_staff(client, "clerk239", "clerk12345")
     first = client.get_cookie("diary_session").value
-    client.get("/logout/")
+    client.post("/logout/")
     login_staff(client, "clerk239", "clerk12345")
     second = client.get_cookie("diary_session").value
     assert first != second

@@ -1,53 +1,131 @@
-"""Browser sessions end when the account changes under them (docs/staff-login.md).
+"""Browser sessions: server-side, stamped, with an idle timeout and an absolute lifetime
+(docs/staff-login.md).
 
-Sessions are signed cookies (nothing stored server-side). At every login (staff form or Gosuslugi)
-the session gets a fresh random id (`sid`) and a stamp of the account's password hash
-(`pw_stamp`, an HMAC with SECRET_KEY: it reveals nothing about the hash). Before every request: a
-disabled account, or one whose password was changed or reset since that login, is logged out at
-once and sent to the login page with a Russian explanation; under /api/ the request simply goes on
-without a user, so the API answers 401. (JWTs of a disabled account are refused by FAB's JWT user
-loader, which loads active users only.)
-
-The cookie: HttpOnly, SameSite=Lax, Secure when SESSION_COOKIE_SECURE is set — and always when
-PREFERRED_URL_SCHEME is "https" (init_app)."""
+- Storage: app/auth/session_store.py (the database, or Redis when REDIS_URL is set); the cookie
+  holds a random id only: HttpOnly, SameSite=Lax, Secure under https (init_app).
+- At every login (staff form, Gosuslugi; anything that calls flask_login.login_user) the session
+  gets a new id (the data under the old one is deleted), a login id (`sid`), the kind of session
+  (staff when the account holds a staff role, else family), the login time and the stamp of the
+  account (`pw_stamp`): an HMAC, under the account's own random secret (session_keys.py), of its
+  password hash. API tokens carry the same stamp (claim "pws", app/security.py).
+- Before every request: a session (or a Flask-Login remember cookie) whose account is disabled,
+  whose stamp no longer matches (password changed or reset, «Выйти на всех устройствах», a
+  disabled account), that has been idle longer than SESSION_IDLE_MINUTES_STAFF / _FAMILY or is
+  older than SESSION_MAX_HOURS_STAFF / _FAMILY ends at once: the page goes to the login page with
+  a Russian explanation; under /api/ the request goes on without a user (the API answers 401).
+"""
 import hashlib
 import hmac
 import secrets
+import time
+from datetime import timedelta
 
 from flask import current_app, flash, redirect, request, session
 from flask_babel import gettext
 from flask_login import current_user, logout_user, user_logged_in
 
+from . import session_keys
+from .session_store import renew_id
 
-def password_stamp(user):
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, (user.password or "").encode(), hashlib.sha256).hexdigest()[:16]
+STAFF, FAMILY = "staff", "family"
+TOUCH_SECONDS = 60  # the last-seen time is written at most once a minute (one write, not one per request)
+
+
+def account_stamp(user, create=False):
+    """HMAC of the password hash under the account's secret; None if the account has no secret."""
+    secret = session_keys.ensure_secret(user.id) if create else session_keys.secret_of(user.id)
+    if secret is None:
+        return None
+    return hmac.new(secret.encode(), (user.password or "").encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def keep_current_session(user):
     """The own password was just changed: this session stays valid (the others end)."""
-    session["pw_stamp"] = password_stamp(user)
+    session["pw_stamp"] = account_stamp(user, create=True)
+
+
+def kind_of(user):
+    from ..security import _is_staff
+
+    return STAFF if _is_staff(user) else FAMILY
+
+
+def _limits(kind):
+    config = current_app.config
+    if kind == STAFF:
+        return config["SESSION_IDLE_MINUTES_STAFF"] * 60, config["SESSION_MAX_HOURS_STAFF"] * 3600
+    return config["SESSION_IDLE_MINUTES_FAMILY"] * 60, config["SESSION_MAX_HOURS_FAMILY"] * 3600
+
+
+def lifetime_of(data):
+    """How long the store keeps this session from now: the idle timeout, capped by what is left
+    of the absolute lifetime; a session without a login (CSRF token, OIDC state) lives as long
+    as a family's idle timeout."""
+    kind = data.get("kind")
+    idle, absolute = _limits(kind or FAMILY)
+    seconds = idle
+    if kind and data.get("login_at"):
+        seconds = min(idle, data["login_at"] + absolute - time.time())
+    return timedelta(seconds=max(int(seconds), 1))
 
 
 def _on_login(app, user):
-    session["sid"] = secrets.token_urlsafe(16)  # a new session id at every login
-    session["pw_stamp"] = password_stamp(user)
+    renew_id(session)  # a new session id at every login: no fixation
+    now = int(time.time())
+    session["sid"] = secrets.token_urlsafe(16)
+    session["pw_stamp"] = account_stamp(user, create=True)
+    session["kind"] = kind_of(user)
+    session["login_at"] = session["seen_at"] = now
+
+
+def end_session():
+    """Log out here: the stored session is deleted and the browser gets a new empty one."""
+    logout_user()
+    session.clear()
+    renew_id(session)
+
+
+def _problem(user):
+    """Why this session must end ("changed", "expired"), or None."""
+    if not user.is_active or not session.get("pw_stamp") or session.get("pw_stamp") != account_stamp(user):
+        return "changed"
+    kind, login_at, seen_at = session.get("kind"), session.get("login_at"), session.get("seen_at")
+    if kind not in (STAFF, FAMILY) or not login_at or not seen_at:
+        return "changed"
+    idle, absolute = _limits(kind)
+    now = time.time()
+    if now - seen_at > idle or now - login_at > absolute:
+        return "expired"
+    if now - seen_at >= TOUCH_SECONDS:
+        session["seen_at"] = int(now)
+    return None
 
 
 def end_stale_session():
     if request.endpoint and (request.endpoint == "static" or request.endpoint.endswith(".static")):
         return None
-    if "_user_id" not in session:
-        return None  # nobody logged in
-    if current_user.is_authenticated:  # FAB's user loader gives only active accounts
-        if current_user.active and session.get("pw_stamp") == password_stamp(current_user):
-            return None
-    logout_user()
-    session.clear()
+    # current_user: from the session, or from a Flask-Login remember cookie (which this service
+    # never sets: one forged with SECRET_KEY carries no stamp and ends here).
+    if not current_user.is_authenticated:
+        if "_user_id" in session:  # FAB's user loader gives active accounts only
+            end_session()
+            return _after_end("changed")
+        return None
+    problem = _problem(current_user)
+    if problem is None:
+        return None
+    end_session()
+    return _after_end(problem)
+
+
+def _after_end(problem):
     if request.path.startswith("/api/"):
         return None  # no user any more: the API answers 401 itself
-    flash(gettext("Your session has ended: the account was changed or disabled. Log in again."),
-          "warning")
+    if problem == "expired":
+        flash(gettext("Your session has expired. Log in again."), "warning")
+    else:
+        flash(gettext("Your session has ended: the account was changed or disabled. Log in again."),
+              "warning")
     return redirect(current_app.appbuilder.get_url_for_login)
 
 
@@ -58,3 +136,6 @@ def init_app(app):
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     user_logged_in.connect(_on_login, app)
     app.before_request(end_stale_session)
+    from . import session_views
+
+    session_views.init_app(app)

@@ -20,7 +20,7 @@ app/auth/sessions.py.
 import datetime
 import logging
 
-from flask import current_app, flash, g, redirect, request, session
+from flask import flash, g, redirect, request, session
 from flask_appbuilder._compat import as_unicode
 from flask_appbuilder.actions import action
 from flask_appbuilder.api import safe
@@ -35,7 +35,7 @@ from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.views import expose
 from flask_babel import format_timedelta, gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user, logout_user
+from flask_login import login_user
 from werkzeug.exceptions import TooManyRequests
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
@@ -238,14 +238,14 @@ class AuthDBView(fab_views.AuthDBView):
         return self.render_template(self.login_template, title=self.title, form=form,
                                     appbuilder=self.appbuilder)
 
-    @expose("/logout/")
+    @expose("/logout/", methods=["GET", "POST"])
+    @no_cache
     def logout(self):
-        user = self._get_authenticated_user()
-        logout_user()
-        session.clear()
-        if user is not None:
-            self.appbuilder.sm.on_user_logout(user)
-        return redirect(current_app.config.get("LOGOUT_REDIRECT_URL", self.appbuilder.get_url_for_index))
+        """GET: a confirmation page; POST with the CSRF token: the session ends on the server
+        (app/auth/session_views.py)."""
+        from .session_views import logout
+
+        return logout()
 
 
 class SecurityApi(fab_api.SecurityApi):
