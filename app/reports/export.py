@@ -1,9 +1,17 @@
-"""CSV (UTF-8 with BOM and `;`, as Russian Excel opens it) and XLSX exports of a report table."""
+"""CSV (UTF-8 with BOM and `;`, as Russian Excel opens it) and XLSX exports of a report table.
+
+Cells come from data people typed or imported (class, school, district names), so a text that a
+spreadsheet would read as a formula — starting with =, +, -, @, tab or CR (OWASP "CSV injection")
+— is neutralised: in CSV it gets a leading apostrophe; in XLSX every text is stored as a string
+cell (never a formula) and such a text also carries Excel's quote prefix, so that editing the cell
+keeps it text. Numbers stay numbers (a negative number is a number, not a text)."""
 import csv
 import io
 from datetime import date, datetime
 
 from ..localtime import local
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value):
@@ -14,13 +22,35 @@ def _cell(value):
     return value
 
 
+def is_formula_like(value):
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def csv_cell(value):
+    value = _cell(value)
+    return "'" + value if is_formula_like(value) else value
+
+
 def to_csv(columns, rows):
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow([str(title) for _key, title in columns])
+    writer.writerow([csv_cell(str(title)) for _key, title in columns])
     for row in rows:
-        writer.writerow([_cell(row.get(key)) for key, _title in columns])
+        writer.writerow([csv_cell(row.get(key)) for key, _title in columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _xlsx_cell(sheet, value):
+    from openpyxl.cell import WriteOnlyCell
+
+    value = _cell(value)
+    if not isinstance(value, str):
+        return value  # numbers, None, booleans: openpyxl writes them as such
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"  # openpyxl makes a formula of a str starting with "=": never from data
+    if is_formula_like(value):
+        cell.quotePrefix = True
+    return cell
 
 
 def to_xlsx(title, columns, rows):
@@ -28,9 +58,9 @@ def to_xlsx(title, columns, rows):
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=str(title)[:31])
-    sheet.append([str(t) for _key, t in columns])
+    sheet.append([_xlsx_cell(sheet, str(t)) for _key, t in columns])
     for row in rows:
-        sheet.append([_cell(row.get(key)) for key, _title in columns])
+        sheet.append([_xlsx_cell(sheet, row.get(key)) for key, _title in columns])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
