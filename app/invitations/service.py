@@ -11,7 +11,9 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from ..access import grant_is_active
+from ..errors import DomainError
 from ..extensions import db
+from ..notify.headers import header_text
 from ..models import (
     AccessGrant, AuditEvent, Consent, Identity, Invitation, InvitationState, OutboxMessage, Relation, Scope,
     Student, User, utcnow,
@@ -25,7 +27,7 @@ CONSENT_TEXT = ("Я даю согласие на предоставление д
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class InvitationError(Exception):
+class InvitationError(DomainError):
     def __init__(self, message, status=400, fields=None):
         super().__init__(message)
         self.message, self.status, self.fields = message, status, fields or {}
@@ -102,7 +104,7 @@ def invite(user, student_id, email, kind, scope=Scope.ALL, until=None, consent=F
     context = dict(inviter=user, student=student, invitation=invitation, link=link,
                    scope_label=Scope.LABELS[scope], days=current_app.config["INVITE_DAYS"])
     with force_locale("ru"):
-        subject = gettext("Invitation to the e-diary of %(pupil)s", pupil=student.first_name)
+        subject = header_text(gettext("Invitation to the e-diary of %(pupil)s", pupil=student.first_name))
         body_text = render_template("mail/invite.txt", **context)
         body_html = render_template("mail/invite.html", **context)
     db.session.add(OutboxMessage(channel="email", recipient=email, subject=subject, body_text=body_text,

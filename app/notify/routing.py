@@ -16,6 +16,7 @@ from ..extensions import db
 from ..localtime import UTC, to_local, zone
 from ..models import AccessGrant, Identity, NotificationPreference, OutboxMessage, UserSettings, utcnow
 from ..workflow.notifications import contact_email
+from .headers import header_text
 from .sms import normalize_phone
 
 KINDS = ("grade", "absence", "homework", "remark", "event", "message")
@@ -74,6 +75,7 @@ def notify_user(kind, user, student_id, subject, text, event_key, now=None):
 
 def _for_user(kind, user, student_id, subject, text, event_key, now):
     messages = []
+    subject = header_text(subject)  # a title or name with a line break: one line, never a new header
     preference = db.session.execute(select(NotificationPreference).where(
         NotificationPreference.user_id == user.id, NotificationPreference.student_id == student_id,
         NotificationPreference.kind == kind)).scalar_one_or_none()

@@ -10,6 +10,7 @@ import os
 import smtplib
 import time
 from datetime import timedelta
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -20,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..access import SYSTEM
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, utcnow
+from ..notify.headers import header_text, single_address
 from .errors import WorkflowError
 from .outbox_alerts import given_up
 
@@ -27,10 +29,10 @@ log = logging.getLogger(__name__)
 
 
 def build_email(message):
-    email = EmailMessage()
-    email["Subject"] = message.subject
+    email = EmailMessage(policy=email_policy.SMTP)
+    email["Subject"] = header_text(message.subject)  # also for rows queued before it was cleaned
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.recipient
+    email["To"] = single_address(message.recipient)
     email["Date"] = formatdate(localtime=True)
     # Stable across attempts (from the message's idempotency key, never random): delivery is at
     # least once, and a receiver that gets a message twice sees the same Message-ID.
