@@ -1,28 +1,19 @@
-"""Applications API: scoped list, create (parent), read, transitions."""
+"""Applications API: scoped list, create (parent), read, transitions. Bodies and query strings are
+parsed by app.api.schemas; refusals are domain errors answered by the one handler (app.errors)."""
 from flask import request
-from flask_appbuilder.api import BaseApi, expose
+from flask_appbuilder.api import expose
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from .. import workflow
+from .. import inputs, workflow
 from ..access import application_scope, can_see_application, current_actor
 from ..extensions import db
-from ..models import Application, ApplicationState
+from ..models import Application
 from ..workflow.rules import normalize_code
-from .auth import api_error, api_login_required, json_body, json_response, uses_bearer_token
+from . import schemas
+from .auth import api_login_required, json_response, uses_bearer_token
+from .base import JsonApi, args, body, paginate
 from .schools import reception_hours
-
-MAX_PAGE_SIZE = 100
-MAX_PAGE = 1_000_000  # beyond this the offset overflows the database's integer
-# Expected JSON types of the transitions' fields (the workflow gets only what fits).
-TRANSITION_FIELDS = {
-    "document_type": (str,),
-    "reason": (str,),
-    "student_id": (int, type(None)),
-    "class_name": (str,),
-    "version": (int, type(None)),
-}
-
 
 def application_json(application, with_history=False):
     data = {
@@ -62,11 +53,7 @@ def application_json(application, with_history=False):
     return data
 
 
-def _error(exc):
-    return api_error(exc.status, exc.message, exc.fields)
-
-
-class ApplicationsApi(BaseApi):
+class ApplicationsApi(JsonApi):
     resource_name = "applications"
     openapi_spec_tag = "Applications"
 
@@ -78,44 +65,32 @@ class ApplicationsApi(BaseApi):
         get:
           summary: List applications
           parameters:
-          - {in: query, name: page, schema: {type: integer, minimum: 1}}
-          - {in: query, name: page_size, schema: {type: integer, maximum: 100}}
-          - {in: query, name: state, schema: {type: string}}
-          - {in: query, name: q, description: code or child's last name, schema: {type: string}}
+          - {in: query, name: page, schema: {type: integer}, description: clamped to 1..100000}
+          - {in: query, name: page_size, schema: {type: integer}, description: clamped to 1..100}
+          - {in: query, name: state, schema: {type: string, enum: [submitted, passport_verified, approved, notified, rejected, withdrawn, expired]}}
+          - {in: query, name: q, description: code or the beginning of the child's last name, schema: {type: string, maxLength: 100}}
           responses:
-            200: {description: A page of applications}
-            401: {description: Not logged in}
+            200:
+              description: A page of applications
+              content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationPageOut'}}}
+            400: {$ref: '#/components/responses/BadInput'}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
         """
+        asked = args(schemas.ApplicationListArgs())
         query = select(Application).where(application_scope(current_actor()))
-        state = request.args.get("state")
-        if state:
-            if state not in ApplicationState.ALL:
-                return api_error(400, gettext("Unknown state."), {"state": gettext("Unknown state.")})
-            query = query.where(Application.state == state)
-        text = (request.args.get("q") or "").strip()
+        if asked.get("state"):
+            query = query.where(Application.state == asked["state"])
+        text = " ".join(asked.get("q", "").split())
         if text:
             code = normalize_code(text)
             if code:
                 query = query.where(Application.code == code)
             else:
-                query = query.where(Application.child_last_name.ilike(text.capitalize() + "%"))
-        try:
-            page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
-            page_size = min(max(int(request.args.get("page_size", 25)), 1), MAX_PAGE_SIZE)
-        except ValueError:
-            return api_error(400, gettext("Page and page size must be numbers."))
-        count = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
-        rows = db.session.execute(
-            query.order_by(Application.created_at.desc(), Application.id.desc())
-            .offset((page - 1) * page_size)
-            .limit(page_size)
-        ).scalars().all()
-        return json_response(200, {
-            "count": count,
-            "page": page,
-            "page_size": page_size,
-            "result": [application_json(a) for a in rows],
-        })
+                query = query.where(Application.child_last_name.ilike(
+                    inputs.like_prefix(text[:1].upper() + text[1:]), escape="\\"))
+        page, rows = paginate(query, asked.get("page"), asked.get("page_size"),
+                              Application.created_at.desc(), Application.id.desc())
+        return json_response(200, {**page, "result": [application_json(a) for a in rows]})
 
     @expose("/", methods=["POST"])
     @api_login_required
@@ -126,34 +101,17 @@ class ApplicationsApi(BaseApi):
           summary: Submit an application
           requestBody:
             required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  required: [school_id, child]
-                  properties:
-                    school_id: {type: integer}
-                    child:
-                      type: object
-                      required: [last_name, first_name, birth_date]
-                      properties:
-                        last_name: {type: string}
-                        first_name: {type: string}
-                        middle_name: {type: string}
-                        birth_date: {type: string, format: date}
+            content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationInput'}}}
           responses:
-            201: {description: Created}
-            400: {description: Field errors}
-            401: {description: Not logged in}
-            403: {description: Not a parent}
+            201:
+              description: Created
+              content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationOut'}}}
+            400: {$ref: '#/components/responses/BadInput'}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
         """
-        data = json_body()
-        if data is None:
-            return api_error(400, gettext("Send a JSON object."))
-        try:
-            application = workflow.fire("submit", current_actor(), data=data)
-        except workflow.WorkflowError as exc:
-            return _error(exc)
+        data = body(schemas.ApplicationInput())
+        application = workflow.fire("submit", current_actor(), data=data)
         return json_response(201, application_json(application, with_history=True))
 
     @expose("/<int:pk>", methods=["GET"])
@@ -164,14 +122,17 @@ class ApplicationsApi(BaseApi):
         get:
           summary: Get an application
           parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
-            200: {description: The application}
-            404: {description: Not found or out of scope}
+            200:
+              description: The application
+              content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationOut'}}}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            404: {$ref: '#/components/responses/NotFound'}
         """
-        application = db.session.get(Application, pk)
+        application = db.session.get(Application, inputs.path_id(pk))
         if application is None or not can_see_application(current_actor(), application):
-            return api_error(404, gettext("Application not found."))
+            raise workflow.NotFound()
         return json_response(200, application_json(application, with_history=True))
 
     @expose("/<int:pk>/transitions/<name>", methods=["POST"])
@@ -182,48 +143,31 @@ class ApplicationsApi(BaseApi):
         post:
           summary: Change the state of an application
           parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           - {in: path, name: name, required: true, schema: {type: string, enum: [verify_passport, approve, reject, withdraw]}}
           requestBody:
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    document_type: {type: string, enum: [passport_rf, other]}
-                    student_id: {type: integer}
-                    reason: {type: string}
-                    version: {type: integer, description: optional optimistic-lock check}
+            content: {application/json: {schema: {$ref: '#/components/schemas/TransitionInput'}}}
           responses:
-            200: {description: The new state}
-            400: {description: Field errors}
-            403: {description: Not allowed}
-            404: {description: Not found or out of scope}
-            409: {description: Illegal transition or processed by someone else}
+            200:
+              description: The new state
+              content: {application/json: {schema: {$ref: '#/components/schemas/TransitionOut'}}}
+            400: {$ref: '#/components/responses/BadInput'}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+            409: {$ref: '#/components/responses/Conflict'}
         """
-        data = json_body()
-        if data is None:
+        if request.is_json or request.get_data() or request.mimetype or not uses_bearer_token():
             # Writes must be JSON: a cross-site form post or fetch is never JSON without a
             # CORS preflight, which is this API's CSRF guard for browser sessions. Only a
             # caller with a bearer token may send no body at all, meaning {}.
-            if request.get_data() or request.mimetype or not uses_bearer_token():
-                return api_error(400, gettext("Send a JSON object."))
+            data = body(schemas.TransitionInput())
+        else:
             data = {}
+        pk = inputs.path_id(pk)
         if name not in workflow.TRANSITIONS or name in ("submit", "expire", "mark_notified"):
-            return api_error(404, gettext("Unknown action: %(name)s.", name=name))
-        errors = {
-            field: gettext("Wrong type of value.")
-            for field, types in TRANSITION_FIELDS.items()
-            if field in data and (not isinstance(data[field], types) or isinstance(data[field], bool))
-        }
-        if errors:
-            return api_error(400, gettext("Check the highlighted fields."), errors)
-        try:
-            application = workflow.fire(
-                name, current_actor(), pk, data=data, expected_version=data.get("version")
-            )
-        except workflow.WorkflowError as exc:
-            return _error(exc)
+            raise workflow.NotFound(gettext("Unknown action: %(name)s.", name=name))
+        application = workflow.fire(name, current_actor(), pk, data=data, expected_version=data.get("version"))
         return json_response(200, {
             "id": application.id,
             "state": application.state,

@@ -1,53 +1,50 @@
 """The diary API for the mobile app: the same access and viewer-scope rules as the pages
-(app.diary.family.open_section), the same data (app.diary.queries), the access log written."""
-from datetime import date, datetime
+(app.diary.family.open_section), the same data (app.diary.queries), the access log written.
+Ids, dates and bodies are parsed by app.inputs / app.api.schemas; refusals are domain errors."""
+from datetime import date
 
 from flask import request
-from flask_appbuilder.api import BaseApi, expose
+from flask_appbuilder.api import expose
 from flask_babel import gettext
 
+from .. import inputs
 from ..access import current_actor
 from ..diary import family, messages, queries
-from ..diary.journal import JournalError
+from ..errors import DomainError
 from ..extensions import db
 from ..models import User
-from .auth import api_error, api_login_required, json_body, json_response
-
-
-def _day(value, default=None):
-    if not value:
-        return default
-    return datetime.strptime(value, "%Y-%m-%d").date()
-
+from . import schemas
+from .auth import api_login_required, json_response
+from .base import JsonApi, body
 
 def _term_args():
     today = date.today()
     start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
-    return _day(request.args.get("from"), start), _day(request.args.get("to"), today)
+    return inputs.date_range(inputs.parse_date(request.args.get("from"), "from", start),
+                             inputs.parse_date(request.args.get("to"), "to", today))
 
 
 def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-class DiaryApi(BaseApi):
+def open_section(student_id, section, what):
+    """(pupil, grant) when the caller may read `section` of the pupil; else 404 (no access at all:
+    nothing tells the pupil exists) or 403 (outside a viewer's scope)."""
+    try:
+        return family.open_section(current_actor(), inputs.path_id(student_id), section, what, request.path)
+    except family.NoAccess as exc:
+        raise DomainError(gettext("Not found.") if exc.status == 404 else gettext(
+            "This part of the diary is not shared with you."), status=exc.status) from None
+
+
+class DiaryApi(JsonApi):
     route_base = "/api/v1/students"
     openapi_spec_tag = "Diary"
 
-    def _open(self, student_id, section, what):
-        return family.open_section(current_actor(), student_id, section, what, request.path)
-
     def _answer(self, student_id, section, what, build):
-        try:
-            student, grant = self._open(student_id, section, what)
-        except family.NoAccess as exc:
-            message = gettext("Not found.") if exc.status == 404 else gettext(
-                "This part of the diary is not shared with you.")
-            return api_error(exc.status, message)
-        try:
-            return json_response(200, build(student, grant))
-        except ValueError:
-            return api_error(400, gettext("Dates must be written as YYYY-MM-DD."))
+        student, grant = open_section(student_id, section, what)
+        return json_response(200, build(student, grant))
 
     @expose("/<int:student_id>/diary", methods=["GET"])
     @api_login_required
@@ -57,18 +54,21 @@ class DiaryApi(BaseApi):
         get:
           summary: The pupil's week
           parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer}}
-          - {in: query, name: week, schema: {type: string, format: date}}
+          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          - {in: query, name: week, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
           responses:
-            200: {description: "week_start, week_end, days: [{date, lessons: [{number, starts_at, ends_at, subject, topic, homework, grades, attendance}]}]"}
-            401: {description: Not logged in}
-            403: {description: Outside the viewer's scope}
-            404: {description: No access to this pupil}
+            200:
+              description: The week with its lessons
+              content: {application/json: {schema: {$ref: '#/components/schemas/WeekOut'}}}
+            400: {$ref: '#/components/responses/BadInput'}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
         """
         def build(student, grant):
             from ..access import grant_allows
 
-            week = queries.week(student, _day(request.args.get("week"), date.today()))
+            week = queries.week(student, inputs.parse_date(request.args.get("week"), "week", date.today()))
             show = {s: grant_allows(grant, s) for s in ("grades", "attendance", "homework")}
             return {
                 "week_start": _iso(week["week_start"]), "week_end": _iso(week["week_end"]),
@@ -92,13 +92,17 @@ class DiaryApi(BaseApi):
         get:
           summary: The pupil's grades
           parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer}}
-          - {in: query, name: from, schema: {type: string, format: date}}
-          - {in: query, name: to, schema: {type: string, format: date}}
+          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          - {in: query, name: from, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
+          - {in: query, name: to, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
           responses:
-            200: {description: "subjects: [{subject, average, grades: [{date, value, kind, weight, remark}]}]"}
-            403: {description: Outside the viewer's scope}
-            404: {description: No access to this pupil}
+            200:
+              description: Grades by subject
+              content: {application/json: {schema: {$ref: '#/components/schemas/GradesOut'}}}
+            400: {$ref: '#/components/responses/BadInput'}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
         """
         def build(student, grant):
             date_from, date_to = _term_args()
@@ -118,9 +122,14 @@ class DiaryApi(BaseApi):
         get:
           summary: Final grades
           parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer}}
+          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
-            200: {description: "subjects: [{subject, results: [{kind, date, value}]}]"}
+            200:
+              description: Results by subject
+              content: {application/json: {schema: {$ref: '#/components/schemas/ResultsOut'}}}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
         """
         def build(student, grant):
             subjects = queries.results(student)
@@ -139,9 +148,17 @@ class DiaryApi(BaseApi):
         get:
           summary: Attendance
           parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer}}
+          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          - {in: query, name: from, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
+          - {in: query, name: to, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
           responses:
-            200: {description: "marks: [{date, number, subject, mark}], by_subject: [{subject, counts}]"}
+            200:
+              description: Marks and counts by subject
+              content: {application/json: {schema: {$ref: '#/components/schemas/AttendanceOut'}}}
+            400: {$ref: '#/components/responses/BadInput'}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
         """
         def build(student, grant):
             date_from, date_to = _term_args()
@@ -160,9 +177,17 @@ class DiaryApi(BaseApi):
         get:
           summary: Statistics and rating
           parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer}}
+          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          - {in: query, name: from, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
+          - {in: query, name: to, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
           responses:
-            200: {description: "subjects: [{subject, average, class_average, place, of}], rankings, place, of"}
+            200:
+              description: Averages and places
+              content: {application/json: {schema: {$ref: '#/components/schemas/StatsOut'}}}
+            400: {$ref: '#/components/responses/BadInput'}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
         """
         def build(student, grant):
             date_from, date_to = _term_args()
@@ -185,9 +210,14 @@ class DiaryApi(BaseApi):
         get:
           summary: Events
           parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer}}
+          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
-            200: {description: "upcoming / past: [{title, description, starts_at, ends_at, place, whole_school}]"}
+            200:
+              description: Upcoming and past events
+              content: {application/json: {schema: {$ref: '#/components/schemas/EventsOut'}}}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
         """
         return self._happenings(student_id, "api:events", queries.events, lambda e: {
             "title": e.title, "description": e.description, "starts_at": _iso(e.starts_at),
@@ -201,9 +231,14 @@ class DiaryApi(BaseApi):
         get:
           summary: Parent meetings
           parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer}}
+          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
-            200: {description: "upcoming / past: [{topic, starts_at, place, whole_school}]"}
+            200:
+              description: Upcoming and past meetings
+              content: {application/json: {schema: {$ref: '#/components/schemas/MeetingsOut'}}}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
         """
         return self._happenings(student_id, "api:meetings", queries.meetings, lambda m: {
             "topic": m.topic, "starts_at": _iso(m.starts_at), "place": m.place,
@@ -217,37 +252,35 @@ class DiaryApi(BaseApi):
         get:
           summary: Conversations about the pupil
           parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer}}
+          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
-            200: {description: "conversations: [{id, teacher, subject, last_message_at, unread, messages: [{author, text, at}]}], teachers: [{id, name}]"}
+            200:
+              description: Conversations and the pupil's teachers
+              content: {application/json: {schema: {$ref: '#/components/schemas/ConversationsOut'}}}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
         post:
           summary: Write to a teacher
+          parameters:
+          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           requestBody:
-            content:
-              application/json:
-                schema: {type: object, properties: {teacher_id: {type: integer}, subject: {type: string}, text: {type: string}}}
+            required: true
+            content: {application/json: {schema: {$ref: '#/components/schemas/MessageInput'}}}
           responses:
-            201: {description: The message was sent}
-            400: {description: Bad data (Russian message)}
+            201:
+              description: The message was sent
+              content: {application/json: {schema: {$ref: '#/components/schemas/MessageSentOut'}}}
+            400: {$ref: '#/components/responses/BadInput'}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
         """
         me = db.session.get(User, current_actor().user_id)
-        try:
-            student, _grant = self._open(student_id, "messages", "api:messages")
-        except family.NoAccess as exc:
-            return api_error(exc.status, gettext("Not found.") if exc.status == 404 else gettext(
-                "This part of the diary is not shared with you."))
+        student, _grant = open_section(student_id, "messages", "api:messages")
         if request.method == "POST":
-            body = json_body()
-            if body is None:
-                return api_error(400, gettext("Send a JSON object."))
-            teacher_id = body.get("teacher_id")
-            if not isinstance(teacher_id, int):
-                return api_error(400, gettext("Choose one of the pupil's teachers."))
-            try:
-                message = messages.start(me, student_id, teacher_id, str(body.get("subject") or ""),
-                                         str(body.get("text") or ""))
-            except JournalError as exc:
-                return api_error(exc.status, exc.message)
+            data = body(schemas.MessageInput())
+            message = messages.start(me, student.id, data["teacher_id"], data.get("subject") or "", data["text"])
             return json_response(201, {"conversation_id": message.conversation_id, "message_id": message.id})
         teachers = messages.teachers_of(student)
         rows = []
@@ -284,7 +317,7 @@ def _invitation_json(invitation):
             "expires_at": _iso(invitation.expires_at)}
 
 
-class StudentsApi(BaseApi):
+class StudentsApi(JsonApi):
     """The children the caller may see; invitations and the access log (representatives)."""
 
     route_base = "/api/v1/students"
@@ -298,8 +331,10 @@ class StudentsApi(BaseApi):
         get:
           summary: The caller's pupils
           responses:
-            200: {description: "result: [{id, full_name, birth_date, class_name, school {id, number, name}, relation (representative|student|viewer), scope, until}]"}
-            401: {description: Not logged in}
+            200:
+              description: Pupils with the caller's relation
+              content: {application/json: {schema: {$ref: '#/components/schemas/PupilsOut'}}}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
         """
         from sqlalchemy import select
 
@@ -311,12 +346,13 @@ class StudentsApi(BaseApi):
         return json_response(200, {"result": [_grant_json(g) for g in grants]})
 
     def _representative(self, student_id):
+        """The caller, who must be an official representative of the pupil (else 403)."""
         from ..invitations.service import representative_grant
 
         actor = current_actor()
         if representative_grant(actor.user_id, student_id) is None:
-            return None, api_error(403, gettext("Only an official representative of the pupil can invite."))
-        return db.session.get(User, actor.user_id), None
+            raise DomainError(gettext("Only an official representative of the pupil can invite."), status=403)
+        return db.session.get(User, actor.user_id)
 
     @expose("/<int:student_id>/invitations", methods=["GET", "POST"])
     @api_login_required
@@ -326,46 +362,45 @@ class StudentsApi(BaseApi):
         get:
           summary: The pupil's invitations (representatives)
           parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer}}
+          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
-            200: {description: "result: [{id, email, kind, scope, until, state, expires_at}]"}
-            403: {description: Not an official representative}
-            404: {description: No access to this pupil}
+            200:
+              description: Invitations
+              content: {application/json: {schema: {$ref: '#/components/schemas/InvitationsOut'}}}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
         post:
           summary: Invite the pupil or an interested person
+          parameters:
+          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           requestBody:
-            content:
-              application/json:
-                schema: {type: object, properties: {email: {type: string}, kind: {type: string, enum: [student, viewer]}, scope: {type: string, enum: [all, schedule_homework, grades]}, until: {type: string, format: date, nullable: true}}}
+            required: true
+            content: {application/json: {schema: {$ref: '#/components/schemas/InvitationInput'}}}
           responses:
-            201: {description: "{id, email, kind, scope, until, state, expires_at}"}
-            400: {description: Field errors in Russian}
+            201:
+              description: The invitation
+              content: {application/json: {schema: {$ref: '#/components/schemas/InvitationOut'}}}
+            400: {$ref: '#/components/responses/BadInput'}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+            409: {$ref: '#/components/responses/Conflict'}
         """
         from sqlalchemy import select
 
         from .. import invitations as sharing
         from ..models import Invitation
 
-        user, error = self._representative(student_id)
-        if error:
-            return error
+        student_id = inputs.path_id(student_id)
+        user = self._representative(student_id)
         if request.method == "GET":
             rows = db.session.execute(select(Invitation).where(Invitation.student_id == student_id)
                                       .order_by(Invitation.created_at.desc())).scalars()
             return json_response(200, {"result": [_invitation_json(i) for i in rows]})
-        body = json_body()
-        if body is None:
-            return api_error(400, gettext("Send a JSON object."))
-        try:
-            until = _day(body.get("until")) if body.get("until") else None
-        except (TypeError, ValueError):
-            return api_error(400, gettext("Check the highlighted fields."),
-                             {"until": gettext("Dates must be written as YYYY-MM-DD.")})
-        try:
-            invitation, _token = sharing.invite(user, student_id, str(body.get("email") or ""), body.get("kind"),
-                                                body.get("scope") or "all", until, consent=True)
-        except sharing.InvitationError as exc:
-            return api_error(400 if exc.status == 409 else exc.status, exc.message, exc.fields)
+        data = body(schemas.InvitationInput())
+        invitation, _token = sharing.invite(user, student_id, data["email"], data["kind"], data.get("scope") or "all",
+                                            data.get("until"), consent=True)
         return json_response(201, _invitation_json(invitation))
 
     @expose("/<int:student_id>/access-log", methods=["GET"])
@@ -376,23 +411,27 @@ class StudentsApi(BaseApi):
         get:
           summary: The pupil's access log (representatives)
           parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer}}
+          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
-            200: {description: "result: [{at, who, what}]"}
+            200:
+              description: Who opened what
+              content: {application/json: {schema: {$ref: '#/components/schemas/AccessLogOut'}}}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
         """
         from sqlalchemy import select
 
         from ..models import AccessLogEntry
 
-        _user, error = self._representative(student_id)
-        if error:
-            return error
+        student_id = inputs.path_id(student_id)
+        self._representative(student_id)
         rows = db.session.execute(select(AccessLogEntry).where(AccessLogEntry.student_id == student_id)
                                   .order_by(AccessLogEntry.at.desc()).limit(500)).scalars()
         return json_response(200, {"result": [{"at": _iso(e.at), "who": e.user_label, "what": e.what} for e in rows]})
 
 
-class InvitationsApi(BaseApi):
+class InvitationsApi(JsonApi):
     route_base = "/api/v1/invitations"
     openapi_spec_tag = "Students"
 
@@ -404,15 +443,16 @@ class InvitationsApi(BaseApi):
         post:
           summary: Revoke
           parameters:
-          - {in: path, name: invitation_id, required: true, schema: {type: integer}}
+          - {in: path, name: invitation_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
-            200: {description: "{state: revoked}"}
-            404: {description: Not found or not yours}
+            200:
+              description: Revoked
+              content: {application/json: {schema: {$ref: '#/components/schemas/RevokedOut'}}}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            404: {$ref: '#/components/responses/NotFound'}
+            409: {$ref: '#/components/responses/Conflict'}
         """
         from .. import invitations as sharing
 
-        try:
-            invitation = sharing.revoke(db.session.get(User, current_actor().user_id), invitation_id)
-        except sharing.InvitationError as exc:
-            return api_error(exc.status, exc.message)
+        invitation = sharing.revoke(db.session.get(User, current_actor().user_id), inputs.path_id(invitation_id))
         return json_response(200, {"state": invitation.state})

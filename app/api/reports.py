@@ -1,13 +1,15 @@
 """Reports API: GET /api/v1/reports/<name>?district=&school=&from=&to=&days= — the same figures and
 the same scope as the «Отчёты» pages (app.reports.params): a supervisor gets the own district
 only, the admin the city or any district; everyone else 403."""
-from flask_appbuilder.api import BaseApi, expose
+from flask_appbuilder.api import expose
 from flask_babel import gettext
 
 from ..access import current_actor
+from ..errors import DomainError
 from ..reports import queries
 from ..reports.params import read_request
-from .auth import api_error, api_login_required, json_response
+from .auth import api_login_required, json_response
+from .base import JsonApi
 
 
 def _plain(value):
@@ -18,7 +20,7 @@ def _plain(value):
     return str(value)
 
 
-class ReportsApi(BaseApi):
+class ReportsApi(JsonApi):
     resource_name = "reports"
     openapi_spec_tag = "Reports"
 
@@ -30,21 +32,24 @@ class ReportsApi(BaseApi):
         get:
           summary: A district report (funnel, backlog, approval-time, coverage, academic)
           parameters:
-          - {in: path, name: name, required: true, schema: {type: string}}
-          - {in: query, name: district, schema: {type: integer}}
-          - {in: query, name: school, schema: {type: integer}}
+          - {in: path, name: name, required: true, schema: {type: string, enum: [funnel, backlog, approval-time, coverage, academic]}}
+          - {in: query, name: district, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          - {in: query, name: school, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           - {in: query, name: from, schema: {type: string, format: date}}
           - {in: query, name: to, schema: {type: string, format: date}}
-          - {in: query, name: days, schema: {type: integer}}
+          - {in: query, name: days, schema: {type: integer, minimum: 0, maximum: 3650}}
           responses:
-            200: {description: "columns, rows, extra"}
-            401: {description: Not logged in}
-            403: {description: Not a reader of reports, or another district}
-            404: {description: Unknown report, or a school outside the scope}
+            200:
+              description: The report's columns, rows and extra figures
+              content: {application/json: {schema: {$ref: '#/components/schemas/ReportOut'}}}
+            400: {$ref: '#/components/responses/BadInput'}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
         """
         actor = current_actor()
         if not (actor.is_admin or actor.is_supervisor):
-            return api_error(403, gettext("You do not have access to this page."))
+            raise DomainError(gettext("You do not have access to this page."), status=403)
         asked = read_request(actor, name)
         data = asked.build()
         columns = [{"key": key, "title": str(title)} for key, title in data["columns"]]

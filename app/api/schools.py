@@ -1,11 +1,14 @@
 """Public list of schools with their reception hours."""
-from flask_appbuilder.api import BaseApi, expose
+from flask import request
+from flask_appbuilder.api import expose
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import inputs
 from ..extensions import db
 from ..models import School
 from .auth import json_response
+from .base import JsonApi
 
 
 def reception_hours(school):
@@ -35,7 +38,7 @@ def school_json(school):
     }
 
 
-class SchoolsApi(BaseApi):
+class SchoolsApi(JsonApi):
     resource_name = "schools"
     openapi_spec_tag = "Schools"
 
@@ -48,25 +51,17 @@ class SchoolsApi(BaseApi):
           parameters:
           - in: query
             name: district_id
+            description: only this district's schools (not a number → 400; no such district → none)
             schema: {type: integer}
           responses:
             200:
               description: Schools
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    properties:
-                      count: {type: integer}
-                      result:
-                        type: array
-                        items: {type: object}
+              content: {application/json: {schema: {$ref: '#/components/schemas/SchoolListOut'}}}
+            400: {$ref: '#/components/responses/BadInput'}
         """
-        from flask import request
-
         query = select(School).options(selectinload(School.reception_slots)).order_by(School.district_id, School.number)
-        district_id = request.args.get("district_id", type=int)
-        if district_id:
-            query = query.where(School.district_id == district_id)
+        if "district_id" in request.args:
+            district_id = inputs.integer(request.args["district_id"], "district_id")
+            query = query.where(School.district_id == inputs.optional_id(district_id))
         schools = db.session.execute(query).scalars().all()
         return json_response(200, {"count": len(schools), "result": [school_json(s) for s in schools]})

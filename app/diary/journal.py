@@ -8,6 +8,9 @@ from datetime import date, timedelta
 from flask_babel import gettext
 from sqlalchemy import select
 
+from ..errors import DomainError
+from .. import inputs
+from ..errors import DomainError
 from ..extensions import db
 from ..notify.routing import notify
 from ..models import (
@@ -26,7 +29,7 @@ from ..models import (
 )
 
 
-class JournalError(Exception):
+class JournalError(DomainError):
     """A refused journal write: `message` is Russian, `status` the HTTP status to answer."""
 
     def __init__(self, message, status=400):
@@ -124,6 +127,18 @@ def _pupil_in(assignment, student_id):
     return student
 
 
+def _text(value, field, max_length, too_long, multiline=False):
+    """Typed text: control characters stripped (app.inputs), at most `max_length` characters."""
+    if value is not None and not isinstance(value, str):
+        raise JournalError(gettext("Enter text."), fields={field: gettext("Enter text.")})
+    value = inputs.clean(value or "").strip()
+    if not multiline:
+        value = " ".join(value.split())
+    if len(value) > max_length:
+        raise JournalError(too_long, fields={field: too_long})
+    return value
+
+
 def _audit(actor, action, object_type, object_id, details):
     event = AuditEvent(actor_id=actor.user_id, actor_label=actor.label, action=action,
                        object_type=object_type, object_id=object_id, details=details)
@@ -188,11 +203,9 @@ def set_cell(actor, assignment, student_id, lesson_id, text):
 
 def set_lesson(actor, assignment, lesson_id, topic, homework):
     lesson = _lesson_in(assignment, lesson_id)
-    topic, homework = (topic or "").strip(), (homework or "").strip()
-    if len(topic) > 500:
-        raise JournalError(gettext("The topic is too long (at most 500 characters)."))
-    if len(homework) > 5000:
-        raise JournalError(gettext("The homework is too long (at most 5000 characters)."))
+    topic = _text(topic, "topic", 500, gettext("The topic is too long (at most 500 characters)."))
+    homework = _text(homework, "homework", 5000,
+                     gettext("The homework is too long (at most 5000 characters)."), multiline=True)
     changes = {}
     if topic != lesson.topic:
         changes["topic"] = {"from": lesson.topic, "to": topic}
@@ -213,11 +226,10 @@ def set_lesson(actor, assignment, lesson_id, topic, homework):
 def add_remark(actor, assignment, student_id, lesson_id, text):
     lesson = _lesson_in(assignment, lesson_id)
     student = _pupil_in(assignment, student_id)
-    text = (text or "").strip()
+    text = _text(text, "text", 1000, gettext("The remark is too long (at most 1000 characters)."),
+                 multiline=True)
     if not text:
         raise JournalError(gettext("Write the remark."))
-    if len(text) > 1000:
-        raise JournalError(gettext("The remark is too long (at most 1000 characters)."))
     remark = Remark(student_id=student.id, lesson_id=lesson.id, subject_id=lesson.subject_id,
                     teacher_id=actor.user_id, date=lesson.date, text=text)
     db.session.add(remark)

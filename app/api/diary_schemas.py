@@ -1,0 +1,183 @@
+"""The answers of the diary and sharing API, declared (app.api.schemas: no undeclared field)."""
+from marshmallow import fields
+
+from .schemas import Output, _int, _nint, _nstr, _str
+
+
+def _list(schema):
+    return fields.List(fields.Nested(schema), required=True)
+
+
+def _nnum():
+    return fields.Float(required=True, allow_none=True)
+
+
+class LessonGradeOut(Output):
+    value, kind = _str(), _str()
+    weight, remark = _nint(), _nstr()
+
+
+class LessonOut(Output):
+    number = _int()
+    starts_at, ends_at, subject, room, topic, homework, attendance = (
+        _nstr(), _nstr(), _str(), _nstr(), _nstr(), _nstr(), _nstr())
+    grades = _list(LessonGradeOut)
+
+
+class DayOut(Output):
+    date = _str()
+    lessons = _list(LessonOut)
+
+
+class WeekOut(Output):
+    week_start, week_end = _str(), _str()
+    days = _list(DayOut)
+
+
+class GradeOut(Output):
+    date, value, kind = _str(), _str(), _str()
+    weight, remark = _nint(), _nstr()
+
+
+class SubjectGradesOut(Output):
+    subject = _str()
+    average = _nnum()
+    grades = _list(GradeOut)
+
+
+class GradesOut(Output):
+    from_ = _str(data_key="from")
+    to = _str()
+    subjects = _list(SubjectGradesOut)
+
+
+class ResultOut(Output):
+    kind, date, value = _str(), _str(), _str()
+
+
+class SubjectResultsOut(Output):
+    subject = _str()
+    results = _list(ResultOut)
+
+
+class ResultsOut(Output):
+    subjects = _list(SubjectResultsOut)
+
+
+class MarkOut(Output):
+    date, subject, mark = _str(), _str(), _str()
+    number = _int()
+
+
+class SubjectCountsOut(Output):
+    subject = _str()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class AttendanceOut(Output):
+    from_ = _str(data_key="from")
+    to = _str()
+    marks = _list(MarkOut)
+    by_subject = _list(SubjectCountsOut)
+
+
+class SubjectStatsOut(Output):
+    subject = _str()
+    average, class_average = _nnum(), _nnum()
+    place, of = _nint(), _int()
+
+
+class StatsOut(Output):
+    from_ = _str(data_key="from")
+    to = _str()
+    class_ = fields.String(required=True, allow_none=True, data_key="class")
+    subjects = _list(SubjectStatsOut)
+    rankings = fields.Boolean(required=True)
+    place, of = _nint(), _int()
+
+
+class EventOut(Output):
+    title, starts_at = _str(), _str()
+    description, ends_at, place = _nstr(), _nstr(), _nstr()
+    whole_school = fields.Boolean(required=True)
+
+
+class EventsOut(Output):
+    upcoming, past = _list(EventOut), _list(EventOut)
+
+
+class MeetingOut(Output):
+    topic, starts_at = _str(), _str()
+    place = _nstr()
+    whole_school = fields.Boolean(required=True)
+
+
+class MeetingsOut(Output):
+    upcoming, past = _list(MeetingOut), _list(MeetingOut)
+
+
+class PersonOut(Output):
+    id, name = _int(), _str()
+
+
+class MessageOut(Output):
+    author, text, at = _str(), _str(), _str()
+    mine = fields.Boolean(required=True)
+
+
+class ConversationOut(Output):
+    id, unread = _int(), _int()
+    subject, last_message_at = _nstr(), _nstr()
+    teacher = fields.Nested(PersonOut, required=True)
+    messages = _list(MessageOut)
+
+
+class ConversationsOut(Output):
+    conversations = _list(ConversationOut)
+    teachers = _list(PersonOut)
+
+
+class MessageSentOut(Output):
+    conversation_id, message_id = _int(), _int()
+
+
+class PupilSchoolOut(Output):
+    id, number, name = _int(), _str(), _str()
+
+
+class PupilOut(Output):
+    id = _int()
+    full_name, last_name, first_name, relation = _str(), _str(), _str(), _str()
+    middle_name, birth_date, class_name, scope, until = _nstr(), _nstr(), _nstr(), _nstr(), _nstr()
+    school = fields.Nested(PupilSchoolOut, required=True)
+
+
+class PupilsOut(Output):
+    result = _list(PupilOut)
+
+
+class InvitationOut(Output):
+    id = _int()
+    email, kind, scope, state = _str(), _str(), _str(), _str()
+    until, expires_at = _nstr(), _nstr()
+
+
+class InvitationsOut(Output):
+    result = _list(InvitationOut)
+
+
+class AccessLogEntryOut(Output):
+    at, what = _str(), _str()
+    who = _nstr()
+
+
+class AccessLogOut(Output):
+    result = _list(AccessLogEntryOut)
+
+
+class RevokedOut(Output):
+    state = _str()
+
+
+ALL = (WeekOut, GradesOut, ResultsOut, AttendanceOut, StatsOut, EventsOut, MeetingsOut, ConversationsOut,
+       MessageSentOut, PupilsOut, InvitationOut, InvitationsOut, AccessLogOut, RevokedOut)

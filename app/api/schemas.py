@@ -1,0 +1,254 @@
+"""What the JSON API accepts and answers, declared once with marshmallow: the input schemas parse
+and check every body and query string (wrong JSON types, NUL bytes, ids beyond the database's
+integers → 400 {"message", "errors": {field: message}} in Russian, nothing saved), and the output
+schemas are the OpenAPI declarations of the answers (no undeclared field: `unknown = RAISE`
+becomes `additionalProperties: false`). Values go through app.inputs, the parsers the pages use."""
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from .. import inputs
+from ..models import ApplicationState
+
+MAX_ID = 2**31 - 1  # primary keys are PostgreSQL `integer`
+
+_MESSAGES = {
+    "required": _l("Fill in this field."),
+    "null": _l("Fill in this field."),
+    "validator_failed": _l("Choose one of the offered values."),
+}
+
+
+def _first(error):
+    return next(iter(error.fields.values()), error.message) if error.fields else error.message
+
+
+class _Parsed(fields.Field):
+    """A field whose value is parsed by an app.inputs function (its InvalidInput → field error)."""
+
+    default_error_messages = _MESSAGES
+
+    def parse(self, value, attr):
+        raise NotImplementedError
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return self.parse(value, attr)
+        except inputs.InvalidInput as error:
+            raise ValidationError(str(_first(error))) from None
+
+
+class Id(_Parsed, fields.Integer):
+    """A JSON number naming a row: an integer (not "5", not true, not 5.5) in 1..2**31-1."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, validate=validate.Range(1, MAX_ID), **kwargs)
+
+    def parse(self, value, attr):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(str(_l("Enter a number.")))
+        return inputs.field_id(value, attr)
+
+
+class Text(_Parsed, fields.String):
+    """Text a person typed: a JSON string, NUL and control characters stripped, length bounded."""
+
+    def __init__(self, max_length=inputs.LINE_MAX, multiline=False, **kwargs):
+        super().__init__(validate=validate.Length(max=max_length), **kwargs)
+        self.max_length, self.multiline = max_length, multiline
+
+    def parse(self, value, attr):
+        if not isinstance(value, str):
+            raise ValidationError(str(_l("Enter text.")))
+        return inputs.text(value, attr, max_length=self.max_length, multiline=self.multiline)
+
+
+class Day(_Parsed, fields.Date):
+    """An ISO date YYYY-MM-DD inside app.inputs' calendar (1900..2199)."""
+
+    def parse(self, value, attr):
+        if not isinstance(value, str):
+            raise ValidationError(str(_l("Enter the date as YYYY-MM-DD.")))
+        return inputs.parse_date(value, attr)
+
+
+class Choice(_Parsed, fields.String):
+    def __init__(self, choices, **kwargs):
+        super().__init__(validate=validate.OneOf(list(choices)), **kwargs)
+        self.choices = list(choices)
+
+    def parse(self, value, attr):
+        return inputs.choice(value, attr, self.choices)
+
+
+class Number(_Parsed, fields.Integer):
+    """An integer in a query string ("12"); anything else is 400, never a 500."""
+
+    def parse(self, value, attr):
+        return inputs.integer(value, attr)
+
+
+class Nested(fields.Nested):
+    default_error_messages = {**fields.Nested.default_error_messages, **_MESSAGES}
+
+
+class Input(Schema):
+    """Base of the input schemas: unknown fields are ignored (clients may send more)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    error_messages = {"type": _l("Send a JSON object."), "unknown": _l("Unknown field.")}
+
+
+def load(schema, data):
+    """Parse `data` with `schema`, or raise InvalidInput with {"field" or "child.field": message}."""
+    if not isinstance(data, dict):
+        raise inputs.InvalidInput(message=str(_l("Send a JSON object.")))
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise inputs.InvalidInput(_flat(error.messages)) from None
+
+
+def _flat(messages, prefix=""):
+    flat = {}
+    for key, value in (messages.items() if isinstance(messages, dict) else [("", messages)]):
+        name = f"{prefix}.{key}" if prefix and key != "" else (key or prefix)
+        if isinstance(value, dict):
+            flat.update(_flat(value, name))
+        else:
+            flat[name] = str(value[0] if isinstance(value, list) else value)
+    return flat
+
+
+# --------------------------------------------------------------------------- input
+class ChildInput(Input):
+    last_name = Text(required=True, max_length=100)
+    first_name = Text(required=True, max_length=100)
+    middle_name = Text(max_length=100, allow_none=True)
+    birth_date = Day(required=True)
+
+
+class ApplicationInput(Input):
+    school_id = Id(required=True)
+    child = Nested(ChildInput, required=True)
+
+
+class TransitionInput(Input):
+    document_type = Choice(["passport_rf", "other"])
+    student_id = Id(allow_none=True)
+    class_name = Text(max_length=20)
+    reason = Text(max_length=2000, multiline=True)
+    version = Number(allow_none=True, metadata={"description": "optional optimistic-lock check"})
+
+
+class ApplicationListArgs(Input):
+    page = Number(metadata={"description": "clamped to 1..100000"})
+    page_size = Number(metadata={"description": "clamped to 1..100"})
+    state = Choice(ApplicationState.ALL)
+    q = Text(max_length=100, metadata={"description": "code or the beginning of the child's last name"})
+
+
+class InvitationInput(Input):
+    email = Text(required=True, max_length=254)
+    kind = Choice(["student", "viewer"], required=True)
+    scope = Choice(["all", "schedule_homework", "grades"])
+    until = Day(allow_none=True)
+
+
+class MessageInput(Input):
+    teacher_id = Id(required=True)
+    subject = Text(max_length=200)
+    text = Text(required=True, max_length=inputs.TEXT_MAX, multiline=True)
+
+
+# --------------------------------------------------------------------------- output
+class Output(Schema):
+    class Meta:
+        unknown = RAISE  # → additionalProperties: false in the document
+
+
+def _str(**kw):
+    return fields.String(required=True, **kw)
+
+
+def _int(**kw):
+    return fields.Integer(required=True, **kw)
+
+
+def _nstr():
+    return fields.String(required=True, allow_none=True)
+
+
+def _nint():
+    return fields.Integer(required=True, allow_none=True)
+
+
+class ErrorOut(Output):
+    message = _str()
+    errors = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class ReceptionHourOut(Output):
+    weekday, weekday_name = _int(), _str()
+    from_ = _str(data_key="from")
+    to, room, responsible, text = _str(), _str(), _str(), _str()
+
+
+class ApplicationSchoolOut(Output):
+    id, name = _int(), _str()
+    reception_hours = fields.List(fields.Nested(ReceptionHourOut), required=True)
+
+
+class ChildOut(Output):
+    last_name, first_name, middle_name, birth_date = _str(), _str(), _nstr(), _str()
+
+
+class HistoryOut(Output):
+    action, to, at = _str(), _str(), _str()
+    from_ = fields.String(required=True, allow_none=True, data_key="from")
+    actor = _nstr()
+
+
+class ApplicationOut(Output):
+    id, code, state, state_label, version, school_id = _int(), _str(), _str(), _str(), _int(), _int()
+    school = fields.Nested(ApplicationSchoolOut, required=True)
+    child = fields.Nested(ChildOut, required=True)
+    reason, document_type, student_id, created_at = _nstr(), _nstr(), _nint(), _str()
+    history = fields.List(fields.Nested(HistoryOut))
+
+
+class ApplicationPageOut(Output):
+    count, page, page_size = _int(), _int(), _int()
+    result = fields.List(fields.Nested(ApplicationOut), required=True)
+
+
+class TransitionOut(Output):
+    id, state, state_label, version = _int(), _str(), _str(), _int()
+
+
+class DistrictOut(Output):
+    id, name = _int(), _str()
+
+
+class SchoolOut(Output):
+    id, number, name, district_id, address = _int(), _str(), _str(), _int(), _str()
+    district = fields.Nested(DistrictOut, required=True)
+    reception_hours = fields.List(fields.Nested(ReceptionHourOut), required=True)
+
+
+class SchoolListOut(Output):
+    count = _int()
+    result = fields.List(fields.Nested(SchoolOut), required=True)
+
+
+class ColumnOut(Output):
+    key, title = _str(), _str()
+
+
+class ReportOut(Output):
+    report, title, from_, to = _str(), _str(), _str(data_key="from"), _str()
+    district_id, school_id = _nint(), _nint()
+    columns = fields.List(fields.Nested(ColumnOut), required=True)
+    rows = fields.List(fields.Dict(), required=True)
+    extra = fields.Dict(required=True)
