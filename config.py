@@ -35,7 +35,10 @@ class Config:
     FAB_INDEX_VIEW = "app.views.DiaryIndexView"
     FAB_API_SWAGGER_UI = True
     FAB_API_MAX_PAGE_SIZE = 100
-    FAB_ADD_SECURITY_API = True  # POST /api/v1/security/login for staff
+    # FAB's REST user/role/permission/group API (/api/v1/security/users/ …) stays off: staff
+    # accounts are managed on our screens (password policy, audit). The JSON login
+    # POST /api/v1/security/login does not depend on it (FAB_ADD_SECURITY_VIEWS).
+    FAB_ADD_SECURITY_API = False
     FAB_ROLES = {}
 
     # Staff log in with a password; citizens through ESIA (own Authlib client, app/auth).
@@ -43,17 +46,31 @@ class Config:
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_USER_REGISTRATION = False
-    AUTH_RATE_LIMITED = True
+    # FAB's own per-address limit of login form POSTs counts in each process's memory: off; the
+    # failed-attempt limits below cover the form and the JSON login, shared by all processes.
+    AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", False)
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
-    # Failed attempts per account and per address (app/ratelimit.py); a kind may have its own
-    # setting, e.g. LEGACY_LINK_RATE_LIMIT, STAFF_LOGIN_RATE_LIMIT.
+    # Failed attempts (app/ratelimit.py): staff logins (form, JSON, own password change) and the
+    # legacy account link. Counters in Redis (REDIS_URL) or else the database, never in memory.
+    ATTEMPT_STORAGE_URI = os.environ.get("ATTEMPT_STORAGE_URI") or os.environ.get("REDIS_URL") or "database"
+    # per (address, account):
     ATTEMPT_RATE_LIMIT = os.environ.get("ATTEMPT_RATE_LIMIT", "5 per 15 minutes")
-    # Staff password logins (form and JSON) count failures per user name and per address under
-    # STAFF_LOGIN_RATE_LIMIT, when set; otherwise under ATTEMPT_RATE_LIMIT.
-    if os.environ.get("STAFF_LOGIN_RATE_LIMIT"):
-        STAFF_LOGIN_RATE_LIMIT = os.environ["STAFF_LOGIN_RATE_LIMIT"]
+    # per address, any account:
+    ATTEMPT_ADDRESS_RATE_LIMIT = os.environ.get("ATTEMPT_ADDRESS_RATE_LIMIT", "100 per 15 minutes")
+    # per account, any address: after FREE failures waits of DELAY s, doubling, at most MAX s;
+    # failures remembered MEMORY s from the first.
+    ATTEMPT_ACCOUNT_FREE_FAILURES = _env_int("ATTEMPT_ACCOUNT_FREE_FAILURES", 5)
+    ATTEMPT_ACCOUNT_DELAY_SECONDS = _env_int("ATTEMPT_ACCOUNT_DELAY_SECONDS", 1)
+    ATTEMPT_ACCOUNT_DELAY_MAX_SECONDS = _env_int("ATTEMPT_ACCOUNT_DELAY_MAX_SECONDS", 600)
+    ATTEMPT_ACCOUNT_MEMORY_SECONDS = _env_int("ATTEMPT_ACCOUNT_MEMORY_SECONDS", 86400)
+    # Any of them for one kind only: STAFF_LOGIN_<NAME> or LEGACY_LINK_<NAME> (read below).
+    # Client address: X-Forwarded-For / X-Forwarded-Proto are believed only from this many
+    # proxies in front of the app (werkzeug ProxyFix); 0: the socket's address.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    # Staff passwords (app/auth/passwords.py).
+    PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 10)
 
     # Russian first.
     BABEL_DEFAULT_LOCALE = "ru"
@@ -151,3 +168,11 @@ class Config:
     PORT = _env_int("PORT", 5000)
 
     BABEL_TRANSLATION_DIRECTORIES = os.path.join(BASE_DIR, "app", "translations")
+
+
+# Per-kind overrides of the attempt limits (app/ratelimit.py), e.g. STAFF_LOGIN_RATE_LIMIT.
+for _kind in ("STAFF_LOGIN", "LEGACY_LINK"):
+    for _name in ("RATE_LIMIT", "ADDRESS_RATE_LIMIT", "ACCOUNT_FREE_FAILURES", "ACCOUNT_DELAY_SECONDS",
+                  "ACCOUNT_DELAY_MAX_SECONDS", "ACCOUNT_MEMORY_SECONDS"):
+        if os.environ.get(f"{_kind}_{_name}"):
+            setattr(Config, f"{_kind}_{_name}", os.environ[f"{_kind}_{_name}"])

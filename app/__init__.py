@@ -40,4 +40,9 @@ def create_app(config_object="config.Config", overrides=None):
 
     localtime.init_app(app)
     register_cli(app)
+    if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:  # client address from that many proxies only
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]),
+                                x_proto=int(app.config["TRUSTED_PROXIES"]))
     return app

@@ -11,6 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from . import roles
+from .auth import passwords
 from .diary.imports import KINDS, ImportFailed, import_file
 from .extensions import db
 from .models import District, School, StaffAssignment
@@ -230,10 +231,11 @@ def create_staff(username, role_key, password, school_id=None, district_id=None,
         raise ValueError(f"Школа с id={school_id} не найдена.")
     if district_id is not None and db.session.get(District, district_id) is None:
         raise ValueError(f"Район с id={district_id} не найден.")
-    if len(password) < 8:
-        raise ValueError("Пароль должен быть не короче 8 символов.")
     user = sm.find_user(username=username)
     email = email or f"{username}@staff.diary.localhost"
+    # The one password policy (app/auth/passwords.py): WeakPassword is a ValueError.
+    passwords.check(password, username=username, email=email, first_name=first_name or username,
+                    last_name=last_name)
     if user is None:
         user = sm.add_user(username, first_name or username, last_name or "—", email, role, password)
         if not user:

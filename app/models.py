@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -961,3 +962,13 @@ class UserSessionKey(Model):
     user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
     secret = Column(String(64), nullable=False)
     rotated_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class AttemptCounter(Model):
+    """Failed-attempt counters shared by every process when there is no Redis (app/ratelimit.py,
+    app/ratelimit_store.py): a hashed key, the count and the moment (epoch seconds) it expires."""
+
+    __tablename__ = "attempt_counter"
+    key = Column(String(80), primary_key=True)
+    count = Column(Integer, nullable=False, default=0)
+    expires_at = Column(Float, nullable=False, index=True)

@@ -1,8 +1,10 @@
 """Security manager: staff log in with passwords (AUTH_DB; the pages and the JSON login are in
 app/auth/staff.py), citizens only through ESIA (app/auth/esia.py), so a password login refuses
-accounts that hold no staff role or have no password. Failed logins are limited per account and per
-address; password changes and disabling/enabling are audited, and the sessions they invalidate end
-at the next request (app/auth/sessions.py). Permissions of the current user are cached per request
+accounts that hold no staff role or have no password. Failed logins are limited per account
+(growing delays), per (address, account) and per address (app/ratelimit.py); every new password
+follows the policy of app/auth/passwords.py, whoever sets it; password changes and
+disabling/enabling are audited, and the sessions they invalidate end at the next request
+(app/auth/sessions.py). Permissions of the current user are cached per request
 (FAB checks them many times a page)."""
 import logging
 
@@ -10,8 +12,8 @@ from flask import current_app, g, has_request_context
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from werkzeug.security import check_password_hash
 
-from . import ratelimit, roles
-from .auth import staff
+from . import roles
+from .auth import passwords, staff
 
 log = logging.getLogger(__name__)
 
@@ -25,31 +27,40 @@ class DiarySecurityManager(SecurityManager):
 
     def auth_user_db(self, username, password):
         """Password login of staff (the /login/ form and POST /api/v1/security/login).
-        Over the limit of failed attempts for this user name (from any address) or from this
-        address (any user name) even the right password is refused: staff.TooManyLogins (429).
+        Over a limit of failed attempts (app/ratelimit.py: this user name from anywhere with
+        growing delays, this address with this user name, this address in all) the password is not
+        even checked: staff.TooManyLogins (429). The attempt is counted before the check and
+        refunded on success, so workers side by side never check more than the limit.
         Returns the user, or None — the same None for a wrong password, an unknown or disabled
         account, a Gosuslugi account without a password, and an account without a staff role."""
         username = (username or "").strip()
-        staff.check_not_locked(username)
+        attempt = staff.begin_attempt(username)
         user = self.find_user(username=username) if username else None
         if user is not None and (not user.password or not _is_staff(user)):
             # Balance the time of a real check; never tell a citizen's account from a wrong password.
             check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
             log.info("password login refused for account %s (no password or no staff role)", user.id)
-            staff.record_failure(username)
             return None
         user = super().auth_user_db(username, password) if username else None
         if user is None or not _is_staff(user):
-            staff.record_failure(username)
-            return None
-        ratelimit.clear(staff.KIND, username=username)
+            return None  # stays counted as a failure
+        attempt.succeeded()
         return user
+
+    def add_user(self, username, first_name, last_name, email, role, password="", *args, **kwargs):
+        """Every account created with a password follows the password policy (WeakPassword)."""
+        if password:
+            passwords.check(password, username=username, email=email, first_name=first_name,
+                            last_name=last_name)
+        return super().add_user(username, first_name, last_name, email, role, password, *args, **kwargs)
 
     def reset_password(self, userid, password):
         """The administrator's «Сбросить пароль» and the own «Сменить пароль»: audited
         (password_reset / password_changed). The account's other sessions end at their next
-        request (the password stamp changes); the own current session stays."""
+        request (the password stamp changes); the own current session stays. A password the
+        policy refuses raises passwords.WeakPassword (a ValueError) and changes nothing."""
         userid = int(userid)
+        passwords.check(password, **staff.account_fields(self.get_user_by_id(userid)))
         result = super().reset_password(userid, password)
         actor = _current_actor()
         own = actor is not None and actor.user_id == userid

@@ -1,7 +1,7 @@
 """Staff log in with a user name and password on their own form under the «Войти через Госуслуги»
-button; failed attempts are limited per account and per address; a session ends at the next request
-once its account is disabled or its password changed; administrators reset passwords and disable
-accounts (audited); staff change their own password."""
+button; failed attempts are limited per account and per address (tests/test_throttling.py); a
+session ends at the next request once its account is disabled or its password changed;
+administrators reset passwords and disable accounts (audited); staff change their own password."""
 import re
 
 import pytest
@@ -121,12 +121,16 @@ def test_json_login_keeps_fab_contract(app):
 # --------------------------------------------------------------------------- attempt limits
 @pytest.fixture(scope="module")
 def limited_app(tmp_path_factory, smtp_server, idp):
-    """Limits on (Flask-Limiter's memory storage, one per app), 3 failures per 15 minutes."""
+    """Limits on (counters in the database): after 3 failures of an account it waits 15 minutes,
+    3 failures per address (any account) per 15 minutes. The real rules (growing delays, pairs,
+    a higher per-address cap) are tested in tests/test_throttling.py."""
     from tests.conftest import make_app, reset_data
 
     path = tmp_path_factory.mktemp("limited") / "diary.db"
     app = make_app(f"sqlite:///{path}", smtp_server, idp, RATELIMIT_ENABLED=True,
-                   STAFF_LOGIN_RATE_LIMIT="3 per 15 minutes", AUTH_RATE_LIMIT="1000 per second")
+                   STAFF_LOGIN_RATE_LIMIT="3 per 15 minutes", STAFF_LOGIN_ADDRESS_RATE_LIMIT="3 per 15 minutes",
+                   STAFF_LOGIN_ACCOUNT_FREE_FAILURES=3, STAFF_LOGIN_ACCOUNT_DELAY_SECONDS=900,
+                   STAFF_LOGIN_ACCOUNT_DELAY_MAX_SECONDS=900)
     reset_data(app)
     return app
 

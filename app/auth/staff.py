@@ -8,12 +8,13 @@ names on purpose: endpoints (`UserDBModelView.userinfo`) and permission keys
 stay what FAB and `flask init` expect.
 
 - AuthDBView: /login/ — the «Войти через Госуслуги» button (citizens, app/auth/esia.py) and under it
-  the staff form; failed attempts limited per account and per address (429 «Слишком много попыток
-  входа…»); a new session at every login; logout clears the session.
-- SecurityApi: POST /api/v1/security/login with the same limit (FAB's contract otherwise unchanged).
+  the staff form; failed attempts limited per account (growing delays), per (address, account)
+  and per address (app/ratelimit.py; 429 «Слишком много попыток входа…»); a new session at every
+  login; logout clears the session.
+- SecurityApi: POST /api/v1/security/login with the same limits (FAB's contract otherwise unchanged).
 - UserDBModelView: the administrator's «Пользователи» in Russian; disabling/enabling audited.
 - ResetPasswordView (administrator) and ResetMyPasswordView («Сменить пароль», own, asks for the
-  current password): at least PASSWORD_MIN_LENGTH characters, not the user name.
+  current password), and the new account's password: the one policy of app/auth/passwords.py.
 Sessions of an account end at its next request once it is disabled or its password changes:
 app/auth/sessions.py.
 """
@@ -33,7 +34,7 @@ from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.views import expose
-from flask_babel import format_timedelta, gettext
+from flask_babel import LazyString, format_timedelta, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 from werkzeug.exceptions import TooManyRequests
@@ -41,11 +42,11 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from .. import ratelimit, roles
+from . import passwords
 
 log = logging.getLogger(__name__)
 
-KIND = "staff-login"  # app/ratelimit.py: STAFF_LOGIN_RATE_LIMIT, else ATTEMPT_RATE_LIMIT
-PASSWORD_MIN_LENGTH = 10
+KIND = "staff-login"  # app/ratelimit.py: STAFF_LOGIN_<NAME> settings, else ATTEMPT_<NAME>
 
 ROLE_LABELS = {
     roles.ADMIN: _l("Administrator"),
@@ -68,73 +69,72 @@ _FAB_MSGIDS = (
 
 # --------------------------------------------------------------------------- attempt limit
 class TooManyLogins(TooManyRequests):
-    """Failed logins over the limit for this account or this address (even a right password)."""
+    """Failed logins over a limit for this account, this (address, account) or this address
+    (even a right password is not checked then). `retry_after`: seconds to wait."""
 
-    def __init__(self):
-        super().__init__(too_many_logins_message())
+    def __init__(self, retry_after=0):
+        seconds = max(1, int(round(retry_after or 0)))
+        super().__init__(too_many_logins_message(seconds), retry_after=seconds)  # Retry-After
 
 
-def too_many_logins_message():
-    limit = ratelimit._limit(KIND)  # noqa: SLF001 - the window the failures are counted in
-    wait = format_timedelta(datetime.timedelta(seconds=limit.get_expiry()), add_direction=True)
+def too_many_logins_message(seconds):
+    wait = format_timedelta(datetime.timedelta(seconds=seconds), add_direction=True)
     return gettext("Too many login attempts. Try again %(wait)s.", wait=wait)
 
 
-def attempt_keys(username):
-    return {"username": (username or "").strip(), "address": request.remote_addr or ""}
-
-
-def check_not_locked(username):
-    if not ratelimit.attempts_left(KIND, **attempt_keys(username)):
-        log.warning("staff login refused: too many failed attempts for %r from %s",
-                    username, request.remote_addr)
-        raise TooManyLogins()
-
-
-def record_failure(username):
-    ratelimit.record_failure(KIND, **attempt_keys(username))
+def begin_attempt(username):
+    """Reserve a password check for `username` from the client's address (counted as a failure
+    until `.succeeded()`); TooManyLogins (429) when a limit is reached."""
+    attempt = ratelimit.begin(KIND, account=(username or "").strip(), address=request.remote_addr)
+    if attempt is None:
+        raise TooManyLogins(ratelimit.attempt_refusal().retry_after)
+    return attempt
 
 
 # --------------------------------------------------------------------------- passwords
-def password_problem(password, username):
-    """The Russian reason a new password is refused, or None."""
-    if len(password or "") < PASSWORD_MIN_LENGTH:
-        return gettext("The password must be at least %(num)d characters long.", num=PASSWORD_MIN_LENGTH)
-    if username and password.strip().lower() == username.strip().lower():
-        return gettext("The password must not be the same as the user name.")
-    return None
+def account_fields(user):
+    if user is None:
+        return {}
+    return {"username": user.username, "email": user.email, "first_name": user.first_name,
+            "last_name": user.last_name}
 
 
 class NewPassword:
-    """WTForms validator: PASSWORD_MIN_LENGTH, not the user name (`username_of(form)`)."""
+    """WTForms validator: the password policy (app/auth/passwords.py) for the account
+    `account_of(form)` ({"username", "email", "first_name", "last_name"})."""
 
-    def __init__(self, username_of):
-        self.username_of = username_of
+    def __init__(self, account_of):
+        self.account_of = account_of
 
     def __call__(self, form, field):
-        problem = password_problem(field.data, self.username_of(form))
+        problem = passwords.problem(field.data, **self.account_of(form))
         if problem:
             raise ValidationError(problem)
 
 
-def _target_username(form):
+def _target_account(form):
     """The account the administrator's reset form is for (?pk=…)."""
     from ..models import User
     from ..extensions import db
 
-    user = db.session.get(User, _int(request.args.get("pk")))
-    return user.username if user else None
+    return account_fields(db.session.get(User, _int(request.args.get("pk"))))
 
 
-def _own_username(form):
-    return getattr(g.user, "username", None)
+def _own_account(form):
+    return account_fields(g.user) if getattr(g, "user", None) is not None else {}
 
 
-def _new_password_fields(username_of, label=_l("New password"), again=_l("New password again")):
+def _new_account(form):
+    """The account being created in the administrator's «Новый сотрудник» form."""
+    return {name: getattr(form, name).data for name in ("username", "email", "first_name", "last_name")
+            if hasattr(form, name)}
+
+
+def _new_password_fields(account_of, label=_l("New password"), again=_l("New password again")):
     password = PasswordField(
         label,
-        description=_l("At least %(num)d characters; not the user name.", num=PASSWORD_MIN_LENGTH),
-        validators=[DataRequired(), NewPassword(username_of)],
+        description=LazyString(passwords.hint),
+        validators=[DataRequired(), NewPassword(account_of)],
         widget=BS3PasswordFieldWidget(),
     )
     confirm = PasswordField(
@@ -151,24 +151,24 @@ class CurrentPassword:
     def __call__(self, form, field):
         user = g.user
         try:
-            check_not_locked(user.username)
+            attempt = begin_attempt(user.username)
         except TooManyLogins as exc:
             raise ValidationError(exc.description) from None
         from werkzeug.security import check_password_hash
 
         if not (user.password and field.data and check_password_hash(user.password, field.data)):
-            record_failure(user.username)
             raise ValidationError(gettext("The current password is wrong."))
+        attempt.succeeded()
 
 
 class ResetPasswordForm(DynamicForm):
-    password, conf_password = _new_password_fields(_target_username)
+    password, conf_password = _new_password_fields(_target_account)
 
 
 class ChangeOwnPasswordForm(DynamicForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), CurrentPassword()],
                                      widget=BS3PasswordFieldWidget())
-    password, conf_password = _new_password_fields(_own_username)
+    password, conf_password = _new_password_fields(_own_account)
 
 
 class ResetPasswordView(fab_views.ResetPasswordView):
@@ -227,7 +227,8 @@ class AuthDBView(fab_views.AuthDBView):
             except TooManyLogins as exc:
                 form.password.data = ""
                 return self.render_template(self.login_template, title=self.title, form=form,
-                                            appbuilder=self.appbuilder, error=exc.description), 429
+                                            appbuilder=self.appbuilder, error=exc.description), 429, {
+                    "Retry-After": str(exc.retry_after)}
             if not user:
                 # The same words whether the account exists, is disabled, or holds no staff role.
                 flash(as_unicode(self.invalid_login_message), "warning")
@@ -258,7 +259,9 @@ class SecurityApi(fab_api.SecurityApi):
         try:
             return fab_api.SecurityApi.login.__wrapped__(self)
         except TooManyLogins as exc:
-            return self.response(429, message=exc.description)
+            response = self.response(429, message=exc.description)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
 
 
 # --------------------------------------------------------------------------- the users' admin
@@ -367,7 +370,7 @@ class UserDBModelView(fab_views.UserDBModelView):
     validators_columns = {}
     add_form_extra_fields = dict(
         zip(("password", "conf_password"),
-            _new_password_fields(lambda form: form.username.data, _l("Password"), _l("Password again"))),
+            _new_password_fields(_new_account, _l("Password"), _l("Password again"))),
         roles=_roles_field(),
     )
     edit_form_extra_fields = {"roles": _roles_field()}

@@ -1,6 +1,7 @@
 """Linking an account of the old portal (e-mail + password) to the parent's ESIA account.
 
-`attempt_link` is the whole decision: attempt limits (per e-mail and per address), the password
+`attempt_link` is the whole decision: attempt limits (app/ratelimit.py: per e-mail with growing
+delays, per (address, e-mail), per address), the password
 check (with a dummy check for unknown e-mails, so the answer time does not tell whether an
 account exists), and on success one transaction that moves everything the old account holds
 to the parent, marks it linked and records an audit event."""
@@ -24,7 +25,7 @@ from .passwords import MAX_PASSWORD_LENGTH, dummy_verify, verify
 
 log = logging.getLogger(__name__)
 
-KIND = "legacy-link"  # app/ratelimit.py; LEGACY_LINK_RATE_LIMIT overrides ATTEMPT_RATE_LIMIT
+KIND = "legacy-link"  # app/ratelimit.py; LEGACY_LINK_<NAME> settings override ATTEMPT_<NAME>
 
 # outcomes
 LINKED = "linked"
@@ -76,7 +77,8 @@ def attempt_link(actor, email, password, address=None):
         select(LegacyAccount).where(LegacyAccount.email == email)
     ).scalar_one_or_none()
     account_id = account.id if account is not None else None
-    if not ratelimit.attempts_left(KIND, email=email, address=address):
+    attempt = ratelimit.begin(KIND, account=email, address=address)  # counted until it succeeds
+    if attempt is None:
         _audit(actor, account_id or UNKNOWN, "link_refused", reason=TOO_MANY)
         db.session.commit()
         log.warning("legacy link: too many attempts (account %s, address %s)", account_id, address)
@@ -84,16 +86,15 @@ def attempt_link(actor, email, password, address=None):
     if account is None:
         like = db.session.execute(select(LegacyAccount.password_hash).limit(1)).scalar()
         dummy_verify(like, password)
-        ratelimit.record_failure(KIND, email=email, address=address)
         # audited like a wrong password (same work, same time), without the typed e-mail
         _audit(actor, UNKNOWN, "link_failed", reason="unknown_email")
         db.session.commit()
         return Outcome(INVALID)
     if len(password) > MAX_PASSWORD_LENGTH or not verify(account.password_hash, password):
-        ratelimit.record_failure(KIND, email=email, address=address)
         _audit(actor, account_id, "link_failed", reason="wrong_password")
         db.session.commit()
         return Outcome(INVALID, account_id)
+    attempt.succeeded()  # the right password: not a failure, whatever follows
     if account.linked_user_id is not None:
         _audit(actor, account_id, "link_refused", reason=ALREADY_LINKED,
                same_user=account.linked_user_id == actor.user_id)
@@ -110,7 +111,6 @@ def attempt_link(actor, email, password, address=None):
     except Exception:
         db.session.rollback()
         raise
-    ratelimit.clear(KIND, email=email)
     return outcome
 
 

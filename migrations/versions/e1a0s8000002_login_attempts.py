@@ -13,8 +13,16 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table(
+        'attempt_counter',
+        sa.Column('key', sa.String(length=80), nullable=False),
+        sa.Column('count', sa.Integer(), nullable=False),
+        sa.Column('expires_at', sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint('key'),
+    )
+    op.create_index('ix_attempt_counter_expires_at', 'attempt_counter', ['expires_at'])
 
 
 def downgrade():
-    pass
+    op.drop_index('ix_attempt_counter_expires_at', table_name='attempt_counter')
+    op.drop_table('attempt_counter')
