@@ -1,7 +1,11 @@
 """Error pages: Russian, JSON under /api/, never raw exception text (FAB #2395)."""
 import logging
 
-from flask import jsonify, render_template, request
+import os
+import re
+
+from flask import abort, current_app, jsonify, render_template, request
+from markupsafe import escape
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
@@ -38,24 +42,166 @@ def _messages():
     }
 
 
-def _render(status):
-    message = _messages().get(status, _messages()[500])
-    if request.path.startswith("/api/"):
-        return jsonify(message=message), status
-    return render_template("errors.html", status=status, message=message), status
+def _database_unavailable(exc):
+    """The database cannot be reached (stopped, network, pool exhausted): 503, not a 500."""
+    from sqlalchemy import exc as sa
+
+    if isinstance(exc, (sa.OperationalError, sa.InterfaceError, sa.DisconnectionError, sa.TimeoutError)):
+        return True
+    try:
+        import psycopg2
+    except ImportError:  # pragma: no cover - psycopg2 is a dependency
+        return False
+    return isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError))
 
 
-def register_error_handlers(app):
-    @app.errorhandler(HTTPException)
-    def http_error(exc):
+def _bad_value(exc):
+    """Input the database or Python arithmetic refused: NUL in a string on PostgreSQL, a number
+    beyond the column (DataError), an int beyond SQLite's or a date beyond the calendar
+    (OverflowError) — answered 400, never with the raw exception text."""
+    from sqlalchemy import exc as sa
+
+    if isinstance(exc, sa.StatementError) and exc.orig is not None and not isinstance(exc, sa.DBAPIError):
+        return _bad_value(exc.orig)
+    if isinstance(exc, (sa.DataError, OverflowError)):
+        return True
+    return isinstance(exc, ValueError) and "NUL (0x00)" in str(exc)
+
+
+def _page(status, message, fields=None):
+    try:
+        return render_template("errors.html", status=status, message=message, fields=fields or {})
+    except Exception:  # noqa: BLE001 - the page itself may need what is down (the user, the session)
+        log.warning("error page for %s could not be rendered; plain text instead", status, exc_info=True)
+        return escape(message)
+
+
+def _render(status, message=None, fields=None):
+    message = message or _messages().get(status, _messages()[500])
+    headers = {}
+    if status == 503:
+        headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 30))
+    if wants_json():
+        body = {"message": message}
+        if fields:
+            body["errors"] = fields
+        return jsonify(body), status, headers
+    return _page(status, message, fields), status, headers
+
+
+def wants_json():
+    """JSON under /api/ and for the pages' own JSON calls (the journal's cells); HTML elsewhere."""
+    if request.path.startswith("/api/") or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _rollback():
+    from .extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone
+        log.debug("rollback failed", exc_info=True)
+
+
+def answer(exc):
+    """The response for any exception: domain errors with their status and Russian message,
+    HTTP errors with ours, database trouble as 503 / bad values as 400, the rest 500."""
+    if isinstance(exc, DomainError):
+        _rollback()
+        return _render(exc.status, exc.message, {k: str(v) for k, v in exc.fields.items()})
+    if isinstance(exc, HTTPException):
+        original = getattr(exc, "original_exception", None)
+        if original is not None and original is not exc:
+            return answer(original)
         if exc.code in (301, 302, 303, 307, 308) or exc.code is None:
             return exc
         return _render(exc.code)
+    _rollback()
+    if _database_unavailable(exc):
+        log.error("database unavailable on %s: %s", request.path, exc.__class__.__name__)
+        return _render(503)
+    if _bad_value(exc):
+        log.info("refused input on %s: %s", request.path, exc.__class__.__name__)
+        return _render(400)
+    log.error("unhandled error on %s", request.path, exc_info=exc)
+    return _render(500)
 
-    @app.errorhandler(Exception)
-    def unexpected(exc):
-        log.exception("unhandled error on %s", request.path)
-        from .extensions import db
 
-        db.session.rollback()
-        return _render(500)
+def clean_request_values():
+    """Before every view: NUL and other control characters are stripped from the query string and
+    from form fields (app.inputs.clean), so no view, ours or FAB's, ever stores or queries them."""
+    from .inputs import clean
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    def cleaned(values):
+        if not any(_dirty(k) or _dirty(v) for k, v in values.items(multi=True)):
+            return None
+        return ImmutableMultiDict([(clean(k), clean(v)) for k, v in values.items(multi=True)])
+
+    if request.endpoint and request.endpoint.endswith(".download"):
+        abort(404)  # FAB's /<view>/download/<file>: no screen of ours stores files
+    args = cleaned(request.args)
+    if args is not None:
+        request.args = args
+    paging = _paging(request.args)
+    if paging is not None:
+        request.args = ImmutableMultiDict(paging)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = cleaned(request.form)
+        if form is not None:
+            request.form = form
+
+
+_PAGING_ARG = re.compile(r"^(page|psize)_[A-Z]")  # FAB view names; not the API's page_size
+
+
+def _paging(values):
+    """FAB's page_<View> / psize_<View>: a non-number is dropped (FAB int()s it: a 500), a
+    number is clamped (a negative page or a huge size broke the query)."""
+    from .inputs import MAX_PAGE, MAX_PAGE_SIZE, _as_int
+
+    result, changed = [], False
+    for key, value in values.items(multi=True):
+        match = _PAGING_ARG.match(key)
+        if match:
+            number = _as_int(value)
+            low, high = (0, MAX_PAGE) if match.group(1) == "page" else (1, MAX_PAGE_SIZE)
+            if number is None:
+                changed = True
+                continue
+            clamped = str(max(low, min(number, high)))
+            changed |= clamped != value
+            value = clamped
+        result.append((key, value))
+    return result if changed else None
+
+
+def check_path_ids(endpoint, view_args):
+    """Before every view: an id in the path (`<int:…>` or FAB's `<pk>`) that no row can have — 0,
+    negative, beyond the 32-bit primary keys, not a number for `pk` — is 404, not a database
+    error."""
+    from .inputs import path_id
+
+    for name, value in (view_args or {}).items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            path_id(value)
+        elif name == "pk" and isinstance(value, str):
+            path_id(value)
+
+
+def _dirty(value):
+    from .inputs import has_control
+
+    return isinstance(value, str) and has_control(value)
+
+
+def register_error_handlers(app):
+    app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads", ""))
+    app.config.setdefault("IMG_UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads", "img", ""))
+    app.url_value_preprocessor(check_path_ids)
+    app.before_request_funcs.setdefault(None, []).insert(0, clean_request_values)
+    app.register_error_handler(HTTPException, answer)
+    app.register_error_handler(Exception, answer)

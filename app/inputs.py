@@ -14,9 +14,16 @@ Stable interface (engineers of the API build on it):
     integer(value, field, default=None, minimum=None, maximum=None) -> int; 400 outside the range
     parse_date(value, field, default=None, required=False, earliest=EARLIEST, latest=LATEST)
                                                   -> date | default; ISO YYYY-MM-DD only
-    date_range(start, end, field_from="from", field_to="to") -> (start, end); 400 when end < start
+    query_date(value, field, default=None, earliest=EARLIEST, latest=LATEST)
+                                                  -> date | default; garbage → default, a real date
+                                                     beyond the edges → 400 (page filters)
+    clamped(value, default, minimum, maximum)     -> int; garbage → default, else clamped
+    date_range(start, end, field_from="from", field_to="to", max_days=None, strict=False)
+                                                  -> (start, end); 400 when too long (strict: or
+                                                     when end < start)
     text(value, field, max_length=TEXT_MAX, required=False, multiline=False) -> str
     clean(value)                                  -> str without control characters
+    has_control(value)                            -> bool: clean() would change it
     boolean(value, field, default=False)          -> bool ("1/true/on/yes/да", "0/false/off/no/нет")
     choice(value, field, choices, default=None)   -> one of choices
     check_form(fields)                            -> raise InvalidInput(fields) when any field failed
@@ -60,7 +67,7 @@ class InvalidInput(DomainError):
     status = 400
 
     def __init__(self, fields=None, message=None, status=None):
-        super().__init__(message or gettext("Check the highlighted fields."), fields, status)
+        super().__init__(message or gettext("The data could not be accepted."), fields, status)
 
 
 def _fail(field, message):
@@ -163,10 +170,37 @@ def parse_date(value, field, default=None, required=False, earliest=EARLIEST, la
     return parsed
 
 
-def date_range(start, end, field_from="from", field_to="to"):
-    if start and end and end < start:
+def query_date(value, field, default=None, earliest=EARLIEST, latest=LATEST):
+    """A date filter of a page's query string (?week=, ?from=, ?to=): absent or unreadable →
+    default (as the pages always did); a real date beyond [earliest, latest] → 400."""
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            date.fromisoformat(value.strip())
+        except ValueError:
+            return default
+        return parse_date(value, field, default, earliest=earliest, latest=latest)
+    return default
+
+
+def clamped(value, default, minimum, maximum):
+    """A number from a query string clamped to [minimum, maximum]; not a number → default."""
+    number = _as_int(value)
+    return default if number is None else max(minimum, min(number, maximum))
+
+
+def date_range(start, end, field_from="from", field_to="to", max_days=None, strict=False):
+    """(start, end) checked: the period at most `max_days` long; with strict, the end not before
+    the start (a page's filter may be reversed: it just shows nothing)."""
+    if strict and start and end and end < start:
         _fail(field_to, gettext("The end of the period is before its start."))
+    if start and end and max_days is not None and (end - start).days > max_days:
+        _fail(field_to, gettext("The period is too long: at most %(count)s days.", count=max_days))
     return start, end
+
+
+def has_control(value):
+    """True when the text holds NUL or another control character that clean() strips."""
+    return _CONTROL.search(value) is not None
 
 
 def clean(value):
@@ -218,3 +252,9 @@ def check_form(fields):
     fields = {k: v for k, v in fields.items() if v}
     if fields:
         raise InvalidInput(fields)
+
+
+def like_prefix(value):
+    """A LIKE pattern for "begins with `value`": %, _ and the escape character itself escaped
+    (use with `.ilike(pattern, escape="\\\\")`), so that a search for "%" finds a "%", not everything."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from flask_babel import gettext
 from sqlalchemy import select
 
-from ..errors import DomainError
 from .. import inputs
 from ..errors import DomainError
 from ..extensions import db

@@ -1,29 +1,32 @@
 """The teachers' journal screens (Flask-AppBuilder): the own classes × subjects, the grid, and
 JSON writes per cell / lesson / remark (CSRF header, scope re-checked in app.diary.journal)."""
-from datetime import datetime
-
 from flask import abort, jsonify, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext
 
+from .. import inputs
 from ..access import current_actor
 from . import journal
 
 
-def _date_arg(name):
-    value = request.args.get(name, "")
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date() if value else None
-    except ValueError:
-        return None
+MAX_GRID_DAYS = 400  # the grid shows one column per lesson: at most a school year and a bit
 
 
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+def _period():
+    """?from= / ?to= of the grid: absent → the default weeks, wrong → 400 in Russian (app.inputs)."""
+    return inputs.date_range(inputs.query_date(request.args.get("from"), "from"),
+                             inputs.query_date(request.args.get("to"), "to"), max_days=MAX_GRID_DAYS)
+
+
+def _id(body, name):
+    return inputs.field_id(body.get(name), name)
+
+
+def _cell_text(value):
+    if value is None or isinstance(value, (str, int)) and not isinstance(value, bool):
+        return inputs.clean(str(value if value is not None else ""))
+    raise journal.JournalError(gettext("Enter a grade 1–5, зч or нзч and/or an attendance mark Н, Б, ОП or УП."))
 
 
 class JournalView(BaseView):
@@ -41,22 +44,16 @@ class JournalView(BaseView):
     @has_access
     @permission_name("read")
     def grid(self, assignment_id):
-        try:
-            assignment = journal.assignment_for(current_actor(), assignment_id)
-        except journal.JournalError:
-            abort(404)
-        data = journal.grid(assignment, _date_arg("from"), _date_arg("to"))
+        assignment = journal.assignment_for(current_actor(), assignment_id)  # 404 when not own
+        data = journal.grid(assignment, *_period())
         return self.render_template("journal/grid.html", grid=data, assignment=assignment)
 
     def _write(self, assignment_id, action):
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return jsonify(message=gettext("Send a JSON object.")), 400
-        try:
-            assignment = journal.assignment_for(current_actor(), assignment_id)
-            return jsonify(action(assignment, body))
-        except journal.JournalError as exc:
-            return jsonify(message=exc.message), exc.status
+        # refusals (JournalError, InvalidInput) are answered as JSON by app.errors
+        return jsonify(action(journal.assignment_for(current_actor(), assignment_id), body))
 
     @expose("/<int:assignment_id>/cell", methods=["POST"])
     @has_access
@@ -64,7 +61,7 @@ class JournalView(BaseView):
     def cell(self, assignment_id):
         actor = current_actor()
         return self._write(assignment_id, lambda a, b: {"cell": journal.set_cell(
-            actor, a, _int(b.get("student_id")), _int(b.get("lesson_id")), str(b.get("value") or ""))})
+            actor, a, _id(b, "student_id"), _id(b, "lesson_id"), _cell_text(b.get("value")))})
 
     @expose("/<int:assignment_id>/lesson", methods=["POST"])
     @has_access
@@ -73,7 +70,7 @@ class JournalView(BaseView):
         actor = current_actor()
 
         def save(a, b):
-            lesson = journal.set_lesson(actor, a, _int(b.get("lesson_id")), b.get("topic"), b.get("homework"))
+            lesson = journal.set_lesson(actor, a, _id(b, "lesson_id"), b.get("topic"), b.get("homework"))
             return {"topic": lesson.topic, "homework": lesson.homework}
 
         return self._write(assignment_id, save)
@@ -85,8 +82,7 @@ class JournalView(BaseView):
         actor = current_actor()
 
         def save(a, b):
-            remark = journal.add_remark(actor, a, _int(b.get("student_id")), _int(b.get("lesson_id")),
-                                        b.get("text"))
+            remark = journal.add_remark(actor, a, _id(b, "student_id"), _id(b, "lesson_id"), b.get("text"))
             return {"id": remark.id}
 
         return self._write(assignment_id, save)
@@ -127,13 +123,10 @@ class TeacherMessagesView(BaseView):
                 messages.reply(user, conversation_id, request.form.get("text"))
                 return redirect(url_for(".thread", conversation_id=conversation_id))
             except journal.JournalError as exc:
-                if exc.status == 404:
-                    abort(404)
-                flash(exc.message, "danger")
-        try:
-            conversation, items = messages.read(user, conversation_id)
-        except journal.JournalError:
-            abort(404)
+                if exc.status != 400:
+                    raise  # 404: not one's conversation — the error handler answers
+                flash(exc.message, "danger")  # the page re-renders with what was typed
+        conversation, items = messages.read(user, conversation_id)  # 404 when not one's own
         return self.render_template("journal/thread.html", conversation=conversation, items=items,
                                     student=_students([conversation])[conversation.student_id],
                                     text=request.form.get("text", ""))
@@ -178,7 +171,7 @@ class ImportView(BaseView):
         report = failure = error = None
         if request.method == "POST":
             upload = request.files.get("file")
-            school_id = _int(request.form.get("school_id")) if actor.is_admin else actor.school_id
+            school_id = inputs.optional_id(request.form.get("school_id")) if actor.is_admin else actor.school_id
             kind = request.form.get("kind") or None
             if school_id not in {s.id for s in schools}:
                 error = gettext("Choose a school from the list.")

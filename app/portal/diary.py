@@ -2,16 +2,19 @@
 «Динамика», «Статистика и рейтинг», «События», «Родительские собрания».
 
 Every page asks app.diary.family.open_section first (access, scope, access log)."""
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from .. import inputs
 from ..access import current_actor, grant_allows
 from ..diary import family, queries
 from ..models import WEEKDAYS, AttendanceMark, GradeKind, translated
 from . import bp
 from .routes import citizen_required
+
+MAX_PERIOD_DAYS = 3 * 366  # «Динамика» draws a point per week: a period is at most three years
 
 # (section, endpoint, tab title), in the order of the tabs
 TABS = [
@@ -46,17 +49,16 @@ def _render(template, student, grant, **context):
 
 
 def _date(name, default):
-    try:
-        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
-    except ValueError:
-        return default
+    """?week= / ?from= / ?to=: absent or not a date → default; a date beyond the calendar the
+    pages can count in → 400 with a Russian message (app.inputs)."""
+    return inputs.query_date(request.args.get(name), name, default)
 
 
 def _term():
     """The default range of grade pages: from 1 September of the school year to today."""
     today = date.today()
     start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
-    return _date("from", start), _date("to", today)
+    return inputs.date_range(_date("from", start), _date("to", today), max_days=MAX_PERIOD_DAYS)
 
 
 @bp.route("/my/students/<int:student_id>/diary")

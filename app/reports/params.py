@@ -1,13 +1,15 @@
 """What a report request asks for, checked against who asks: the page, its exports and the API
 all go through `read_request` (a supervisor: only the own district, by any of them)."""
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+import re
+from datetime import date, timedelta
 from typing import Optional
 
 from urllib.parse import urlencode
 
 from flask import abort, request
 
+from .. import inputs
 from ..extensions import db
 from ..models import School
 from . import queries
@@ -34,32 +36,22 @@ def read_request(actor, name):
         abort(404)
     district_id = report_scope(actor, _id_arg("district"))
     today = date.today()
-    try:
-        days = max(0, min(int(request.args.get("days", 14)), 3650))
-    except ValueError:
-        days = 14
-    return ReportRequest(name, district_id, school_in_scope(district_id),
-                         _day("from", today - timedelta(days=365)), _day("to", today), days)
+    days = inputs.clamped(request.args.get("days"), 14, 0, 3650)
+    date_from, date_to = inputs.date_range(
+        inputs.query_date(request.args.get("from"), "from", today - timedelta(days=365)),
+        inputs.query_date(request.args.get("to"), "to", today))
+    return ReportRequest(name, district_id, school_in_scope(district_id), date_from, date_to, days)
 
 
 def _id_arg(name):
-    """An id from the query string: None when absent or not a number, 404 when no row can have it."""
-    try:
-        value = int(request.args.get(name) or 0)
-    except ValueError:
+    """An id from the query string: None when absent or not a number, 404 when no row can have it
+    (a negative or huge number included)."""
+    value = (request.args.get(name) or "").strip()
+    if not value or value == "0":
         return None
-    if not value:
+    if not re.fullmatch(r"[+-]?\d+", value):
         return None
-    if not 0 < value < 2**31:
-        abort(404)
-    return value
-
-
-def _day(name, default):
-    try:
-        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
-    except ValueError:
-        return default
+    return inputs.path_id(value)
 
 
 def report_scope(actor, requested):

@@ -1,10 +1,15 @@
 """Read a file into (line number, {column: text}) rows: CSV (`;` or `,`, UTF-8 with or without
-BOM, or Windows-1251), XLSX (first sheet) or JSON (a list of objects, or {"rows": [...]})."""
+BOM, or Windows-1251), XLSX (first sheet) or JSON (a list of objects, or {"rows": [...]}).
+
+Control characters (NUL and the like) are stripped from every value (app.inputs.clean); a CSV
+field longer than the csv module's limit is a problem with its line, not a crash."""
 import csv
 import io
 import json
 from datetime import date, datetime, time
 from pathlib import Path
+
+from ...inputs import clean
 
 
 class UnreadableFile(Exception):
@@ -22,11 +27,11 @@ def _text(value):
         return value.strftime("%H:%M")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return clean(str(value)).strip()
 
 
 def _header(names):
-    return [str(n or "").strip().lower().lstrip("\ufeff") for n in names]
+    return [clean(str(n or "")).strip().lower().lstrip("\ufeff") for n in names]
 
 
 def read_csv(data: bytes):
@@ -38,18 +43,23 @@ def read_csv(data: bytes):
             continue
     else:  # pragma: no cover - cp1251 decodes any byte string
         raise UnreadableFile("кодировка не распознана")
+    text = clean(text)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = _header(next(reader))
+        rows = []
+        for number, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
     except StopIteration:
         return [], []
-    rows = []
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
+    except csv.Error as exc:
+        raise UnreadableFile(
+            f"строка {reader.line_num}: значение длиннее {csv.field_size_limit():,} символов "
+            "или незакрытые кавычки".replace(",", " ")) from exc
     return header, rows
 
 
@@ -86,9 +96,9 @@ def read_json(data: bytes):
     header = []
     for item in items:
         for key in item:
-            if key.lower() not in header:
-                header.append(key.lower())
-    rows = [(n, {k.lower(): _text(v) for k, v in item.items()}) for n, item in enumerate(items, start=1)]
+            if clean(key).lower() not in header:
+                header.append(clean(key).lower())
+    rows = [(n, {clean(k).lower(): _text(v) for k, v in item.items()}) for n, item in enumerate(items, start=1)]
     return header, rows
 
 
