@@ -80,6 +80,18 @@ class Choice(_Parsed, fields.String):
         return inputs.choice(value, attr, self.choices)
 
 
+class Integer(_Parsed, fields.Integer):
+    """A JSON integer (not "1", not true) that fits the database's integer."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, validate=validate.Range(-MAX_ID, MAX_ID), **kwargs)
+
+    def parse(self, value, attr):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(str(_l("Enter a number.")))
+        return inputs.integer(value, attr, minimum=-MAX_ID, maximum=MAX_ID)
+
+
 class Number(_Parsed, fields.Integer):
     """An integer in a query string ("12"); anything else is 400, never a 500."""
 
@@ -113,6 +125,7 @@ def load(schema, data):
 def _flat(messages, prefix=""):
     flat = {}
     for key, value in (messages.items() if isinstance(messages, dict) else [("", messages)]):
+        key = "" if key == "_schema" else key  # the value itself was wrong (not an object)
         name = f"{prefix}.{key}" if prefix and key != "" else (key or prefix)
         if isinstance(value, dict):
             flat.update(_flat(value, name))
@@ -139,7 +152,7 @@ class TransitionInput(Input):
     student_id = Id(allow_none=True)
     class_name = Text(max_length=20)
     reason = Text(max_length=2000, multiline=True)
-    version = Number(allow_none=True, metadata={"description": "optional optimistic-lock check"})
+    version = Integer(allow_none=True, metadata={"description": "optional optimistic-lock check"})
 
 
 class ApplicationListArgs(Input):
