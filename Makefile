@@ -46,14 +46,18 @@ system-deps:
 translations: $(BIN)/.installed
 	$(BIN)/pybabel compile --statistics -d app/translations
 
+# make run's own development SECRET_KEY: made once in instance/dev-secret-key (scripts/devserver.py);
+# an exported SECRET_KEY wins. Anywhere else the app refuses to start without a key.
+DEV_KEY = SECRET_KEY="$${SECRET_KEY:-$$($(BIN)/python scripts/devserver.py --secret-key)}"
+
 init: install
-	$(FLASK) init
+	$(DEV_KEY) $(FLASK) init
 
 demo: init
-	$(FLASK) demo
+	$(DEV_KEY) $(FLASK) demo
 
 run: demo
-	$(BIN)/python scripts/devserver.py
+	$(DEV_KEY) $(BIN)/python scripts/devserver.py
 
 test: install system-deps
 	$(BIN)/python -m pytest

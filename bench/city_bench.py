@@ -57,11 +57,8 @@ end
 
 
 def session_cookie(app, username):
-    """A signed session for this user, as the browser would hold after logging in."""
-    from flask import session
-    from flask_login import login_user
-
-    from app.auth.sessions import password_stamp
+    """A stored server-side session for this user, as the browser would hold after logging in."""
+    from app.auth.sessions import store_login
     from app.extensions import db
     from app.models import User
     from sqlalchemy import select
@@ -70,11 +67,9 @@ def session_cookie(app, username):
 
     with app.test_request_context():
         user = db.session.execute(select(User).where(User.username == username)).scalar_one()
-        login_user(user)
-        session["pw_stamp"] = password_stamp(user)
         token = generate_csrf()  # JSON writes from a browser session carry it in X-CSRFToken
-        serializer = app.session_interface.get_signing_serializer(app)
-        return f"{app.config['SESSION_COOKIE_NAME']}={serializer.dumps(dict(session))}", token
+        sid = store_login(user)
+        return f"{app.config['SESSION_COOKIE_NAME']}={sid}", token
 
 
 def wrk(url, seconds, connections, cookie=None, script_body=""):
@@ -171,7 +166,9 @@ def run(url, args):
     from app.reports import queries
     from app.seed.city import seed_city
 
-    secret = "bench-secret"
+    import secrets
+
+    secret = secrets.token_urlsafe(48)  # the app refuses keys under 32 bytes
     app = create_app(overrides={"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret,
                                 "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():

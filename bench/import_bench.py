@@ -99,7 +99,8 @@ def run(url, rows_wanted):
     from app.extensions import db
     from app.models import Grade, Lesson, Student, Subject
 
-    app = create_app(overrides={"SQLALCHEMY_DATABASE_URI": url, "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app(overrides={"SQLALCHEMY_DATABASE_URI": url, "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                                "SECRET_KEY": os.environ.get("SECRET_KEY") or os.urandom(32).hex()})
     rng = random.Random(20261125)
     figures = {"rows": rows_wanted, "database": url.split("@")[-1]}
     with app.app_context(), tempfile.TemporaryDirectory() as tmp:

@@ -26,24 +26,19 @@ def main():
     parser.add_argument("--profile", action="store_true", help="pyinstrument call tree")
     args = parser.parse_args()
 
-    from flask_login import login_user
     from sqlalchemy import event, select
 
     from app import create_app
-    from app.auth.sessions import password_stamp
+    from app.auth.sessions import store_login
     from app.extensions import db
     from app.models import User
 
-    app = create_app(overrides={"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    app = create_app(overrides={"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
+                                "SECRET_KEY": os.environ.get("SECRET_KEY") or os.urandom(32).hex()})
     client = app.test_client()
-    with app.app_context():
-        user_id = db.session.execute(select(User.id).where(User.username == args.user)).scalar_one()
-    with client.session_transaction() as session, app.test_request_context():
-        user = db.session.get(User, user_id)
-        login_user(user)
-        from flask import session as flask_session
-        session.update(dict(flask_session))
-        session["pw_stamp"] = password_stamp(user)
+    with app.test_request_context():
+        user = db.session.execute(select(User).where(User.username == args.user)).scalar_one()
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], store_login(user))
 
     statements = []
     with app.app_context():

@@ -6,6 +6,9 @@
 - the outbox worker (`flask outbox run`), e-mails go to .eml files under instance/mail/
   unless MAIL_SERVER is set (then to that SMTP server);
 - the scheduler steps: `flask reports refresh` every 10 minutes, `flask applications expire` hourly.
+
+All of them get SECRET_KEY: the exported one, else the development key of instance/dev-secret-key
+(made once; `devserver.py --secret-key` prints it for the Makefile's init and demo steps).
 """
 import json
 import os
@@ -23,8 +26,26 @@ PORT = int(os.environ.get("PORT", "5000"))
 IDP_PORT = int(os.environ.get("IDP_PORT", "5001"))
 
 
+DEV_KEY_FILE = os.path.join(ROOT, "instance", "dev-secret-key")
+
+
+def dev_secret_key():
+    """make run's development SECRET_KEY: random, made once, kept in instance/dev-secret-key
+    (mode 0600). Outside make run and the tests the app refuses to start without a key."""
+    if not os.path.exists(DEV_KEY_FILE):
+        import secrets
+
+        os.makedirs(os.path.dirname(DEV_KEY_FILE), exist_ok=True)
+        fd = os.open(DEV_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48) + "\n")
+    with open(DEV_KEY_FILE) as fh:
+        return fh.read().strip()
+
+
 def child_env():
     env = dict(os.environ)
+    env["SECRET_KEY"] = os.environ.get("SECRET_KEY") or dev_secret_key()
     env.setdefault("OIDC_ISSUER", f"http://localhost:{IDP_PORT}")
     env.setdefault("PUBLIC_URL", f"http://127.0.0.1:{PORT}")
     env["PORT"] = str(PORT)
@@ -129,4 +150,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--secret-key"]:  # the Makefile's init / demo steps
+        print(dev_secret_key())
+    else:
+        main()

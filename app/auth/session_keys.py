@@ -36,8 +36,9 @@ def secret_key_problem(key):
                 f"{MIN_KEY_BYTES} bytes.")
     raw = key if isinstance(key, bytes) else str(key).encode()
     if raw.decode(errors="replace") in KNOWN_DEVELOPMENT_KEYS:
-        return ("SECRET_KEY равен известному ключу для разработки: задайте свой случайный ключ. "
-                "SECRET_KEY is a known development value: set a random key of your own.")
+        return ("SECRET_KEY равен известному ключу для разработки: задайте свой случайный ключ не "
+                f"короче {MIN_KEY_BYTES} байт. SECRET_KEY is a known development value: set a random "
+                f"key of your own, at least {MIN_KEY_BYTES} bytes.")
     if len(raw) < MIN_KEY_BYTES:
         return (f"SECRET_KEY слишком короткий ({len(raw)} байт): нужен случайный ключ не короче "
                 f"{MIN_KEY_BYTES} байт. SECRET_KEY is too short ({len(raw)} bytes): use a random "

@@ -29,6 +29,8 @@ from .session_store import renew_id
 
 STAFF, FAMILY = "staff", "family"
 TOUCH_SECONDS = 60  # the last-seen time is written at most once a minute (one write, not one per request)
+# The store keeps a session a little past its end, so that its last request is told why it ended.
+STORE_GRACE_SECONDS = 600
 
 
 def account_stamp(user, create=False):
@@ -59,14 +61,14 @@ def _limits(kind):
 
 def lifetime_of(data):
     """How long the store keeps this session from now: the idle timeout, capped by what is left
-    of the absolute lifetime; a session without a login (CSRF token, OIDC state) lives as long
-    as a family's idle timeout."""
+    of the absolute lifetime (a session without a login — CSRF token, OIDC state — as long as a
+    family's idle timeout), plus STORE_GRACE_SECONDS; the check before each request decides."""
     kind = data.get("kind")
     idle, absolute = _limits(kind or FAMILY)
     seconds = idle
     if kind and data.get("login_at"):
         seconds = min(idle, data["login_at"] + absolute - time.time())
-    return timedelta(seconds=max(int(seconds), 1))
+    return timedelta(seconds=max(int(seconds), 1) + STORE_GRACE_SECONDS)
 
 
 def _on_login(app, user):
@@ -127,6 +129,16 @@ def _after_end(problem):
         flash(gettext("Your session has ended: the account was changed or disabled. Log in again."),
               "warning")
     return redirect(current_app.appbuilder.get_url_for_login)
+
+
+def store_login(user):
+    """For tools that stand in for a browser (bench/): inside a request context, log `user` in as
+    a login does and store the session at once; returns the session id (the cookie's value)."""
+    from flask_login import login_user
+
+    login_user(user, remember=False)
+    current_app.session_interface.save_session(current_app, session, current_app.response_class())
+    return session.sid
 
 
 def init_app(app):
