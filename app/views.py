@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired
 from . import roles, workflow
 from .access import application_scope, can_manage_school, can_see_application, current_actor
 from .extensions import db
+from .inputs import like_prefix
 from .localtime import local
 from .models import (
     AUDIT_OBJECTS,
@@ -334,8 +335,7 @@ class ApplicationView(DiaryModelView):
             conditions.append(Application.state == state)
         last_name = " ".join(request.args.get("_flt_0_child_last_name", "").split())[:100]
         if last_name:
-            pattern = last_name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            conditions.append(Application.child_last_name.ilike(pattern, escape="\\"))
+            conditions.append(Application.child_last_name.ilike(like_prefix(last_name), escape="\\"))
         count = db.session.scalar(select(func.count(Application.id)).where(*conditions))
         column = getattr(Application, order_column)
         rows = db.session.execute(
