@@ -190,3 +190,27 @@ def test_the_forwarded_for_of_one_trusted_proxy_is_the_clients_address(behind_on
                  **{"X-Forwarded-For": "198.51.100.6"}).status_code == 302
     assert api_login(app.test_client(), "clerk239", "clerk12345", proxy,
                      **{"X-Forwarded-For": "198.51.100.5"}).status_code == 429
+
+
+def test_the_same_rules_with_the_counters_in_redis(sqlite_app, redis_server):
+    import redis
+
+    app = sqlite_app
+    url = redis_server.rsplit("/", 1)[0] + "/4"
+    redis.Redis.from_url(url).flushdb()
+    saved = {name: app.config.get(name) for name in (*LIMITS, "ATTEMPT_STORAGE_URI", "ATTEMPT_ACCOUNT_DELAY_SECONDS")}
+    app.config.update(LIMITS, ATTEMPT_STORAGE_URI=url, ATTEMPT_ACCOUNT_DELAY_SECONDS=60)
+    app.extensions.pop("attempt_store", None)
+    try:
+        for n in range(5):
+            assert checked(login(app.test_client(), "clerk239", f"guess-{n}", "203.0.113.50"))
+        refused = login(app.test_client(), "clerk239", "clerk12345", "203.0.113.50")
+        assert refused.status_code == 429 and 895 <= int(refused.headers["Retry-After"]) <= 900
+        assert login(app.test_client(), "clerk321", "clerk12345", "203.0.113.50").status_code == 302
+        waiting = api_login(app.test_client(), "clerk239", "clerk12345", "198.51.100.50")
+        assert waiting.status_code == 429 and 55 <= int(waiting.headers["Retry-After"]) <= 60
+        keys = redis.Redis.from_url(url).keys("*")
+        assert keys and not any(b"clerk" in key or b"203.0.113" in key for key in keys)
+    finally:
+        app.config.update(saved)
+        app.extensions.pop("attempt_store", None)
