@@ -71,6 +71,8 @@ class Config:
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     # Staff passwords (app/auth/passwords.py).
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 10)
+    # The database cannot be reached: pages and API answer 503 with this Retry-After (app/errors.py).
+    RETRY_AFTER_SECONDS = _env_int("RETRY_AFTER_SECONDS", 30)
 
     # Russian first.
     BABEL_DEFAULT_LOCALE = "ru"

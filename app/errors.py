@@ -77,6 +77,9 @@ def _page(status, message, fields=None):
 
 
 def _render(status, message=None, fields=None):
+    from flask import g
+
+    g.error_answered = True
     message = message or _messages().get(status, _messages()[500])
     headers = {}
     if status == 503:
@@ -95,6 +98,21 @@ def wants_json():
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _without_database():
+    """The page about the outage must not need the database itself: no session when it could not
+    be read (server-side sessions), an anonymous user (no user loader query)."""
+    from flask import g
+    from flask.globals import request_ctx
+    from flask.sessions import SecureCookieSession
+
+    ctx = request_ctx._get_current_object()
+    if getattr(ctx, "_session", None) is None:
+        ctx._session = SecureCookieSession()  # in memory for this answer only
+    login_manager = getattr(current_app, "login_manager", None)
+    if login_manager is not None and "_login_user" not in g:
+        g._login_user = login_manager.anonymous_user()
 
 
 def _rollback():
@@ -122,6 +140,7 @@ def answer(exc):
     _rollback()
     if _database_unavailable(exc):
         log.error("database unavailable on %s: %s", request.path, exc.__class__.__name__)
+        _without_database()
         return _render(503)
     if _bad_value(exc):
         log.info("refused input on %s: %s", request.path, exc.__class__.__name__)
@@ -198,7 +217,44 @@ def _dirty(value):
     return isinstance(value, str) and has_control(value)
 
 
+def _note_database_trouble(context):
+    """SQLAlchemy's handle_error event: remember in the request that the database could not be
+    reached, for the answers that code we do not own has already turned into a 500 (FAB's REST
+    API catches every exception and answers {"message": "Fatal error"})."""
+    from flask import g, has_request_context
+
+    if has_request_context() and (context.is_disconnect or _database_unavailable(context.sqlalchemy_exception)
+                                  or _database_unavailable(context.original_exception)):
+        g.database_unavailable = True
+
+
+def _replace_fatal_errors(response):
+    """A 500 made by FAB (not by us) → 503 when the database was down, else our Russian 500.
+    A 401/403 given while the database could not be reached is not the truth either (a bearer
+    token whose user could not be loaded): 503."""
+    from flask import g
+
+    down = g.get("database_unavailable")
+    if response.status_code in (401, 403) and down:
+        status = 503
+    elif response.status_code != 500 or g.get("error_answered"):
+        return response
+    else:
+        status = 503 if down else 500
+    if status == 503:
+        _without_database()
+    body, status, headers = _render(status)
+    answer = current_app.make_response((body, status, headers))
+    return answer
+
+
 def register_error_handlers(app):
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not event.contains(Engine, "handle_error", _note_database_trouble):
+        event.listen(Engine, "handle_error", _note_database_trouble)
+    app.after_request(_replace_fatal_errors)
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads", ""))
     app.config.setdefault("IMG_UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads", "img", ""))
     app.url_value_preprocessor(check_path_ids)
