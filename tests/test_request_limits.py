@@ -32,10 +32,12 @@ HUGE = 150 * MB
 
 
 class CountingStream(io.RawIOBase):
-    """An endless request body of JSON whitespace that counts how much the server read."""
+    """A request body (`payload`, then JSON whitespace, endless without `total`) that counts how
+    much the server read."""
 
-    def __init__(self, total=None):
+    def __init__(self, total=None, payload=b""):
         self.total = total
+        self.payload = payload
         self.read_bytes = 0
 
     def readable(self):
@@ -43,7 +45,8 @@ class CountingStream(io.RawIOBase):
 
     def readinto(self, buffer):
         n = len(buffer) if self.total is None else min(len(buffer), self.total - self.read_bytes)
-        buffer[:n] = b" " * n
+        head = self.payload[self.read_bytes:self.read_bytes + n]
+        buffer[:n] = head + b" " * (n - len(head))
         self.read_bytes += n
         return n
 
@@ -79,11 +82,17 @@ def test_huge_chunked_body_is_read_only_up_to_the_limit(sqlite_app):
     assert stream.read_bytes <= sqlite_app.config["MAX_CONTENT_LENGTH"] + 64 * 1024
 
 
-def test_page_form_over_the_limit_is_413_in_russian(sqlite_app):
+def test_page_upload_over_the_limit_is_413_in_russian(sqlite_app):
+    """A file of 2 MB posted to a page (a file part is not held back by MAX_FORM_MEMORY_SIZE)."""
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    upload = FileStorage(io.BytesIO(b"x" * 2 * MB), filename="a.txt")
+    boundary, body = encode_multipart({"username": "x", "file": upload})
     client = sqlite_app.test_client()
-    stream = CountingStream(2 * MB)
-    response = _post_stream(client, "/login/", stream, length=2 * MB,
-                            content_type="application/x-www-form-urlencoded")
+    stream = CountingStream(len(body), payload=body)
+    response = _post_stream(client, "/login/", stream, length=len(body),
+                            content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 413
     assert TOO_LARGE in response.get_data(as_text=True)
     assert stream.read_bytes == 0
