@@ -1,7 +1,9 @@
 """E-mail headers from hostile data, delivered through the real SMTP server: an event titled with a
 line break and a «Bcc:» becomes a one-line subject — every notification is sent, to its family only,
 with no header the title tried to add; a row already queued with such a subject is sent too; a
-recipient field holding two addresses never reaches two people."""
+recipient field holding two addresses never reaches two people. Every address that enters the
+system (invitations on the page and the API, legacy and school imports, staff e-mail fields) is
+checked with email-validator (app.inputs.parse_email)."""
 from datetime import datetime
 
 import pytest
@@ -10,7 +12,7 @@ from sqlalchemy import select
 
 from app.diary.views import _event_text, notify_families
 from app.extensions import db
-from app.models import AccessGrant, Identity, OutboxMessage, SchoolEvent, Student, utcnow
+from app.models import AccessGrant, Identity, Invitation, OutboxMessage, SchoolEvent, Student, User, utcnow
 from app.workflow.outbox import drain
 from tests.conftest import Mailbox, free_port
 
@@ -121,3 +123,82 @@ def test_a_recipient_with_two_addresses_reaches_nobody(app, mail):
         db.session.commit()
         assert drain()["sent"] == 0
         assert mail.envelopes == []
+
+
+# --------------------------------------------------------------------------- addresses (email-validator)
+HOSTILE_ADDRESSES = ["<img/src=x/onerror=alert(1)>@x.ru", "nina@example.ru, x@evil.ru", "Нина <nina@example.ru>",
+                     "nina@example.ru\r\nBcc: x@evil.ru", "nina@localhost", "nina@", "@example.ru", "a" * 250 + "@x.ru"]
+
+
+def test_parse_email_accepts_one_plain_address_only(app):
+    from app.inputs import InvalidInput, parse_email
+
+    with app.test_request_context():
+        assert parse_email("  Nina@Example.RU ") == "nina@example.ru"
+        assert parse_email("", required=False) == ""
+        assert parse_email("clerk239@staff.diary.localhost", reserved_ok=True) == "clerk239@staff.diary.localhost"
+        for value in [*HOSTILE_ADDRESSES, "", None, ["nina@example.ru"], {"a": 1}]:
+            with pytest.raises(InvalidInput) as refused:
+                parse_email(value, "email")
+            assert refused.value.fields == {"email": "Введите правильный адрес электронной почты."}, value
+
+
+def test_an_invitation_to_a_hostile_address_is_refused_on_the_page_and_the_api(app, login_parent):
+    from tests.test_invitations import invite
+
+    parent = app.test_client()
+    login_parent(parent, "parent-ivanova")
+    with app.app_context():
+        families()
+        pupil = db.session.execute(select(AccessGrant.student_id).join(Identity, Identity.user_id == AccessGrant.user_id)
+                                   .where(Identity.subject == "parent-ivanova")).scalar_one()
+    for address in HOSTILE_ADDRESSES[:4]:
+        page = invite(parent, pupil, email=address)
+        assert page.status_code == 400, address
+        assert "Введите правильный адрес электронной почты." in page.get_data(as_text=True)
+        api = parent.post(f"/api/v1/students/{pupil}/invitations", json={"email": address, "kind": "viewer"})
+        assert api.status_code == 400 and "email" in api.json["errors"], address
+    with app.app_context():
+        assert db.session.execute(select(Invitation.id)).first() is None
+        assert db.session.execute(select(OutboxMessage.id).where(
+            OutboxMessage.idempotency_key.like("invitation:%"))).first() is None
+    assert invite(parent, pupil, email=" Nina@Example.RU ").status_code == 302  # a real one still goes
+
+
+def test_legacy_and_school_imports_refuse_hostile_addresses(app):
+    from app.diary.imports import ImportFailed as SchoolImportFailed, import_rows
+    from app.legacy.importer import ImportFailed, read_rows
+
+    with app.app_context():
+        hash_ = ";sha256$salt$" + "0" * 64 + ";Ёж Ежов;\n"
+        rows, problems = read_rows("email;password_hash;full_name;children\n"
+                                   + "<img/src=x/onerror=alert(1)>@x.ru" + hash_ + "nina@example..ru" + hash_
+                                   + "(nina)@example.ru" + hash_ + "Old@Mail.RU" + hash_)
+        assert [str(p) for p in problems] == [
+            f"строка {line}: неверный адрес электронной почты «{address}»" for line, address in (
+                (2, "<img/src=x/onerror=alert(1)>@x.ru"), (3, "nina@example..ru"), (4, "(nina)@example.ru"))]
+        assert [r.email for r in rows if r.line == 5] == ["old@mail.ru"]
+        assert ImportFailed  # the CLI raises it with these problems
+
+        with pytest.raises(SchoolImportFailed) as failed:
+            import_rows("teachers", [(2, {"username": "t.evil", "last_name": "Злов", "first_name": "Иван",
+                                      "middle_name": "", "email": "<img/src=x/onerror=alert(1)>@x.ru"})], 1, "teachers.csv")
+        assert "адрес электронной почты" in str(failed.value)
+
+
+def test_staff_e_mail_field_is_checked(app, login_staff):
+    admin = login_staff(app.test_client(), "admin", "admin12345")
+    with app.app_context():
+        clerk = app.appbuilder.sm.find_user(username="clerk239")
+        clerk_id, role_id = clerk.id, app.appbuilder.sm.find_role("Clerk").id
+    fields = {"first_name": "Ирина", "last_name": "Греку", "username": "clerk239", "active": "y",
+              "roles": [str(role_id)]}
+    refused = admin.post(f"/users/edit/{clerk_id}", data={**fields, "email": "<img/src=x/onerror=alert(1)>@x.ru"})
+    assert refused.status_code == 200 and "Введите правильный адрес электронной почты." in refused.get_data(as_text=True)
+    kept = admin.post(f"/users/edit/{clerk_id}", data={**fields, "email": "clerk239@staff.diary.localhost"})
+    assert kept.status_code == 302  # the demo's placeholder domain is the service's own
+    changed = admin.post(f"/users/edit/{clerk_id}", data={**fields, "email": "I.Greku@School239.spb.ru"})
+    assert changed.status_code == 302
+    with app.app_context():
+        db.session.expire_all()
+        assert db.session.get(User, clerk_id).email == "i.greku@school239.spb.ru"

@@ -42,6 +42,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from .. import ratelimit, roles
+from ..inputs import EmailAddress
 from . import passwords
 
 log = logging.getLogger(__name__)
@@ -367,7 +368,7 @@ class UserDBModelView(fab_views.UserDBModelView):
         (_l("Account"), {"fields": ["username", "roles", "login_count", "last_login"]}),
         (_l("Personal data"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
     ]
-    validators_columns = {}
+    validators_columns = {"email": [EmailAddress()]}  # email-validator (app/inputs.py)
     add_form_extra_fields = dict(
         zip(("password", "conf_password"),
             _new_password_fields(_new_account, _l("Password"), _l("Password again"))),

@@ -2,7 +2,6 @@
 expiring after INVITE_DAYS, at most INVITE_MAX_ACTIVE pending per pupil. Every change is one
 transaction with its audit event, consent rows and outbox e-mail."""
 import hashlib
-import re
 import secrets
 from datetime import date, timedelta
 
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 from ..access import grant_is_active
 from ..errors import DomainError
 from ..extensions import db
+from ..inputs import InvalidInput, parse_email
 from ..notify.headers import header_text
 from ..models import (
     AccessGrant, AuditEvent, Consent, Identity, Invitation, InvitationState, OutboxMessage, Relation, Scope,
@@ -24,7 +24,6 @@ CONSENT_TEXT = ("Я даю согласие на предоставление д
                 "обучающегося в объёме, выбранном официальным представителем, и на обработку моих "
                 "персональных данных (ФИО, адрес электронной почты) для этой цели. Согласие действует до "
                 "отзыва доступа.")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class InvitationError(DomainError):
@@ -60,9 +59,10 @@ def invite(user, student_id, email, kind, scope=Scope.ALL, until=None, consent=F
     if representative_grant(user.id, student_id) is None:
         raise InvitationError(gettext("Only an official representative of the pupil can invite."), 403)
     errors = {}
-    email = (email or "").strip().lower()
-    if not EMAIL.match(email) or len(email) > 255:
-        errors["email"] = gettext("Enter a valid e-mail address.")
+    try:
+        email = parse_email(email, "email")
+    except InvalidInput as exc:
+        errors.update(exc.fields)
     if kind not in (Relation.STUDENT, Relation.VIEWER):
         errors["kind"] = gettext("Choose whom to invite.")
     if kind == Relation.STUDENT:

@@ -10,7 +10,6 @@ the parent links the account, one access grant (official representative) per lis
 the roster and the listed applications of the old portal."""
 import csv
 import io
-import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..inputs import InvalidInput, parse_email
 from ..models import (
     AccessGrant,
     Application,
@@ -33,7 +33,6 @@ from .passwords import hash_format
 
 COLUMNS = ("email", "password_hash", "full_name", "children")
 MAX_PROBLEMS = 200
-_EMAIL = re.compile(r'^[^@\s;,|<>"]+@[^@\s;,|<>"\']+\.[^@\s;,|<>"\']+$')
 ACTOR_LABEL = "flask legacy import"
 
 
@@ -85,6 +84,14 @@ class Report:
         return "\n".join(lines)
 
 
+def _checked_email(value):
+    """The address normalised by email-validator (app.inputs.parse_email), or None."""
+    try:
+        return parse_email(value, "email")
+    except InvalidInput:
+        return None
+
+
 # --------------------------------------------------------------------------- reading
 def _decode(data):
     if isinstance(data, str):
@@ -123,10 +130,12 @@ def read_rows(data):
         value = {name: values[i].strip() for name, i in index.items()}
         row = Row(line=line, email=value["email"].lower(), password_hash=value["password_hash"],
                   full_name=" ".join(value["full_name"].split()))
+        checked = _checked_email(row.email) if row.email else None
+        row.email = checked or row.email
         if not row.email:
             problems.append(Problem(line, "не указан адрес электронной почты"))
-        elif len(row.email) > 255 or not _EMAIL.match(row.email):
-            problems.append(Problem(line, f"неверный адрес электронной почты «{value['email']}»"))
+        elif checked is None:
+            problems.append(Problem(line, f"неверный адрес электронной почты «{value['email'][:100]}»"))
         elif row.email in seen_emails:
             problems.append(Problem(line, f"адрес «{row.email}» повторяется (уже был в строке "
                                           f"{seen_emails[row.email]})"))

@@ -5,7 +5,16 @@ from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
+from ..inputs import InvalidInput, parse_email
 from ..models import Identity, OutboxMessage, utcnow
+
+
+def _usable(address):
+    """The address checked with email-validator, or '' (a claim or a column we cannot write to)."""
+    try:
+        return parse_email(address, "email", required=False, reserved_ok=True)
+    except InvalidInput:
+        return ""
 
 
 def contact_email(user):
@@ -13,10 +22,10 @@ def contact_email(user):
     email = db.session.execute(
         select(Identity.email).where(Identity.user_id == user.id).order_by(Identity.id.desc())
     ).scalar()
-    if email:
-        return email
+    if email and _usable(email):
+        return _usable(email)
     if user.email and not user.email.endswith("@email.notfound"):
-        return user.email
+        return _usable(user.email)
     return ""
 
 

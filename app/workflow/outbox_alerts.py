@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..inputs import InvalidInput, parse_email
 from ..localtime import local
 from ..models import OutboxMessage, OutboxStatus, User
 
@@ -25,14 +26,20 @@ def is_alert(message):
 
 
 def admin_addresses():
-    configured = [a.strip() for a in current_app.config.get("ADMIN_EMAIL", "").split(",") if a.strip()]
-    if configured:
-        return configured
-    admin_role = current_app.config.get("AUTH_ROLE_ADMIN", "Admin")
-    emails = db.session.execute(
-        select(User.email).where(User.active.is_(True), User.roles.any(Role.name == admin_role))
-        .order_by(User.id)).scalars()
-    return [e for e in emails if e and "@" in e and not e.endswith("@email.notfound")]
+    """ADMIN_EMAIL's addresses, else the active administrators' — each checked with email-validator."""
+    addresses = [a for a in current_app.config.get("ADMIN_EMAIL", "").split(",") if a.strip()]
+    if not addresses:
+        admin_role = current_app.config.get("AUTH_ROLE_ADMIN", "Admin")
+        addresses = db.session.execute(
+            select(User.email).where(User.active.is_(True), User.roles.any(Role.name == admin_role))
+            .order_by(User.id)).scalars().all()
+    usable = []
+    for address in addresses:
+        try:
+            usable.append(parse_email(address, "ADMIN_EMAIL", reserved_ok=True))
+        except InvalidInput:
+            log.warning("outbox alert: %r is not an e-mail address we can write to", address[:100])
+    return usable
 
 
 def given_up(message, now):

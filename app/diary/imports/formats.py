@@ -92,9 +92,12 @@ def attendance_mark(value):
 
 
 def email(value):
-    if value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-        raise CellError("адрес электронной почты")
-    return value.lower()
+    from ...inputs import InvalidInput, parse_email
+
+    try:
+        return parse_email(value, "email", required=False)  # email-validator
+    except InvalidInput:
+        raise CellError("адрес электронной почты") from None
 
 
 def username(value):
