@@ -14,6 +14,7 @@ from . import roles
 from .auth import passwords
 from .diary.imports import KINDS, ImportFailed, import_file
 from .extensions import db
+from .inputs import InvalidInput, parse_email
 from .models import District, School, StaffAssignment
 
 log = logging.getLogger(__name__)
@@ -232,7 +233,10 @@ def create_staff(username, role_key, password, school_id=None, district_id=None,
     if district_id is not None and db.session.get(District, district_id) is None:
         raise ValueError(f"Район с id={district_id} не найден.")
     user = sm.find_user(username=username)
-    email = email or f"{username}@staff.diary.localhost"
+    try:  # email-validator; without --email the service's own placeholder address
+        email = parse_email(email, "email", reserved_ok=True) if email else f"{username}@staff.diary.localhost"
+    except InvalidInput:
+        raise ValueError("Неверный адрес электронной почты (--email).") from None
     # The one password policy (app/auth/passwords.py): WeakPassword is a ValueError.
     passwords.check(password, username=username, email=email, first_name=first_name or username,
                     last_name=last_name)

@@ -202,3 +202,16 @@ def test_staff_e_mail_field_is_checked(app, login_staff):
     with app.app_context():
         db.session.expire_all()
         assert db.session.get(User, clerk_id).email == "i.greku@school239.spb.ru"
+
+
+def test_flask_staff_create_checks_the_e_mail(app):
+    runner = app.test_cli_runner()
+    args = ["staff", "create", "clerk.new", "--role", "clerk", "--school", "1", "--password", "Длинный-пароль-клерка-2026"]
+    refused = runner.invoke(args=[*args, "--email", "<img/src=x/onerror=alert(1)>@x.ru"])
+    assert refused.exit_code != 0 and "Неверный адрес электронной почты" in refused.output
+    with app.app_context():
+        assert app.appbuilder.sm.find_user(username="clerk.new") is None
+    done = runner.invoke(args=[*args, "--email", "New.Clerk@School239.spb.ru"])
+    assert done.exit_code == 0, done.output
+    with app.app_context():
+        assert app.appbuilder.sm.find_user(username="clerk.new").email == "new.clerk@school239.spb.ru"
