@@ -35,6 +35,8 @@ class DiarySecurityManager(SecurityManager):
         account, a Gosuslugi account without a password, and an account without a staff role."""
         username = (username or "").strip()
         attempt = staff.begin_attempt(username)
+        if "\x00" in username:  # no such account (PostgreSQL refuses NUL in text): a failure
+            username = ""
         user = self.find_user(username=username) if username else None
         if user is not None and (not user.password or not _is_staff(user)):
             # Balance the time of a real check; never tell a citizen's account from a wrong password.

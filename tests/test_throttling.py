@@ -214,3 +214,13 @@ def test_the_same_rules_with_the_counters_in_redis(sqlite_app, redis_server):
     finally:
         app.config.update(saved)
         app.extensions.pop("attempt_store", None)
+
+
+def test_hostile_user_names_count_as_failures_not_errors(limited):
+    app = limited
+    for username in ("clerk239\x00", "x" * 20000, "' OR 1=1 --", "ИВАНОВ\t"):
+        for _ in range(5):
+            assert api_login(app.test_client(), username, "p\x00ss", "203.0.113.60").status_code == 401
+        assert api_login(app.test_client(), username, "p\x00ss", "203.0.113.60").status_code == 429
+        assert login(app.test_client(), username, "p\x00ss", "203.0.113.60").status_code in (200, 302, 429)
+    assert login(app.test_client(), "clerk239", "clerk12345", "203.0.113.60").status_code == 302
