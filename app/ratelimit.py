@@ -125,7 +125,7 @@ def begin(kind, account=None, address=None):
         _undo(attempt)
         g._attempt_refusal = refused.refusal
         log.warning("%s refused (%s limit, %.0f s): account %r from %s", kind, refused.refusal.rule,
-                    refused.refusal.retry_after, account, address)
+                    refused.refusal.retry_after, account[:64], address[:64])
         return None
     return attempt
 
