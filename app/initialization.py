@@ -11,7 +11,8 @@ def register_all(app, appbuilder):
     from .reports.views import ReportsView
     from .diary.views import ImportView, JournalView, TeacherMessagesView, make_happening_views
     from .api.applications import ApplicationsApi
-    from .api.diary import DiaryApi, InvitationsApi, StudentsApi
+    from .api.diary import DiaryApi
+    from .api.sharing import InvitationsApi, StudentsApi
     from .api.reports import ReportsApi
     from .api.schools import SchoolsApi
     from .auth import esia, sessions

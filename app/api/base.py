@@ -51,3 +51,8 @@ def paginate(query, page, page_size, *order_by):
     rows = db.session.execute(
         query.order_by(*order_by).offset((page - 1) * page_size).limit(page_size)).scalars().all()
     return {"count": count, "page": page, "page_size": page_size}, rows
+
+
+def iso(value):
+    """A date or moment as ISO text, None as null."""
+    return value.isoformat() if value is not None else None

@@ -15,17 +15,13 @@ from ..extensions import db
 from ..models import User
 from . import schemas
 from .auth import api_login_required, json_response
-from .base import JsonApi, body
+from .base import JsonApi, body, iso
 
 def _term_args():
     today = date.today()
     start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
     return inputs.date_range(inputs.parse_date(request.args.get("from"), "from", start),
                              inputs.parse_date(request.args.get("to"), "to", today))
-
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
 def open_section(student_id, section, what):
@@ -71,8 +67,8 @@ class DiaryApi(JsonApi):
             week = queries.week(student, inputs.parse_date(request.args.get("week"), "week", date.today()))
             show = {s: grant_allows(grant, s) for s in ("grades", "attendance", "homework")}
             return {
-                "week_start": _iso(week["week_start"]), "week_end": _iso(week["week_end"]),
-                "days": [{"date": _iso(d["date"]), "lessons": [{
+                "week_start": iso(week["week_start"]), "week_end": iso(week["week_end"]),
+                "days": [{"date": iso(d["date"]), "lessons": [{
                     "number": l["number"], "starts_at": l["starts_at"].strftime("%H:%M") if l["starts_at"] else None,
                     "ends_at": l["ends_at"].strftime("%H:%M") if l["ends_at"] else None,
                     "subject": l["subject"], "room": l["room"], "topic": l["topic"],
@@ -109,8 +105,8 @@ class DiaryApi(JsonApi):
             subjects = queries.grades_by_subject(student, date_from, date_to)
             for s in subjects:
                 for g in s["grades"]:
-                    g["date"] = _iso(g["date"])
-            return {"from": _iso(date_from), "to": _iso(date_to), "subjects": subjects}
+                    g["date"] = iso(g["date"])
+            return {"from": iso(date_from), "to": iso(date_to), "subjects": subjects}
 
         return self._answer(student_id, "grades", "api:grades", build)
 
@@ -135,7 +131,7 @@ class DiaryApi(JsonApi):
             subjects = queries.results(student)
             for s in subjects:
                 for r in s["results"]:
-                    r["date"] = _iso(r["date"])
+                    r["date"] = iso(r["date"])
             return {"subjects": subjects}
 
         return self._answer(student_id, "grades", "api:results", build)
@@ -164,8 +160,8 @@ class DiaryApi(JsonApi):
             date_from, date_to = _term_args()
             data = queries.attendance(student, date_from, date_to)
             for m in data["marks"]:
-                m["date"] = _iso(m["date"])
-            return {"from": _iso(date_from), "to": _iso(date_to), **data}
+                m["date"] = iso(m["date"])
+            return {"from": iso(date_from), "to": iso(date_to), **data}
 
         return self._answer(student_id, "attendance", "api:attendance", build)
 
@@ -191,7 +187,7 @@ class DiaryApi(JsonApi):
         """
         def build(student, grant):
             date_from, date_to = _term_args()
-            return {"from": _iso(date_from), "to": _iso(date_to), **queries.stats(student, date_from, date_to)}
+            return {"from": iso(date_from), "to": iso(date_to), **queries.stats(student, date_from, date_to)}
 
         return self._answer(student_id, "grades", "api:stats", build)
 
@@ -220,8 +216,8 @@ class DiaryApi(JsonApi):
             404: {$ref: '#/components/responses/NotFound'}
         """
         return self._happenings(student_id, "api:events", queries.events, lambda e: {
-            "title": e.title, "description": e.description, "starts_at": _iso(e.starts_at),
-            "ends_at": _iso(e.ends_at), "place": e.place, "whole_school": e.class_id is None})
+            "title": e.title, "description": e.description, "starts_at": iso(e.starts_at),
+            "ends_at": iso(e.ends_at), "place": e.place, "whole_school": e.class_id is None})
 
     @expose("/<int:student_id>/meetings", methods=["GET"])
     @api_login_required
@@ -241,7 +237,7 @@ class DiaryApi(JsonApi):
             404: {$ref: '#/components/responses/NotFound'}
         """
         return self._happenings(student_id, "api:meetings", queries.meetings, lambda m: {
-            "topic": m.topic, "starts_at": _iso(m.starts_at), "place": m.place,
+            "topic": m.topic, "starts_at": iso(m.starts_at), "place": m.place,
             "whole_school": m.class_id is None})
 
     @expose("/<int:student_id>/messages", methods=["GET", "POST"])
@@ -291,168 +287,9 @@ class DiaryApi(JsonApi):
             rows.append({
                 "id": conversation.id, "subject": conversation.subject, "unread": unread,
                 "teacher": {"id": teacher.id, "name": f"{teacher.last_name} {teacher.first_name}"},
-                "last_message_at": _iso(conversation.last_message_at),
+                "last_message_at": iso(conversation.last_message_at),
                 "messages": [{"author": f"{m.author.first_name} {m.author.last_name}", "text": m.text,
-                              "at": _iso(m.created_at), "mine": m.author_id == me.id} for m in items],
+                              "at": iso(m.created_at), "mine": m.author_id == me.id} for m in items],
             })
         return json_response(200, {"conversations": rows, "teachers": [
             {"id": t.id, "name": f"{t.last_name} {t.first_name}"} for t in teachers.values()]})
-
-
-def _grant_json(grant):
-    student = grant.student
-    return {"id": student.id, "full_name": student.full_name, "last_name": student.last_name,
-            "first_name": student.first_name, "middle_name": student.middle_name,
-            "birth_date": _iso(student.birth_date), "class_name": student.class_name,
-            "school": {"id": student.school.id, "number": student.school.number, "name": student.school.name},
-            "relation": grant.relation, "scope": grant.scope if grant.relation == "viewer" else None,
-            "until": _iso(grant.valid_until) if grant.relation == "viewer" else None}
-
-
-def _invitation_json(invitation):
-    from ..invitations.service import _effective_state
-
-    return {"id": invitation.id, "email": invitation.email, "kind": invitation.kind, "scope": invitation.scope,
-            "until": _iso(invitation.valid_until), "state": _effective_state(invitation),
-            "expires_at": _iso(invitation.expires_at)}
-
-
-class StudentsApi(JsonApi):
-    """The children the caller may see; invitations and the access log (representatives)."""
-
-    route_base = "/api/v1/students"
-    openapi_spec_tag = "Students"
-
-    @expose("/", methods=["GET"])
-    @api_login_required
-    def list_students(self):
-        """The pupils the caller may see, with the caller's relation.
-        ---
-        get:
-          summary: The caller's pupils
-          responses:
-            200:
-              description: Pupils with the caller's relation
-              content: {application/json: {schema: {$ref: '#/components/schemas/PupilsOut'}}}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-        """
-        from sqlalchemy import select
-
-        from ..access import grant_is_active
-        from ..models import AccessGrant
-
-        grants = db.session.execute(select(AccessGrant).where(
-            AccessGrant.user_id == current_actor().user_id, grant_is_active()).order_by(AccessGrant.id)).scalars()
-        return json_response(200, {"result": [_grant_json(g) for g in grants]})
-
-    def _representative(self, student_id):
-        """The caller, who must be an official representative of the pupil (else 403)."""
-        from ..invitations.service import representative_grant
-
-        actor = current_actor()
-        if representative_grant(actor.user_id, student_id) is None:
-            raise DomainError(gettext("Only an official representative of the pupil can invite."), status=403)
-        return db.session.get(User, actor.user_id)
-
-    @expose("/<int:student_id>/invitations", methods=["GET", "POST"])
-    @api_login_required
-    def invitations(self, student_id):
-        """Invitations of the pupil; POST {"email", "kind": "student"|"viewer", "scope", "until"} invites.
-        ---
-        get:
-          summary: The pupil's invitations (representatives)
-          parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          responses:
-            200:
-              description: Invitations
-              content: {application/json: {schema: {$ref: '#/components/schemas/InvitationsOut'}}}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        post:
-          summary: Invite the pupil or an interested person
-          parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          requestBody:
-            required: true
-            content: {application/json: {schema: {$ref: '#/components/schemas/InvitationInput'}}}
-          responses:
-            201:
-              description: The invitation
-              content: {application/json: {schema: {$ref: '#/components/schemas/InvitationOut'}}}
-            400: {$ref: '#/components/responses/BadInput'}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-            409: {$ref: '#/components/responses/Conflict'}
-        """
-        from sqlalchemy import select
-
-        from .. import invitations as sharing
-        from ..models import Invitation
-
-        student_id = inputs.path_id(student_id)
-        user = self._representative(student_id)
-        if request.method == "GET":
-            rows = db.session.execute(select(Invitation).where(Invitation.student_id == student_id)
-                                      .order_by(Invitation.created_at.desc())).scalars()
-            return json_response(200, {"result": [_invitation_json(i) for i in rows]})
-        data = body(schemas.InvitationInput())
-        invitation, _token = sharing.invite(user, student_id, data["email"], data["kind"], data.get("scope") or "all",
-                                            data.get("until"), consent=True)
-        return json_response(201, _invitation_json(invitation))
-
-    @expose("/<int:student_id>/access-log", methods=["GET"])
-    @api_login_required
-    def access_log(self, student_id):
-        """Who other than the official representatives opened the pupil's data.
-        ---
-        get:
-          summary: The pupil's access log (representatives)
-          parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          responses:
-            200:
-              description: Who opened what
-              content: {application/json: {schema: {$ref: '#/components/schemas/AccessLogOut'}}}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        """
-        from sqlalchemy import select
-
-        from ..models import AccessLogEntry
-
-        student_id = inputs.path_id(student_id)
-        self._representative(student_id)
-        rows = db.session.execute(select(AccessLogEntry).where(AccessLogEntry.student_id == student_id)
-                                  .order_by(AccessLogEntry.at.desc()).limit(500)).scalars()
-        return json_response(200, {"result": [{"at": _iso(e.at), "who": e.user_label, "what": e.what} for e in rows]})
-
-
-class InvitationsApi(JsonApi):
-    route_base = "/api/v1/invitations"
-    openapi_spec_tag = "Students"
-
-    @expose("/<int:invitation_id>/revoke", methods=["POST"])
-    @api_login_required
-    def revoke(self, invitation_id):
-        """Revoke a waiting invitation or the access it gave (representatives of the pupil).
-        ---
-        post:
-          summary: Revoke
-          parameters:
-          - {in: path, name: invitation_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          responses:
-            200:
-              description: Revoked
-              content: {application/json: {schema: {$ref: '#/components/schemas/RevokedOut'}}}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            404: {$ref: '#/components/responses/NotFound'}
-            409: {$ref: '#/components/responses/Conflict'}
-        """
-        from .. import invitations as sharing
-
-        invitation = sharing.revoke(db.session.get(User, current_actor().user_id), inputs.path_id(invitation_id))
-        return json_response(200, {"state": invitation.state})
