@@ -171,6 +171,16 @@ def test_deeply_nested_json_is_400_in_russian_everywhere(app, login_parent, logi
     assert not problems, "\n".join(problems)
 
 
+def test_deeply_nested_json_file_is_an_import_problem_not_a_500(sqlite_app, login_staff):
+    """The import upload's JSON file is parsed by the importer (not request.get_json)."""
+    clerk = login_staff(sqlite_app.test_client(), "clerk239", "clerk12345")
+    for body in _deep_bodies().values():
+        response = clerk.post("/imports/", data={"file": (io.BytesIO(body.encode()), "grades.json")},
+                              content_type="multipart/form-data")
+        assert response.status_code in (200, 400), response.status_code
+        assert "корректным JSON" in response.get_data(as_text=True)
+
+
 def test_nesting_over_the_bound_is_refused_and_normal_json_works(sqlite_app):
     client = sqlite_app.test_client()
     limit = sqlite_app.config["JSON_MAX_DEPTH"]

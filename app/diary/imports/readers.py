@@ -88,7 +88,7 @@ def read_xlsx(data: bytes):
 def read_json(data: bytes):
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: 100,000 nested [
         raise UnreadableFile("файл не является корректным JSON") from exc
     items = document.get("rows") if isinstance(document, dict) else document
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
