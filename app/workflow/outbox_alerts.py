@@ -48,6 +48,13 @@ def given_up(message, now):
               message.attempts, message.failing_since, message.last_error)
     if is_alert(message):
         return
+    try:
+        _queue_alerts(message, now)
+    except Exception:  # noqa: BLE001 - the alert must never stop the worker; the ERROR line above stays
+        log.exception("outbox: the alert about message %s could not be queued", message.id)
+
+
+def _queue_alerts(message, now):
     failed = db.session.execute(
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)).scalar()
     context = dict(message=message, failed=failed, since=local(message.failing_since),
