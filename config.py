@@ -21,7 +21,9 @@ def _env_bool(name, default):
 
 class Config:
     APP_NAME = "Электронный дневник"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    # Required: at least 32 random bytes (create_app refuses to start otherwise, app/auth/session_keys.py).
+    # `make run` makes its own development key once (instance/dev-secret-key); the tests pass theirs.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
 
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE_DIR, "diary.db")
@@ -94,6 +96,18 @@ class Config:
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", PREFERRED_URL_SCHEME == "https")
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Server-side sessions (Flask-Session, app/auth/session_store.py): the database table web_session
+    # by default, Redis when SESSION_REDIS_URL (default: REDIS_URL) is set. A session ends after
+    # SESSION_IDLE_MINUTES_* without a request and SESSION_MAX_HOURS_* after its login, whatever
+    # happens (app/auth/sessions.py); staff accounts (any staff role) and families apart.
+    SESSION_REDIS_URL = os.environ.get("SESSION_REDIS_URL", os.environ.get("REDIS_URL", ""))
+    SESSION_IDLE_MINUTES_STAFF = _env_int("SESSION_IDLE_MINUTES_STAFF", 30)
+    SESSION_MAX_HOURS_STAFF = _env_int("SESSION_MAX_HOURS_STAFF", 12)
+    SESSION_IDLE_MINUTES_FAMILY = _env_int("SESSION_IDLE_MINUTES_FAMILY", 60)
+    SESSION_MAX_HOURS_FAMILY = _env_int("SESSION_MAX_HOURS_FAMILY", 24)
+    SESSION_CLEANUP_N_REQUESTS = _env_int("SESSION_CLEANUP_N_REQUESTS", 1000)  # expired rows deleted
+    SESSION_PERMANENT = True
+    SESSION_REFRESH_EACH_REQUEST = False  # the store is written when the session changes (last seen: once a minute)
 
     # Request limits (app/http_security.py): a body over MAX_CONTENT_LENGTH is refused with 413
     # before it is read; only the data import upload may send up to IMPORT_MAX_BYTES (the page

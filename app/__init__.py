@@ -13,6 +13,9 @@ def create_app(config_object="config.Config", overrides=None):
     app.config.from_object(config_object)
     if overrides:
         app.config.update(overrides)
+    from .auth.session_keys import require_secret_key
+
+    require_secret_key(app.config)  # no start without a real SECRET_KEY (RU/EN message naming it)
     if app.config.get("PREFERRED_URL_SCHEME") == "https" and "SESSION_COOKIE_SECURE" not in os.environ:
         app.config["SESSION_COOKIE_SECURE"] = True  # served over HTTPS: the cookie never goes in clear
     os.makedirs(os.path.join(os.path.dirname(app.root_path), "instance"), exist_ok=True)
@@ -23,6 +26,9 @@ def create_app(config_object="config.Config", overrides=None):
 
     http_security.init_app(app)  # security headers, request size and JSON depth limits
     db.init_app(app)
+    from .auth import session_store
+
+    session_store.init_app(app)  # server-side sessions: the database, or Redis (SESSION_REDIS_URL)
     # CSRFProtect before FAB: FAB exempts its REST blueprints only if it finds "csrf".
     csrf.init_app(app)
     migrate.init_app(app, db, metadata=Model.metadata, directory=os.path.join(
