@@ -95,7 +95,10 @@ class BoundedJSONProvider(DefaultJSONProvider):
 # --------------------------------------------------------------------------- hooks
 class LimitedRequest(Request):
     """The request's size limit depends on its endpoint (known once the URL is matched), so
-    whichever hook or view reads the body first, the right limit applies."""
+    whichever hook or view reads the body first, the right limit applies. A chunked body (no
+    length; the server terminates the stream) is read once, at most up to the limit, and is a
+    413 past it: werkzeug alone would hand the parsers the first `limit` bytes as if they were
+    all of it."""
 
     @property
     def max_content_length(self):
@@ -107,22 +110,37 @@ class LimitedRequest(Request):
     def max_content_length(self, value):
         self._max_content_length = value
 
+    def _read_chunked_body(self):
+        if getattr(self, "_cached_data", None) is not None or self.content_length is not None:
+            return
+        if not (self.environ.get("wsgi.input_terminated")
+                and "chunked" in self.headers.get("Transfer-Encoding", "").lower()):
+            return
+        data = super().get_data(cache=True)  # kept: the form and JSON parsers read this copy
+        limit = self.max_content_length
+        if limit is not None and len(data) >= limit:
+            raise RequestEntityTooLarge()
+
+    def get_data(self, *args, **kwargs):
+        self._read_chunked_body()
+        return super().get_data(*args, **kwargs)
+
+    def _load_form_data(self):
+        self._read_chunked_body()
+        super()._load_form_data()
+
 
 def limit_request():
-    """Before the views: 413 for a declared length over the limit (nothing read); a chunked body
-    (no length; the server terminates the stream) read here at most up to the limit, 413 past it
-    (werkzeug alone would hand the views the first `limit` bytes as if they were all); 400 for a
-    JSON body nested deeper than JSON_MAX_DEPTH."""
+    """Early before_request hook: 413 for a declared length over the limit (nothing read); 400
+    for a JSON body nested deeper than JSON_MAX_DEPTH (before Flask-AppBuilder's @safe views could
+    turn it into a 500 or English text)."""
     limit = request.max_content_length
     length = request.content_length
     if limit is not None and length is not None and length > limit:
         raise RequestEntityTooLarge()
-    chunked = length is None and request.environ.get("wsgi.input_terminated")
-    if chunked or request.is_json:
-        data = request.get_data(cache=True)  # kept: the form and JSON parsers read this copy
-        if chunked and limit is not None and len(data) >= limit:
-            raise RequestEntityTooLarge()
-        if request.is_json and data and json_too_deep(data, current_app.config["JSON_MAX_DEPTH"]):
+    if request.is_json:
+        data = request.get_data(cache=True)  # at most `limit` bytes (413 past it)
+        if data and json_too_deep(data, current_app.config["JSON_MAX_DEPTH"]):
             raise BadRequest()
 
 
@@ -147,7 +165,7 @@ def init_app(app):
         referrer_policy="strict-origin-when-cross-origin",
         permissions_policy=PERMISSIONS_POLICY,
     )
-    # Before every other hook (CSRFProtect reads the form, sessions, logins): the limit applies
-    # to whatever reads the body first.
+    # Ahead of CSRFProtect, sessions and logins (the size limits themselves live in LimitedRequest,
+    # so they hold whichever hook reads the body first).
     app.before_request_funcs.setdefault(None, []).insert(0, limit_request)
     app.after_request(strict_transport_security)

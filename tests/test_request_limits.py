@@ -75,7 +75,7 @@ def test_huge_declared_body_is_413_before_a_byte_is_read(sqlite_app):
 
 def test_huge_chunked_body_is_read_only_up_to_the_limit(sqlite_app):
     client = sqlite_app.test_client()
-    stream = CountingStream()  # endless: without a limit the request would never end
+    stream = CountingStream(HUGE)  # without a limit all of it would be read
     response = _post_stream(client, "/api/v1/security/login", stream)
     assert response.status_code == 413, response.data[:300]
     assert response.get_json() == {"message": TOO_LARGE}
@@ -96,6 +96,15 @@ def test_page_upload_over_the_limit_is_413_in_russian(sqlite_app):
     assert response.status_code == 413
     assert TOO_LARGE in response.get_data(as_text=True)
     assert stream.read_bytes == 0
+
+
+def test_chunked_form_over_the_limit_is_413_not_a_truncated_form(sqlite_app):
+    client = sqlite_app.test_client()
+    stream = CountingStream(HUGE, payload=b"username=" + b"x" * (3 * MB))
+    response = _post_stream(client, "/login/", stream, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert TOO_LARGE in response.get_data(as_text=True)
+    assert stream.read_bytes <= sqlite_app.config["MAX_CONTENT_LENGTH"] + 64 * 1024
 
 
 def test_too_many_form_parts_are_refused(sqlite_app):
