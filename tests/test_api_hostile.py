@@ -229,3 +229,18 @@ def test_nested_json_and_huge_numbers_are_400(app, family):
                     content_type="application/json")
     assert r.status_code == 400, r.status_code
     russian(r)
+
+
+def test_report_parameters_the_api_cannot_read_are_400(app):
+    """The report pages forgive an unreadable filter (they show the default period); the API says
+    which parameter it could not read."""
+    supervisor = jwt(app.test_client(), "supervisor", "super12345")
+    client = app.test_client()
+    for query, field in (("from=вчера", "from"), ("to=2026-02-30", "to"), ("from=0001-01-01", "from"),
+                         ("days=-5", "days"), ("days=много", "days"), ("district=abc", "district"),
+                         ("school=1.5", "school")):
+        r = client.get(f"/api/v1/reports/backlog?{query}", headers=supervisor)
+        assert r.status_code == 400, (query, r.status_code)
+        assert field in russian(r), query
+    assert client.get(f"/api/v1/reports/backlog?district={HUGE}", headers=supervisor).status_code == 404
+    assert client.get("/api/v1/reports/backlog?from=&days=7", headers=supervisor).status_code == 200

@@ -1,9 +1,11 @@
 """Reports API: GET /api/v1/reports/<name>?district=&school=&from=&to=&days= — the same figures and
 the same scope as the «Отчёты» pages (app.reports.params): a supervisor gets the own district
 only, the admin the city or any district; everyone else 403."""
+from flask import request
 from flask_appbuilder.api import expose
 from flask_babel import gettext
 
+from .. import inputs
 from ..access import current_actor
 from ..errors import DomainError
 from ..reports import queries
@@ -35,8 +37,8 @@ class ReportsApi(JsonApi):
           - {in: path, name: name, required: true, schema: {type: string, enum: [funnel, backlog, approval-time, coverage, academic]}}
           - {in: query, name: district, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           - {in: query, name: school, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          - {in: query, name: from, schema: {type: string, format: date}}
-          - {in: query, name: to, schema: {type: string, format: date}}
+          - {in: query, name: from, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
+          - {in: query, name: to, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
           - {in: query, name: days, schema: {type: integer, minimum: 0, maximum: 3650}}
           responses:
             200:
@@ -50,6 +52,12 @@ class ReportsApi(JsonApi):
         actor = current_actor()
         if not (actor.is_admin or actor.is_supervisor):
             raise DomainError(gettext("You do not have access to this page."), status=403)
+        # the pages forgive an unreadable date or number (the default instead); the API says so
+        for field in ("from", "to"):
+            inputs.parse_date(request.args.get(field), field)
+        for field, low, high in (("district", None, None), ("school", None, None), ("days", 0, 3650)):
+            if request.args.get(field, "").strip():
+                inputs.integer(request.args[field], field, minimum=low, maximum=high)
         asked = read_request(actor, name)
         data = asked.build()
         columns = [{"key": key, "title": str(title)} for key, title in data["columns"]]
