@@ -44,7 +44,8 @@ class Watched:
 
     def _console(self, message):
         text = message.text
-        if message.type == "error" and ("Content Security Policy" in text or "Refused to" in text):
+        if (message.type == "error" and ("Content Security Policy" in text or "Refused to" in text)
+                or "Permissions-Policy" in text):  # Chromium warns of an unknown feature
             self.problems.append(f"{self.page.url}: {text}")
 
     def _dialog(self, dialog):
