@@ -60,12 +60,16 @@ def enabled():
 
 def account_delay(kind, failures):
     """Seconds the account waits after `failures` failures (0 below the free ones)."""
-    free = int(setting(kind, "ACCOUNT_FREE_FAILURES"))
+    free = _free(kind)
     if failures < free:
         return 0
     base = float(setting(kind, "ACCOUNT_DELAY_SECONDS"))
     cap = float(setting(kind, "ACCOUNT_DELAY_MAX_SECONDS"))
     return min(cap, base * 2 ** min(failures - free, 64))
+
+
+def _free(kind):
+    return max(1, int(setting(kind, "ACCOUNT_FREE_FAILURES")))
 
 
 def _key(kind, rule, *values):
@@ -94,6 +98,7 @@ class Attempt:
         if self.account:
             counters.clear(_key(self.kind, "account", self.account))
             counters.clear(_key(self.kind, "gate", self.account))
+            counters.clear(_key(self.kind, "armed", self.account))
             if self.address:
                 counters.clear(_key(self.kind, "pair", self.address, self.account))
         self.taken = []
@@ -158,13 +163,20 @@ def _reserve(attempt):
     if account:
         key = _key(kind, "account", account)
         attempt.taken.append(key)
-        failures = counters.incr(key, float(setting(kind, "ACCOUNT_MEMORY_SECONDS")))
+        memory = float(setting(kind, "ACCOUNT_MEMORY_SECONDS"))
+        failures = counters.incr(key, memory)
         delay = account_delay(kind, failures)
         if delay:
-            # This attempt takes the gate; the next one waits until the gate expires.
-            holders = counters.incr(gate, delay)
-            if holders > 1 and failures > int(setting(kind, "ACCOUNT_FREE_FAILURES")):
-                raise _Refused(Refusal("account", counters.expires_in(gate)))
+            # The last free attempt closes the gate for the first delay, then "arms" the account;
+            # a later attempt passes only when the account is armed and it opens the gate first
+            # (holders == 1), closing it for the next delay. Gate before arm: two attempts at once
+            # can never both pass.
+            armed = _key(kind, "armed", account)
+            if failures == _free(kind):
+                counters.incr(gate, delay)
+                counters.incr(armed, memory)
+            elif counters.get(armed) == 0 or counters.incr(gate, delay) > 1:
+                raise _Refused(Refusal("account", max(1.0, counters.expires_in(gate))))
 
 
 def _undo(attempt):

@@ -1,7 +1,9 @@
-"""With several processes the failed-attempt counters are shared: four real gunicorn workers, 40
-wrong passwords sent at once, exactly the configured number checked — the counters in a real
-redis-server (REDIS_URL), and in the database without Redis. Before, with Flask-Limiter's memory
-storage, each worker counted alone (20 of 40 guesses were checked)."""
+"""With several processes the failed-attempt counters are shared: four real gunicorn workers behind
+one trusted proxy, 40 wrong passwords sent 8 at a time from one address (exactly the per-pair limit
+checked) and 40 from 40 addresses on another account (exactly its free failures checked) — with the
+counters in a real redis-server (REDIS_URL), and in PostgreSQL without Redis. Checked = FAB's
+"Login Failed" log lines of all workers. Before, with Flask-Limiter's memory storage, each worker
+counted alone (14 of 40 here; 20 of 40 in the issue)."""
 import os
 import subprocess
 import sys
@@ -18,7 +20,8 @@ from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-PAIR_LIMIT = 7
+PAIR_LIMIT = 7  # failures per (address, account)
+ACCOUNT_FREE = 10  # failures of an account from anywhere before it waits (5 minutes here)
 GUESSES = 40
 
 
@@ -72,7 +75,8 @@ def server_env(database_url, tmp_path, **extra):
         "SECRET_KEY": os.urandom(32).hex(),
         "RATELIMIT_ENABLED": "true",
         "ATTEMPT_RATE_LIMIT": f"{PAIR_LIMIT} per 15 minutes",  # per (address, account): the one that binds
-        "ATTEMPT_ACCOUNT_FREE_FAILURES": "1000",
+        "ATTEMPT_ACCOUNT_FREE_FAILURES": str(ACCOUNT_FREE),
+        "ATTEMPT_ACCOUNT_DELAY_SECONDS": "300",
         "ATTEMPT_ADDRESS_RATE_LIMIT": "1000 per 15 minutes",
         "TRUSTED_PROXIES": "1",
         "MAIL_SERVER": "127.0.0.1",
@@ -83,9 +87,9 @@ def server_env(database_url, tmp_path, **extra):
     return env
 
 
-def guess(url, n):
-    return requests.post(f"{url}/api/v1/security/login", timeout=30, headers={"X-Forwarded-For": "203.0.113.77"},
-                         json={"username": "clerk239", "password": f"guess-{n}", "provider": "db"}).status_code
+def guess(url, n, username="clerk239", address="203.0.113.77"):
+    return requests.post(f"{url}/api/v1/security/login", timeout=30, headers={"X-Forwarded-For": address},
+                         json={"username": username, "password": f"guess-{n}", "provider": "db"}).status_code
 
 
 def attack_and_count(env):
@@ -95,13 +99,18 @@ def attack_and_count(env):
         with ThreadPoolExecutor(max_workers=8) as pool:
             codes = list(pool.map(lambda n: guess(server.url, n), range(GUESSES)))
         checked = server.output().count("Login Failed for user: clerk239")  # FAB logs every wrong check
+        # a distributed attack on another account: a new address each time
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            spread = list(pool.map(lambda n: guess(server.url, n, "clerk321", f"198.18.{n // 250}.{n % 250 + 1}"),
+                                   range(GUESSES)))
+        spread_checked = server.output().count("Login Failed for user: clerk321")
         # the owner from another address is not locked out by the attacker's pair
         owner = requests.post(f"{server.url}/api/v1/security/login", timeout=30,
                               headers={"X-Forwarded-For": "198.51.100.8"},
                               json={"username": "clerk239", "password": "clerk12345", "provider": "db"})
     finally:
         server.stop()
-    return codes, checked, owner.status_code
+    return codes, checked, owner.status_code, spread, spread_checked
 
 
 @pytest.mark.parametrize("storage", ["redis", "database"])
@@ -112,10 +121,12 @@ def test_four_workers_share_the_counters(pg_app, postgres_url, redis_server, tmp
 
         redis.Redis.from_url(extra["REDIS_URL"]).flushdb()
     env = server_env(postgres_url, tmp_path, **extra)
-    codes, checked, owner = attack_and_count(env)
+    codes, checked, owner, spread, spread_checked = attack_and_count(env)
     assert codes.count(401) == PAIR_LIMIT and codes.count(429) == GUESSES - PAIR_LIMIT, codes
     assert checked == PAIR_LIMIT
     assert owner == 200
+    assert spread.count(401) == ACCOUNT_FREE and spread.count(429) == GUESSES - ACCOUNT_FREE, spread
+    assert spread_checked == ACCOUNT_FREE
     if storage == "redis":
         import redis
 
