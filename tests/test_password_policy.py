@@ -155,3 +155,11 @@ def test_fab_rest_user_management_is_off(app):
     # the screens that replace it are there
     admin = login(app.test_client(), "admin", "admin12345")
     assert admin.get("/users/add").status_code == 200
+
+
+def test_reset_form_of_an_impossible_account_is_404(app):
+    admin = login(app.test_client(), "admin", "admin12345")
+    for pk in ("99999999999999999999", "-9223372036854775809", "abc", "1e5", ""):
+        assert admin.get(f"/resetpassword/form?pk={pk}").status_code == 404, pk
+        assert admin.post(f"/resetpassword/form?pk={pk}", data={
+            "password": "Белые-ночи-2026", "conf_password": "Белые-ночи-2026"}).status_code == 404, pk
