@@ -7,35 +7,65 @@
   in its own short transaction (a counter is kept even when the request fails).
 
 Never per-process memory: with several gunicorn workers each would count alone.
-Every counter is a fixed window: created with an expiry, incremented until it expires."""
+Every counter is a fixed window: created with an expiry, incremented until it expires.
+Redis out of reach: StoreUnavailable (503 «Сервис временно недоступен»), never an unchecked login;
+the database out of reach is the same 503 (app/errors.py)."""
+import functools
+import logging
 import random
 import time
 
 from flask import current_app
 from sqlalchemy import case, delete, select, update
+from werkzeug.exceptions import ServiceUnavailable
 
 DATABASE = "database"
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """The counters cannot be read or written: no password is checked (fail closed)."""
+
+
+def _redis_errors(method):
+    @functools.wraps(method)
+    def wrapped(self, *args, **kwargs):
+        from redis.exceptions import RedisError
+
+        try:
+            return method(self, *args, **kwargs)
+        except RedisError as exc:
+            log.error("attempt counters in Redis unavailable: %s", exc.__class__.__name__)
+            raise StoreUnavailable() from exc
+
+    return wrapped
 
 
 class RedisStore:
     def __init__(self, uri):
         from limits.storage import storage_from_string
 
-        self.storage = storage_from_string(uri)
+        self.storage = storage_from_string(uri, socket_timeout=5, socket_connect_timeout=5)
 
+    @_redis_errors
     def incr(self, key, expiry, amount=1):
         return self.storage.incr(key, max(1, int(round(expiry))), amount)
 
+    @_redis_errors
     def decr(self, key):
         if self.storage.get(key) > 0:
             self.storage.incr(key, 1, -1)
 
+    @_redis_errors
     def get(self, key):
         return self.storage.get(key)
 
+    @_redis_errors
     def expires_in(self, key):
         return max(0.0, self.storage.get_expiry(key) - time.time())
 
+    @_redis_errors
     def clear(self, key):
         self.storage.clear(key)
 

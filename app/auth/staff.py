@@ -37,7 +37,7 @@ from flask_appbuilder.views import expose
 from flask_babel import LazyString, format_timedelta, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
@@ -283,6 +283,11 @@ class SecurityApi(fab_api.SecurityApi):
         except TooManyLogins as exc:
             response = self.response(429, message=exc.description)
             response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        except ServiceUnavailable:  # the attempt counters cannot be reached: no password is checked
+            response = self.response(503, message=gettext(
+                "The service is temporarily unavailable. Please try again in a few minutes."))
+            response.headers["Retry-After"] = "30"
             return response
         if response.status_code == 401:
             return self.response(401, message=gettext("Wrong user name or password."))
