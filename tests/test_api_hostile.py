@@ -244,3 +244,27 @@ def test_report_parameters_the_api_cannot_read_are_400(app):
         assert field in russian(r), query
     assert client.get(f"/api/v1/reports/backlog?district={HUGE}", headers=supervisor).status_code == 404
     assert client.get("/api/v1/reports/backlog?from=&days=7", headers=supervisor).status_code == 200
+
+
+def test_the_json_login_answers_bad_bodies_in_russian(app):
+    """POST /api/v1/security/login: FAB's login gave a 500 without "provider" and English
+    marshmallow messages ({"message": {"username": ["Not a valid string."]}}) for wrong types."""
+    client = app.test_client()
+    for body, field in (({"username": "clerk239", "password": "clerk12345"}, "provider"),
+                        ({"username": 239, "password": "clerk12345", "provider": "db"}, "username"),
+                        ({"username": "clerk239\x00", "password": "clerk12345", "provider": "db"}, "username"),
+                        ({"username": "clerk239", "password": ["clerk12345"], "provider": "db"}, "password"),
+                        ({"username": "clerk239", "password": "\x00", "provider": "db"}, "password"),
+                        ({"username": "clerk239", "password": "clerk12345", "provider": "ldap"}, "provider"),
+                        ({"username": "clerk239", "password": "clerk12345", "provider": "db", "refresh": "yes"},
+                         "refresh")):
+        r = client.post("/api/v1/security/login", json=body)
+        assert r.status_code == 400, (body, r.status_code, r.data)
+        assert field in russian(r), body
+    for body in (["clerk239"], "clerk239", None):
+        r = client.post("/api/v1/security/login", json=body)
+        assert r.status_code == 400 and russian(r) == {}
+    wrong = client.post("/api/v1/security/login", json={"username": "clerk239", "password": "x" * 20, "provider": "db"})
+    assert wrong.status_code == 401 and "access_token" not in wrong.json
+    russian(wrong)
+    assert jwt(client, "clerk239")["Authorization"].startswith("Bearer ")

@@ -25,11 +25,12 @@ class JsonApi(BaseApi):
         "Forbidden": _error("Not allowed"),
         "NotFound": _error("Not found or out of scope"),
         "Conflict": _error("Not possible in the current state, or processed by someone else"),
+        "TooMany": _error("Too many failed attempts: wait (Retry-After) and try again"),
     }
     openapi_spec_component_schemas = (
         schemas.ErrorOut, schemas.ApplicationOut, schemas.ApplicationPageOut, schemas.TransitionOut,
         schemas.SchoolListOut, schemas.ApplicationInput, schemas.TransitionInput, schemas.InvitationInput,
-        schemas.MessageInput, schemas.ReportOut, *diary_schemas.ALL,
+        schemas.MessageInput, schemas.ReportOut, schemas.LoginInput, schemas.LoginOut, *diary_schemas.ALL,
     )
 
 

@@ -257,8 +257,29 @@ class SecurityApi(fab_api.SecurityApi):
     @expose("/login", methods=["POST"])
     @safe
     def login(self):
+        """Staff log in for a JSON Web Token (app.api.schemas.LoginInput checks the body first).
+        ---
+        post:
+          summary: Log in (staff)
+          requestBody:
+            required: true
+            content: {application/json: {schema: {$ref: '#/components/schemas/LoginInput'}}}
+          responses:
+            200:
+              description: The access token (and a refresh token when asked)
+              content: {application/json: {schema: {$ref: '#/components/schemas/LoginOut'}}}
+            400: {$ref: '#/components/responses/BadInput'}
+            401: {$ref: '#/components/responses/NotLoggedIn'}
+            429: {$ref: '#/components/responses/TooMany'}
+        """
+        from ..api import schemas
+        from ..inputs import InvalidInput
+
         try:
-            return fab_api.SecurityApi.login.__wrapped__(self)
+            schemas.load(schemas.LoginInput(), request.get_json(silent=True) if request.is_json else None)
+            response = fab_api.SecurityApi.login.__wrapped__(self)
+        except InvalidInput as exc:
+            return self.response(400, message=exc.message, **({"errors": exc.fields} if exc.fields else {}))
         except TooManyLogins as exc:
             response = self.response(429, message=exc.description)
             response.headers["Retry-After"] = str(exc.retry_after)
@@ -268,6 +289,9 @@ class SecurityApi(fab_api.SecurityApi):
                 "The service is temporarily unavailable. Please try again in a few minutes."))
             response.headers["Retry-After"] = "30"
             return response
+        if response.status_code == 401:
+            return self.response(401, message=gettext("Wrong user name or password."))
+        return response
 
 
 # --------------------------------------------------------------------------- the users' admin
