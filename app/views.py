@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, SelectField, TimeField, ValidationError
 from wtforms.validators import DataRequired
 
-from . import roles, workflow
+from . import inputs, roles, workflow
 from .access import application_scope, can_manage_school, can_see_application, current_actor
 from .extensions import db
 from .inputs import like_prefix
@@ -47,10 +47,7 @@ from .workflow.machine import action_title
 from .workflow.outbox import retry as outbox_retry
 from .workflow.rules import normalize_code, roster_candidates
 
-MAX_PAGE_SIZE = 100
-MAX_PAGE = 100_000  # FAB pages are 0-based; beyond this the database would overflow the offset
-_PAGE_ARG = re.compile("page_(.*)")
-_PSIZE_ARG = re.compile("psize_(.*)")
+MAX_PAGE_SIZE = inputs.MAX_PAGE_SIZE
 _ORDER_ARG = re.compile("_oc_(.*)")
 
 
@@ -85,13 +82,6 @@ class DiaryInterface(SQLAInterface):
             raise self._friendly(exc.__cause__ or exc) from exc
 
 
-def _int_or_none(value):
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
 def _dash_for_empty(formatter=None):
     def format_value(value):
         if value is None or value == "":
@@ -104,10 +94,10 @@ def _dash_for_empty(formatter=None):
 class DiaryModelView(ModelView):
     """FAB's ModelView with the traps of FAB_NOTES.md closed:
 
-    - page (`page_<View>`), page size (`psize_<View>`) and order (`_oc_<View>`) arguments are
-      checked before any handler: a non-number gave a 500, there was no upper bound on the
-      page size, a negative page or an unknown order column broke the query. A bad value is
-      dropped or clamped and the browser is redirected to the clean address;
+    - page (`page_<View>`) and page size (`psize_<View>`) arguments are clamped for every view
+      before any handler (app.errors: a non-number gave a 500, there was no upper bound on the
+      page size); an unknown order column (`_oc_<View>`) is dropped and the browser redirected
+      to the clean address;
     - `/action/<name>/<pk>` and `/action_post` answer 404 for an unknown action or row
       instead of a 500 (actions still re-check scope themselves: they skip base_filters);
     - database errors reach the user as a Russian message (DiaryInterface)."""
@@ -125,34 +115,17 @@ class DiaryModelView(ModelView):
 
     @before_request
     def _clean_list_args(self):
-        args = request.args
+        """An unknown order column of this view is dropped (the browser is sent to the clean
+        address); page and page size arguments are already clamped for every view
+        (app.errors.clean_request_values)."""
         cleaned = MultiDict()
         changed = False
-        for key, value in args.items(multi=True):
-            if _PSIZE_ARG.search(key):
-                number = _int_or_none(value)
-                if number is None:
-                    changed = True
-                    continue
-                clamped = min(max(number, 1), self.max_page_size)
-                changed |= str(clamped) != value
-                cleaned.add(key, str(clamped))
-            elif _PAGE_ARG.search(key):
-                number = _int_or_none(value)
-                if number is None:
-                    changed = True
-                    continue
-                clamped = min(max(number, 0), MAX_PAGE)
-                changed |= str(clamped) != value
-                cleaned.add(key, str(clamped))
-            elif _ORDER_ARG.search(key):
-                view_name = _ORDER_ARG.search(key).group(1)
-                if view_name == self.__class__.__name__ and value not in (self.order_columns or []):
-                    changed = True
-                    continue
-                cleaned.add(key, value)
-            else:
-                cleaned.add(key, value)
+        for key, value in request.args.items(multi=True):
+            match = _ORDER_ARG.search(key)
+            if match and match.group(1) == self.__class__.__name__ and value not in (self.order_columns or []):
+                changed = True
+                continue
+            cleaned.add(key, value)
         if not changed:
             return None
         if request.method != "GET":
@@ -167,9 +140,7 @@ class DiaryModelView(ModelView):
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):
         self._known_action(name)
-        if _int_or_none(pk) is None:
-            abort(404)
-        return super().action(name, pk)
+        return super().action(name, inputs.path_id(pk))
 
     @expose("/action_post", methods=["POST"])
     def action_post(self):
@@ -182,7 +153,7 @@ class DiaryModelView(ModelView):
             return redirect(url_for(".list"))
         items = []
         for pk in request.form.getlist("rowid"):
-            pk = _int_or_none(pk)
+            pk = inputs.optional_id(pk)
             item = self.datamodel.get(pk) if pk is not None else None
             if item is not None:
                 items.append(item)
@@ -405,32 +376,22 @@ class ApplicationView(DiaryModelView):
         )
 
     def _scoped_or_404(self, pk):
-        try:
-            application = db.session.get(Application, int(pk))
-        except (TypeError, ValueError):
-            application = None
+        application = db.session.get(Application, inputs.path_id(pk))
         if application is None or not can_see_application(current_actor(), application):
             abort(404)
         return application
 
     def _fire_from_form(self, pk, name, data):
-        application_id = _int_or_none(pk)
-        if application_id is None:
-            abort(404)
+        application_id = inputs.path_id(pk)
         version = request.form.get("version") or None
-        if version is not None and _int_or_none(version) is None:
-            abort(400)
+        if version is not None:
+            version = inputs.integer(version, "version", minimum=1, maximum=2**31 - 1)
         try:
-            workflow.fire(
-                name,
-                current_actor(),
-                application_id,
-                data=data,
-                expected_version=_int_or_none(version) if version is not None else None,
-            )
-        except workflow.NotFound:
-            abort(404)
+            workflow.fire(name, current_actor(), application_id, data=data, expected_version=version)
         except workflow.WorkflowError as exc:
+            if exc.status == 404:
+                raise  # answered by app.errors
+            # 400 (a field), 403, 409 (already processed): back to the application with the message
             details = "; ".join(str(v) for v in exc.fields.values() if v != exc.message)
             flash(exc.message + (f" {details}" if details else ""), "danger")
             return redirect(url_for(".show", pk=pk))

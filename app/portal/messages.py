@@ -2,6 +2,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from .. import inputs
 from ..access import current_actor
 from ..diary import messages
 from ..diary.journal import JournalError
@@ -26,16 +27,15 @@ def student_messages(student_id):
     form, error = {}, None
     if request.method == "POST":
         form = request.form
-        try:
-            teacher_id = int(form.get("teacher_id") or 0)
-        except ValueError:
-            teacher_id = 0
+        teacher_id = inputs.optional_id(form.get("teacher_id")) or 0  # no such teacher: refused below
         try:
             message = messages.start(me, student_id, teacher_id, form.get("subject"), form.get("text"))
             flash(gettext("The message has been sent."), "success")
             return redirect(url_for("portal.conversation", conversation_id=message.conversation_id))
         except JournalError as exc:
-            error = exc.message
+            if exc.status != 400:
+                raise  # answered by app.errors
+            error = exc.message  # the form re-renders with what was typed
     rows = messages.conversations_for_family(me.id, student_id)
     return render_template("portal/messages.html", student=student, teachers=teachers,
                            conversations=rows, unread=lambda c: messages.unread(c, me.id),
@@ -52,13 +52,10 @@ def conversation(conversation_id):
             messages.reply(me, conversation_id, request.form.get("text"))
             return redirect(url_for("portal.conversation", conversation_id=conversation_id))
         except JournalError as exc:
-            if exc.status == 404:
-                abort(404)
+            if exc.status != 400:
+                raise  # 404: not one's conversation — answered by app.errors
             error = exc.message
-    try:
-        talk, items = messages.read(me, conversation_id)
-    except JournalError:
-        abort(404)
+    talk, items = messages.read(me, conversation_id)  # JournalError 404 when not one's own
     student = db.session.get(Student, talk.student_id)
     teacher = db.session.get(User, talk.teacher_id)
     return render_template("portal/thread.html", conversation=talk, items=items, student=student,

@@ -1,13 +1,11 @@
 """«Профиль обучающегося»: the pupil, who has access (official representatives, the pupil,
 interested persons) with states and revoke buttons, «Пригласить обучающегося» / «Пригласить
 заинтересованное лицо», and «Журнал просмотров». And the invitation link /invite/<token>."""
-from datetime import datetime
-
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
-from .. import invitations
+from .. import inputs, invitations
 from ..access import current_actor
 from ..extensions import db
 from ..models import AccessLogEntry, InvitationState, Relation, Scope, Student, User
@@ -41,11 +39,10 @@ def student_profile(student_id):
             abort(403)
         form = request.form
         until = None
-        if form.get("until"):
-            try:
-                until = datetime.strptime(form["until"], "%Y-%m-%d").date()
-            except ValueError:
-                errors["until"] = gettext("Enter the date as DD.MM.YYYY.")
+        try:
+            until = inputs.parse_date(form.get("until"), "until")
+        except inputs.InvalidInput as exc:
+            error, errors = exc.message, exc.fields
         if not errors:
             try:
                 invitations.invite(me, student_id, form.get("email"), form.get("kind"),
@@ -53,9 +50,11 @@ def student_profile(student_id):
                 flash(gettext("The invitation has been sent to %(email)s.", email=form.get("email", "").strip()), "success")
                 return redirect(url_for("portal.student_profile", student_id=student_id))
             except invitations.InvitationError as exc:
-                error, errors = exc.message, exc.fields
+                if exc.status not in (400, 409):
+                    raise  # answered by app.errors
+                error, errors = exc.message, exc.fields  # the form re-renders with what was typed
     people = invitations.people_of(student_id) if representative else None
-    page = max(0, request.args.get("log_page", 0, type=int))
+    page = inputs.clamped(request.args.get("log_page"), 0, 0, inputs.MAX_PAGE)
     log = db.session.execute(select(AccessLogEntry).where(AccessLogEntry.student_id == student_id)
                              .order_by(AccessLogEntry.at.desc()).offset(page * LOG_PAGE).limit(LOG_PAGE + 1)
                              ).scalars().all() if representative else []
@@ -73,7 +72,7 @@ def revoke_invitation(student_id, invitation_id):
         invitation = invitations.revoke(_user(), invitation_id)
     except invitations.InvitationError as exc:
         if exc.status == 404:
-            abort(404)
+            raise  # answered by app.errors
         flash(exc.message, "danger")
         return redirect(url_for("portal.student_profile", student_id=student_id))
     if invitation.student_id != student_id:

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
-from .. import workflow
+from .. import inputs, workflow
 from ..access import current_actor, grant_is_active
 from ..extensions import db
 from ..models import (
@@ -83,7 +83,7 @@ def applications():
 def apply():
     form = request.form if request.method == "POST" else {}
     errors = {}
-    message = None
+    message, status = None, 200
     if request.method == "POST":
         data = {
             "school_id": form.get("school_id"),
@@ -97,8 +97,11 @@ def apply():
         try:
             application = workflow.fire("submit", current_actor(), data=data)
         except workflow.WorkflowError as exc:
+            if exc.status == 404:
+                raise  # answered by app.errors
+            # the form re-renders with what was typed, the fields marked
             errors = {key.replace("child.", ""): value for key, value in exc.fields.items()}
-            message = exc.message
+            message, status = exc.message, exc.status
         else:
             flash(gettext("Your application has been sent"), "success")
             return redirect(url_for("portal.application", code=application.code, sent=1))
@@ -108,7 +111,7 @@ def apply():
         errors=errors,
         message=message,
         groups=_schools_by_district(),
-    ), (400 if errors else 200)
+    ), status
 
 
 def _own_application(code):
@@ -140,14 +143,15 @@ def application(code):
 @citizen_required
 def withdraw(code):
     application = _own_application(code)
-    version = (request.form.get("version") or "").strip() or None
-    if version is not None and not version.isdigit():
-        abort(400)
+    version = request.form.get("version") or None
+    if version is not None:
+        version = inputs.integer(version, "version", minimum=1, maximum=2**31 - 1)
     try:
-        workflow.fire("withdraw", current_actor(), application.id,
-                      expected_version=int(version) if version else None)
+        workflow.fire("withdraw", current_actor(), application.id, expected_version=version)
     except workflow.WorkflowError as exc:
-        flash(exc.message, "danger")
+        if exc.status == 404:
+            raise  # answered by app.errors
+        flash(exc.message, "danger")  # 403, 409: already processed — shown on the application's page
     else:
         flash(gettext("The application has been withdrawn."), "success")
     return redirect(url_for("portal.application", code=code))
