@@ -323,3 +323,21 @@ def test_error_page_is_russian_and_api_errors_are_json(app, login_staff):
     assert answer.status_code == 404 and answer.is_json and re.search("[а-я]", answer.json["message"])
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(AuditEvent)).scalar() == before
+
+
+def test_refused_forms_keep_what_was_typed(app, ids, login_parent):
+    parent = app.test_client()
+    login_parent(parent, "parent-ivanova")
+    daughter = ids["daughter"]
+    invite = parent.post(f"/my/students/{daughter}", data={
+        "email": "babushka@example.ru", "kind": "viewer", "scope": "all", "until": "0001-01-01", "consent": "1"})
+    body = invite.get_data(as_text=True)
+    assert invite.status_code == 400 and 'value="babushka@example.ru"' in body
+    assert "Введите дату с 01.01.1900 по 31.12.2199" in body
+    message = parent.post(f"/my/students/{daughter}/messages",
+                          data={"teacher_id": HUGE, "subject": "Про олимпиаду", "text": "Здравствуйте!\x00"})
+    body = message.get_data(as_text=True)
+    assert message.status_code == 400 and "Про олимпиаду" in body and "Здравствуйте!" in body
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Invitation).where(
+            Invitation.email == "babushka@example.ru")).scalar() == 0
