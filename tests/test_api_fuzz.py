@@ -10,7 +10,7 @@ The app runs in-process (schemathesis' WSGI transport on the `app` fixture): no 
 thread, the same throwaway databases as the rest of the suite, and a failure prints the
 reproducing request as a curl line; the WSGI path is the same Flask stack gunicorn runs.
 
-Bounded in time: few examples per operation (FUZZ_EXAMPLES, default 15), no shrinking past the
+Bounded in time: few examples per operation (FUZZ_EXAMPLES, default 20), no shrinking past the
 first failure, no Hypothesis deadline (a 2-core machine shared by a CI run is slow at random).
 """
 import os
@@ -35,7 +35,7 @@ from app.extensions import db
 from app.models import School
 from tests.conftest import staff_login
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
