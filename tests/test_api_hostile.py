@@ -243,6 +243,7 @@ def test_report_parameters_the_api_cannot_read_are_400(app):
         assert r.status_code == 400, (query, r.status_code)
         assert field in russian(r), query
     assert client.get(f"/api/v1/reports/backlog?district={HUGE}", headers=supervisor).status_code == 404
+    assert client.get("/api/v1/reports/backlog?district=", headers=supervisor).status_code == 400
     assert client.get("/api/v1/reports/backlog?from=&days=7", headers=supervisor).status_code == 200
 
 

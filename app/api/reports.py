@@ -56,7 +56,7 @@ class ReportsApi(JsonApi):
         for field in ("from", "to"):
             inputs.parse_date(request.args.get(field), field)
         for field, low, high in (("district", None, None), ("school", None, None), ("days", 0, 3650)):
-            if request.args.get(field, "").strip():
+            if field in request.args:  # present means a number (empty included: "district=" is not the city)
                 inputs.integer(request.args[field], field, minimum=low, maximum=high)
         asked = read_request(actor, name)
         data = asked.build()
