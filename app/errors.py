@@ -211,6 +211,29 @@ def check_path_ids(endpoint, view_args):
             path_id(value)
 
 
+def check_action_name(endpoint, view_args):
+    """FAB's `/<view>/action/<name>/<pk>` and `/<view>/action_post` look the action up with
+    `self.actions.get(name)` and call `.func` on the result: an unknown name (or none) was a 500,
+    even for an anonymous visitor. Unknown or missing names are 404 before the view runs."""
+    from flask import request
+    from werkzeug.exceptions import NotFound as HttpNotFound
+
+    if not endpoint or not endpoint.endswith((".action", ".action_post")):
+        return
+    view_endpoint = endpoint.rsplit(".", 1)[0]
+    appbuilder = getattr(current_app, "appbuilder", None)
+    view = next((v for v in getattr(appbuilder, "baseviews", ()) if getattr(v, "endpoint", None) == view_endpoint),
+                None)
+    if view is None or not hasattr(view, "actions"):
+        return
+    if endpoint.endswith(".action"):
+        name = (view_args or {}).get("name")
+    else:
+        name = request.form.get("action")
+    if not name or name not in view.actions:
+        raise HttpNotFound()
+
+
 def _dirty(value):
     from .inputs import has_control
 
@@ -258,6 +281,7 @@ def register_error_handlers(app):
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads", ""))
     app.config.setdefault("IMG_UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads", "img", ""))
     app.url_value_preprocessor(check_path_ids)
+    app.url_value_preprocessor(check_action_name)
     app.before_request_funcs.setdefault(None, []).insert(0, clean_request_values)
     app.register_error_handler(HTTPException, answer)
     app.register_error_handler(Exception, answer)
