@@ -249,6 +249,21 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def config(app):
+    """Change the (session-wide) app's settings for one test and put them back."""
+    saved = {}
+
+    def set_(**values):
+        for key, value in values.items():
+            saved.setdefault(key, app.config.get(key))
+            app.config[key] = value
+
+    yield set_
+    for key, value in saved.items():
+        app.config[key] = value
+
+
 # --------------------------------------------------------------------------- logins
 def staff_login(client, username, password):
     response = client.post("/login/", data={"username": username, "password": password})

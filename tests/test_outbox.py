@@ -57,21 +57,6 @@ def message_ids(smtp):
     return Counter(m["Message-ID"] for m in smtp.messages)
 
 
-@pytest.fixture
-def config(app):
-    """Change the (session-wide) app's settings for one test and put them back."""
-    saved = {}
-
-    def set_(**values):
-        for key, value in values.items():
-            saved.setdefault(key, app.config.get(key))
-            app.config[key] = value
-
-    yield set_
-    for key, value in saved.items():
-        app.config[key] = value
-
-
 class Refusing:
     """An SMTP server that answers every message with a permanent error."""
 

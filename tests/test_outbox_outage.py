@@ -36,20 +36,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
-def config(app):
-    saved = {}
-
-    def set_(**values):
-        for key, value in values.items():
-            saved.setdefault(key, app.config.get(key))
-            app.config[key] = value
-
-    yield set_
-    for key, value in saved.items():
-        app.config[key] = value
-
-
-@pytest.fixture
 def clock():
     """Frozen time that the test moves forward (the real SMTP and database keep working)."""
     with time_machine.travel(datetime.now(timezone.utc), tick=False) as traveller:
