@@ -118,7 +118,8 @@ def _target_account(form):
     from ..models import User
     from ..extensions import db
 
-    return account_fields(db.session.get(User, _int(request.args.get("pk"))))
+    pk = _int(request.args.get("pk"))
+    return account_fields(db.session.get(User, pk) if pk is not None else None)
 
 
 def _own_account(form):
@@ -186,7 +187,8 @@ class ResetPasswordView(fab_views.ResetPasswordView):
         from ..extensions import db
         from ..models import User
 
-        user = db.session.get(User, _int(request.args.get("pk")))
+        pk = _int(request.args.get("pk"))
+        user = db.session.get(User, pk) if pk is not None else None
         if user is None:
             abort(404)
         return user
