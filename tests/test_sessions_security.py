@@ -139,6 +139,18 @@ def test_the_cookie_holds_only_a_random_id(sqlite_app, login_staff):
                                  .where(WebSession.session_id == f"session:{value}")) == 1
 
 
+def test_anonymous_visits_store_no_session_and_set_no_cookie(app):
+    """Every anonymous request used to store a session row (FAB writes the locale into it): a
+    crawler or an attacker filled the table with one write per request."""
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(WebSession))
+    for path in ("/welcome", "/", "/api/v1/schools/", "/no-such-page", "/ping"):
+        answer = app.test_client().get(path)
+        assert "Set-Cookie" not in answer.headers, (path, answer.headers.get("Set-Cookie"))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(WebSession)) == before
+
+
 # --------------------------------------------------------------------------- forged with SECRET_KEY alone
 def _old_stamp(app, password_hash=""):
     """The stamp the code used to put in sessions and tokens: an HMAC of the password hash with

@@ -30,6 +30,10 @@ def _plain(value):
     return str(value)
 
 
+# What FAB and Flask-Session put into every session, the anonymous visitor's too.
+_NOISE_KEYS = frozenset({"_permanent", "locale"})
+
+
 class _PolicyLifetime:
     """Storage expiry and cookie Expires from the session policy, not one global lifetime;
     lazily translated flash messages are stored as text."""
@@ -42,6 +46,25 @@ class _PolicyLifetime:
         from .sessions import lifetime_of
 
         return super()._upsert_session(lifetime_of(session), session, store_id)
+
+    def open_session(self, app, request):
+        session = super().open_session(app, request)
+        # A session found in the store starts unmodified; a new one is marked modified by
+        # Flask-Session when it sets `permanent`.
+        session.was_stored = not session.modified
+        return session
+
+    def should_set_storage(self, app, session):
+        """An anonymous visit stores nothing and gets no cookie: FAB writes the default locale into
+        every session, which would make a stored row (a database write) of every request of every
+        visitor or crawler — an easy way to fill the store. A session holding only that is not kept
+        (and a stored one that has come down to it is deleted)."""
+        if set(session.keys()) <= _NOISE_KEYS and \
+                session.get("locale", app.config.get("BABEL_DEFAULT_LOCALE")) == app.config.get("BABEL_DEFAULT_LOCALE"):
+            if getattr(session, "was_stored", False):
+                self._delete_session(self._get_store_id(session.sid))
+            return False
+        return super().should_set_storage(app, session)
 
     def get_expiration_time(self, app, session):
         from .sessions import lifetime_of
