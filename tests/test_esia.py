@@ -422,3 +422,17 @@ def test_oidc_mode_refuses_a_replayed_callback(sqlite_app, idp):
     assert "/welcome" in refused.headers["Location"]
     assert "Не удалось войти через Госуслуги" in landing_text(other)
     assert identity_of(sqlite_app, sub) is None
+
+
+@pytest.mark.parametrize("claim", ["<img/src=x/onerror=alert(1)>@x.ru", "a@x.ru\r\nBcc: b@evil.ru",
+                                   "a@x.ru, b@evil.ru", "не адрес"])
+def test_a_hostile_email_claim_is_not_stored(app, idp, claim):
+    """The provider's e-mail claim goes through the same address check as every other address:
+    a hostile one leaves the account without it (the placeholder), and the login still works."""
+    sub = f"oidc-{uuid.uuid4().hex[:8]}"
+    client = app.test_client()
+    citizen_login(client, idp, sub, email=claim, given_name="Анна", family_name="Смирнова")
+    assert_logged_in(client)
+    stored = identity_of(app, sub)
+    assert stored["email"] == "" or stored["email"] is None
+    assert stored["user_email"].endswith("@email.notfound")

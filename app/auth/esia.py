@@ -95,7 +95,7 @@ def user_for_claims(provider, claims):
     "Мария Ивановна" is how letters address a parent."""
     subject = str(claims["sub"])
     sm = current_app.appbuilder.sm
-    email = (claims.get("email") or "").strip()
+    email = _checked_email(claims.get("email"))
     phone = (claims.get("phone") or "").strip()[:32]
     first = (claims.get("given_name") or claims.get("name") or "").strip()
     middle = (claims.get("middle_name") or "").strip()
@@ -136,6 +136,17 @@ def user_for_claims(provider, claims):
     user.login_count = (user.login_count or 0) + 1
     db.session.commit()
     return user
+
+
+def _checked_email(value):
+    """The provider's e-mail claim as a plain address (app.inputs.parse_email), or '' when it is
+    not one: a hostile or broken claim is never stored as the account's address."""
+    from ..inputs import InvalidInput, parse_email
+
+    try:
+        return parse_email(value, required=False)
+    except InvalidInput:
+        return ""
 
 
 def _free_email(email, username, user_id=None):
