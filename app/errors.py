@@ -174,7 +174,11 @@ def clean_request_values():
             request.form = form
 
 
-_PAGING_ARG = re.compile(r"^(page|psize)_[A-Z]")  # FAB view names; not the API's page_size
+# FAB reads every argument whose name merely contains "page_" / "psize_" (re.findall) and int()s
+# it: on its screens "page_size=x" or "log_page_x=y" was a 500. Our API validates its own
+# page/page_size (a 400 there), so under /api/ only FAB's view-named arguments are touched.
+_PAGING_ARG = re.compile(r"(page|psize)_")
+_API_PAGING_ARG = re.compile(r"^(page|psize)_[A-Z]")
 
 
 def _paging(values):
@@ -182,9 +186,10 @@ def _paging(values):
     number is clamped (a negative page or a huge size broke the query)."""
     from .inputs import MAX_PAGE, MAX_PAGE_SIZE, _as_int
 
+    pattern = _API_PAGING_ARG.match if request.path.startswith("/api/") else _PAGING_ARG.search
     result, changed = [], False
     for key, value in values.items(multi=True):
-        match = _PAGING_ARG.match(key)
+        match = pattern(key)
         if match:
             number = _as_int(value)
             low, high = (0, MAX_PAGE) if match.group(1) == "page" else (1, MAX_PAGE_SIZE)
@@ -214,17 +219,32 @@ def check_path_ids(endpoint, view_args):
 def check_action_name(endpoint, view_args):
     """FAB's `/<view>/action/<name>/<pk>` and `/<view>/action_post` look the action up with
     `self.actions.get(name)` and call `.func` on the result: an unknown name (or none) was a 500,
-    even for an anonymous visitor. Unknown or missing names are 404 before the view runs."""
+    even for an anonymous visitor; its chart views int() or index `/chart/<group_by>`. Unknown or
+    missing names are 404 before the view runs."""
     from flask import request
     from werkzeug.exceptions import NotFound as HttpNotFound
 
-    if not endpoint or not endpoint.endswith((".action", ".action_post")):
+    if not endpoint or not endpoint.endswith((".action", ".action_post", ".chart")):
         return
     view_endpoint = endpoint.rsplit(".", 1)[0]
     appbuilder = getattr(current_app, "appbuilder", None)
     view = next((v for v in getattr(appbuilder, "baseviews", ()) if getattr(v, "endpoint", None) == view_endpoint),
                 None)
-    if view is None or not hasattr(view, "actions"):
+    if view is None:
+        return
+    if endpoint.endswith(".chart"):  # FAB's chart views: /chart/<group_by> int()s or looks it up
+        group_by = (view_args or {}).get("group_by")
+        if group_by is None:
+            return
+        definitions = getattr(view, "definitions", None)
+        if definitions is not None:
+            known = {str(number) for number in range(len(definitions))}
+        else:
+            known = set(getattr(view, "group_by_columns", ()))
+        if group_by not in known:
+            raise HttpNotFound()
+        return
+    if not hasattr(view, "actions"):
         return
     if endpoint.endswith(".action"):
         name = (view_args or {}).get("name")
