@@ -172,6 +172,26 @@ def clean_request_values():
         form = cleaned(request.form)
         if form is not None:
             request.form = form
+    elif request.is_json and not request.path.startswith("/api/") and \
+            not (request.endpoint or "").startswith(_JSON_PAGE_ENDPOINTS):
+        _json_as_form()
+
+
+# Pages (not the API) that read a JSON body themselves and check it (the journal's cell writes).
+_JSON_PAGE_ENDPOINTS = ("JournalView.",)
+
+
+def _json_as_form():
+    """Flask-WTF takes a JSON body as the form when a page gets no form fields: a list, an object
+    or a number where a form field expects text was a 500 in FAB's add/edit screens and the login
+    form. A page takes JSON only as flat text fields (cleaned like a form), or it is a 400."""
+    from .inputs import InvalidInput, clean
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in body.items()):
+        raise InvalidInput(message=gettext("Fill in the form on the page and send it again."))
+    request.form = ImmutableMultiDict([(clean(k), clean(v)) for k, v in body.items()])
 
 
 # FAB reads every argument whose name merely contains "page_" / "psize_" (re.findall) and int()s

@@ -50,3 +50,35 @@ def test_no_route_answers_5xx_to_hostile_values(pg_app, users):
             if answer.status_code >= 500:
                 failures.append(f"{who} GET {path} ({endpoint}) -> {answer.status_code}")
     assert not failures, f"{len(failures)} server errors, e.g.:\n" + "\n".join(failures[:30])
+
+
+# Field names of our forms and FAB's (grep the templates and form classes), each given every
+# hostile value, as a form and as a JSON body of the wrong shape.
+FIELDS = ["q", "reason", "text", "body", "subject", "title", "topic", "homework", "remark", "value",
+          "email", "kind", "scope", "until", "date", "starts_at", "ends_at", "school_id", "student_id",
+          "district_id", "class_name", "last_name", "first_name", "middle_name", "birth_date",
+          "document_type", "version", "password", "password1", "password2", "username", "day",
+          "time_from", "time_to", "room", "lesson_id", "mark", "weight", "action", "rowid", "file",
+          "teacher_id", "thread_id"]
+
+
+def test_no_post_route_answers_5xx_to_hostile_forms_or_json(pg_app, users):
+    """Found by it: a JSON body to a page (Flask-WTF takes JSON as the form) with a list, an object
+    or a number for a text field was a 500 on FAB's add/edit screens and the login form."""
+    rules = [rule for rule in pg_app.url_map.iter_rules()
+             if "POST" in rule.methods and not any(word in rule.endpoint.lower() for word in SKIP)]
+    assert len(rules) > 60
+    failures = []
+    for who in ("admin", "clerk239", "teacher239", "parent"):
+        client = users[who]
+        for rule in rules:
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", "1", rule.rule)
+            for number, value in enumerate(HOSTILE):
+                bodies = ({"data": {field: value for field in FIELDS}},
+                          {"json": {field: [value] if number % 2 else {"x": value} for field in FIELDS}},
+                          {"json": {field: number for field in FIELDS}})
+                for body in bodies:
+                    answer = client.post(path, **body)
+                    if answer.status_code >= 500:
+                        failures.append(f"{who} POST {path} {sorted(body)[0]} {value[:12]!r} -> {answer.status_code}")
+    assert not failures, f"{len(failures)} server errors, e.g.:\n" + "\n".join(failures[:30])
