@@ -85,16 +85,24 @@ class DiarySecurityManager(SecurityManager):
         return result
 
     def load_user(self, pk):
-        """The user of a session or token with its roles and groups in one query (FAB's loader
-        makes three, on every request); active accounts only."""
+        """The user of a session or token with its roles, groups and session secret in one query
+        (FAB's loader makes three, and the stamp check a fourth, on every request); active
+        accounts only."""
         from sqlalchemy import select
         from sqlalchemy.orm import joinedload
 
-        user = self.session.execute(
-            select(self.user_model).where(self.user_model.id == int(pk))
+        from .auth import session_keys
+        from .models import UserSessionKey
+
+        row = self.session.execute(
+            select(self.user_model, UserSessionKey.secret).where(self.user_model.id == int(pk))
+            .outerjoin(UserSessionKey, UserSessionKey.user_id == self.user_model.id)
             .options(joinedload(self.user_model.roles), joinedload(self.user_model.groups))
-        ).unique().scalar_one_or_none()
-        return user if user is not None and user.is_active else None
+        ).unique().first()
+        if row is None or not row[0].is_active:
+            return None
+        session_keys.remember(row[0].id, row[1])
+        return row[0]
 
     def create_jwt_manager(self, app):
         """API tokens carry the account's password stamp (claim "pws"), like browser sessions."""

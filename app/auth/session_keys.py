@@ -71,6 +71,11 @@ def secret_of(user_id):
     return cache[user_id]
 
 
+def remember(user_id, secret):
+    """The secret as loaded together with the user (app.security load_user): no second query."""
+    _cache()[user_id] = secret
+
+
 def _insert(user_id, secret):
     """INSERT … ON CONFLICT DO NOTHING on both databases (two first logins at once)."""
     if db.engine.dialect.name == "postgresql":
