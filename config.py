@@ -78,10 +78,11 @@ class Config:
 
     # Russian first.
     BABEL_DEFAULT_LOCALE = "ru"
-    BABEL_DEFAULT_TIMEZONE = "Europe/Moscow"
+    # The service's day (app/clock.py): St. Petersburg's, never the server clock's.
+    TIMEZONE = os.environ.get("TIMEZONE", "Europe/Moscow")
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE
     # One language: the service is for Russian speakers (FAB hides its language menu then).
     LANGUAGES = {"ru": {"flag": "ru", "name": "Русский"}}
-    TIMEZONE = "Europe/Moscow"
 
     # Forms and cookies.
     WTF_CSRF_ENABLED = _env_bool("WTF_CSRF_ENABLED", True)

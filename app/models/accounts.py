@@ -1,0 +1,77 @@
+"""A citizen's accounts at identity providers, a legacy account, and their own settings."""
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import relationship
+
+from .base import utcnow
+
+
+class Identity(Model):
+    """A citizen's account at the identity provider: keyed on (provider, subject), never e-mail."""
+
+    __tablename__ = "identity"
+    id = Column(Integer, primary_key=True)
+    provider = Column(String(32), nullable=False)
+    subject = Column(String(255), nullable=False)
+    user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False, index=True)
+    user = relationship("User", lazy="joined")
+    email = Column(String(255), nullable=False, default="")
+    phone = Column(String(32), nullable=False, default="")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    last_login_at = Column(DateTime, nullable=True)
+    welcome_hidden = Column(Boolean, nullable=False, default=False)  # "Больше не показывать"
+
+    __table_args__ = (UniqueConstraint("provider", "subject", name="uq_identity_provider_subject"),)
+
+
+class LegacyAccount(Model):
+    """An account of the portal before ESIA (e-mail + password). Imported by `flask legacy
+    import`; its children (grants, applications) belong to a placeholder user until a parent
+    links it to their ESIA account."""
+
+    __tablename__ = "legacy_account"
+    id = Column(Integer, primary_key=True)
+    email = Column(String(255), nullable=False, unique=True)  # lower-cased
+    password_hash = Column(String(255), nullable=False)
+    full_name = Column(String(255), nullable=False, default="")
+    holder_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)  # placeholder owner
+    imported_at = Column(DateTime, nullable=False, default=utcnow)
+    linked_user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=True)
+    linked_at = Column(DateTime, nullable=True)
+
+
+class NotificationPreference(Model):
+    """Per recipient, pupil and kind of event: e-mail, SMS, or a daily digest."""
+
+    __tablename__ = "notification_preference"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False)
+    kind = Column(String(20), nullable=False)  # grade, absence, homework, remark, event, message
+    email = Column(Boolean, nullable=False, default=True)
+    sms = Column(Boolean, nullable=False, default=False)
+    digest = Column(Boolean, nullable=False, default=False)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "student_id", "kind", name="uq_notification_preference"),
+    )
+
+
+class UserSettings(Model):
+    """A citizen's own settings: quiet hours for SMS, the secret of the calendar feed."""
+
+    __tablename__ = "user_settings"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False, unique=True)
+    quiet_from = Column(Time, nullable=True)  # e.g. 22:00
+    quiet_to = Column(Time, nullable=True)  # e.g. 08:00
+    calendar_secret_hash = Column(String(64), nullable=True, unique=True)

@@ -1,0 +1,136 @@
+"""The diary itself: lessons, grades, attendance and remarks."""
+from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import relationship
+
+from .base import utcnow
+
+
+class Lesson(Model):
+    __tablename__ = "lesson"
+    id = Column(Integer, primary_key=True)
+    class_id = Column(Integer, ForeignKey("school_class.id"), nullable=False)
+    school_class = relationship("SchoolClass")
+    subject_id = Column(Integer, ForeignKey("subject.id"), nullable=False)
+    subject = relationship("Subject", lazy="joined")
+    teacher_id = Column(Integer, ForeignKey("ab_user.id"), nullable=True)
+    teacher = relationship("User")
+    date = Column(Date, nullable=False)
+    number = Column(SmallInteger, nullable=False)  # period of the day: 1, 2, …
+    starts_at = Column(Time, nullable=True)
+    ends_at = Column(Time, nullable=True)
+    room = Column(String(50), nullable=False, default="")
+    topic = Column(String(500), nullable=False, default="")
+    homework = Column(Text, nullable=False, default="")
+
+    __table_args__ = (
+        UniqueConstraint("class_id", "date", "number", name="uq_lesson_class_date_number"),
+        Index("ix_lesson_class_subject_date", "class_id", "subject_id", "date"),
+        Index("ix_lesson_teacher_date", "teacher_id", "date"),
+    )
+
+
+class GradeKind:
+    CURRENT = "current"
+    TEST = "test"  # контрольная
+    QUARTER = "quarter"
+    HALF_YEAR = "half_year"
+    YEAR = "year"
+    EXAM = "exam"
+    FINAL = (QUARTER, HALF_YEAR, YEAR, EXAM)
+    LABELS = {
+        CURRENT: _l("Current"),
+        TEST: _l("Test"),
+        QUARTER: _l("Quarter"),
+        HALF_YEAR: _l("Half-year"),
+        YEAR: _l("Year"),
+        EXAM: _l("Exam"),
+    }
+
+
+# Grade values: 1–5, зачёт (pass) / незачёт (fail).
+GRADE_VALUES = ("1", "2", "3", "4", "5", "зч", "нзч")
+
+
+class Grade(Model):
+    __tablename__ = "grade"
+    id = Column(Integer, primary_key=True)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False)
+    subject_id = Column(Integer, ForeignKey("subject.id"), nullable=False)
+    subject = relationship("Subject", lazy="joined")
+    lesson_id = Column(Integer, ForeignKey("lesson.id"), nullable=True)  # current/test grades
+    period_id = Column(Integer, ForeignKey("period.id"), nullable=True)  # quarter/half-year
+    date = Column(Date, nullable=False)
+    value = Column(String(4), nullable=False)
+    kind = Column(String(20), nullable=False, default=GradeKind.CURRENT)
+    weight = Column(SmallInteger, nullable=False, default=1)
+    remark = Column(String(500), nullable=False, default="")
+    teacher_id = Column(Integer, ForeignKey("ab_user.id"), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        # one grade of a kind per pupil per lesson (a lesson may carry a current and a test grade)
+        UniqueConstraint("student_id", "lesson_id", "kind", name="uq_grade_student_lesson_kind"),
+        Index("ix_grade_student_subject_date", "student_id", "subject_id", "date"),
+        Index("ix_grade_student_date", "student_id", "date"),
+    )
+
+
+class AttendanceMark:
+    ABSENT = "Н"
+    ILL = "Б"
+    LATE = "ОП"
+    EXCUSED = "УП"
+    LABELS = {
+        ABSENT: _l("Absent"),
+        ILL: _l("Ill"),
+        LATE: _l("Late"),
+        EXCUSED: _l("Excused absence"),
+    }
+
+
+class Attendance(Model):
+    __tablename__ = "attendance"
+    id = Column(Integer, primary_key=True)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False)
+    lesson_id = Column(Integer, ForeignKey("lesson.id"), nullable=False)
+    lesson = relationship("Lesson", lazy="joined")
+    mark = Column(String(4), nullable=False)
+    teacher_id = Column(Integer, ForeignKey("ab_user.id"), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("student_id", "lesson_id", name="uq_attendance_student_lesson"),
+        Index("ix_attendance_lesson", "lesson_id"),
+    )
+
+
+class Remark(Model):
+    """Замечание to a pupil, visible to the family."""
+
+    __tablename__ = "remark"
+    id = Column(Integer, primary_key=True)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False)
+    lesson_id = Column(Integer, ForeignKey("lesson.id"), nullable=True)
+    subject_id = Column(Integer, ForeignKey("subject.id"), nullable=True)
+    teacher_id = Column(Integer, ForeignKey("ab_user.id"), nullable=True)
+    date = Column(Date, nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_remark_student_date", "student_id", "date"),)

@@ -1,0 +1,47 @@
+"""Messages waiting to be sent (e-mail, SMS): written in the transaction, sent by the worker."""
+from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Text
+
+from .base import utcnow
+
+
+class OutboxStatus:
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    LABELS = {
+        PENDING: _l("Pending"),
+        SENT: _l("Sent"),
+        FAILED: _l("Failed"),
+    }
+
+
+class OutboxMessage(Model):
+    """A notification to send; written in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox_message"
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(16), nullable=False, default="email")
+    recipient = Column(String(255), nullable=False)
+    subject = Column(String(255), nullable=False, default="")
+    body_text = Column(Text, nullable=False, default="")
+    body_html = Column(Text, nullable=False, default="")
+    status = Column(String(16), nullable=False, default=OutboxStatus.PENDING)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=False, default=utcnow)
+    last_error = Column(Text, nullable=False, default="")
+    idempotency_key = Column(String(128), nullable=False, unique=True)
+    # What the worker does after the mail server accepted the message.
+    application_id = Column(Integer, ForeignKey("application.id"), nullable=True, index=True)
+    on_sent = Column(String(32), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    sent_at = Column(DateTime, nullable=True)
+    # First failed attempt of the current run of failures: retried until OUTBOX_GIVE_UP_DAYS after it.
+    failing_since = Column(DateTime, nullable=True)
+
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    @property
+    def status_label(self):
+        return str(OutboxStatus.LABELS.get(self.status, self.status))
