@@ -202,7 +202,8 @@ def _happening_view(model, route_base, titles, fields, notify_kind_text):
 
     from ..access import can_manage_school
     from ..models import School, SchoolClass
-    from ..views import DiaryInterface, DiaryModelView, ManagedSchoolFilter, own_school_filter
+    from ..views.base import DiaryInterface, DiaryModelView
+    from ..views.filters import ManagedSchoolFilter, own_school_filter
 
     class_of_own_school = own_school_filter(SchoolClass)
 

@@ -1,0 +1,97 @@
+"""The admin's and clerk's directory screens: districts, schools, the roster, staff assignments."""
+from flask_babel import gettext, lazy_gettext as _l
+from wtforms import BooleanField
+
+from ..models import AccessGrant, Application, District, School, StaffAssignment, Student
+from .base import DiaryInterface, DiaryModelView, row_exists
+
+
+class DistrictView(DiaryModelView):
+    route_base = "/districts"
+    datamodel = DiaryInterface(District)
+    list_title = _l("Districts")
+    show_title = _l("District")
+    add_title = _l("Add district")
+    edit_title = _l("Edit district")
+    list_columns = add_columns = edit_columns = show_columns = ["name"]
+    search_columns = ["name"]
+    label_columns = {"name": _l("Name")}
+
+    def pre_delete(self, item):
+        # SQLite does not enforce foreign keys here: refuse instead of leaving orphans.
+        if row_exists(School.district_id == item.id) or row_exists(StaffAssignment.district_id == item.id):
+            raise ValueError(gettext("The district still has schools or staff: it cannot be deleted."))
+
+
+class SchoolView(DiaryModelView):
+    route_base = "/schools"
+    datamodel = DiaryInterface(School)
+    list_title = _l("Schools")
+    show_title = _l("School")
+    add_title = _l("Add school")
+    edit_title = _l("Edit school")
+    list_columns = ["number", "name", "district", "address"]
+    add_columns = edit_columns = show_columns = ["number", "name", "district", "address", "rankings_enabled"]
+    search_columns = ["number", "name", "district"]
+    label_columns = {
+        "number": _l("Number"),
+        "name": _l("Name"),
+        "district": _l("District"),
+        "address": _l("Address"),
+        "rankings_enabled": _l("Families see the pupil's place in the class"),
+    }
+    formatters_columns = {"rankings_enabled": lambda v: gettext("yes") if v else gettext("no")}
+    # FAB makes a non-nullable Boolean "required", so an unticked box would never save.
+    add_form_extra_fields = edit_form_extra_fields = {
+        "rankings_enabled": BooleanField(_l("Families see the pupil's place in the class"), default=True),
+    }
+
+    def pre_delete(self, item):
+        if any(
+            row_exists(condition)
+            for condition in (
+                Application.school_id == item.id,
+                Student.school_id == item.id,
+                StaffAssignment.school_id == item.id,
+            )
+        ):
+            raise ValueError(
+                gettext("The school still has applications, pupils or staff: it cannot be deleted.")
+            )
+
+
+class StudentView(DiaryModelView):
+    route_base = "/roster"
+    datamodel = DiaryInterface(Student)
+    list_title = _l("Roster")
+    show_title = _l("Pupil")
+    add_title = _l("Add pupil")
+    edit_title = _l("Edit pupil")
+    list_columns = ["last_name", "first_name", "middle_name", "birth_date", "class_name", "school"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["last_name", "first_name", "class_name"]
+    label_columns = {
+        "last_name": _l("Last name"),
+        "first_name": _l("First name"),
+        "middle_name": _l("Middle name"),
+        "birth_date": _l("Date of birth"),
+        "class_name": _l("Class"),
+        "school": _l("School"),
+    }
+
+    def pre_delete(self, item):
+        if row_exists(Application.student_id == item.id) or row_exists(AccessGrant.student_id == item.id):
+            raise ValueError(
+                gettext("The pupil is linked to applications or parents: they cannot be deleted.")
+            )
+
+
+class StaffAssignmentView(DiaryModelView):
+    route_base = "/staff-assignments"
+    datamodel = DiaryInterface(StaffAssignment)
+    list_title = _l("Staff assignments")
+    show_title = _l("Staff assignment")
+    add_title = _l("Assign a staff member")
+    edit_title = _l("Edit staff assignment")
+    list_columns = add_columns = edit_columns = show_columns = ["user", "school", "district"]
+    label_columns = {"user": _l("User"), "school": _l("School"), "district": _l("District")}

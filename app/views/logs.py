@@ -1,0 +1,101 @@
+"""The audit log and the outbox, read by the admin."""
+from flask import abort, flash, redirect
+from flask_appbuilder.actions import action
+from flask_babel import gettext, lazy_gettext as _l
+
+from ..access import current_actor
+from ..extensions import db
+from ..localtime import local
+from ..models import AUDIT_OBJECTS, ApplicationState, AuditEvent, OutboxMessage, OutboxStatus
+from ..workflow.machine import action_title
+from ..workflow.outbox import retry as outbox_retry
+from .base import DiaryInterface, DiaryModelView
+
+
+class AuditEventView(DiaryModelView):
+    route_base = "/audit"
+    datamodel = DiaryInterface(AuditEvent)
+    base_permissions = ["can_list", "can_show"]
+    # Append-only: the routes to change it do not exist at all.
+    exclude_route_methods = {"add", "edit", "delete", "download", "action", "action_post"}
+    base_order = ("id", "desc")
+    list_title = _l("Audit log")
+    show_title = _l("Audit event")
+    list_columns = ["at", "actor_label", "action", "object_type", "object_id", "from_state", "to_state"]
+    show_columns = list_columns + ["details"]
+    search_columns = ["action", "object_type", "object_id", "actor_label", "at"]
+    label_columns = {
+        "at": _l("When"),
+        "actor_label": _l("Who"),
+        "action": _l("Action"),
+        "object_type": _l("Object"),
+        "object_id": _l("Object ID"),
+        "from_state": _l("From"),
+        "to_state": _l("To"),
+        "details": _l("Details"),
+    }
+    formatters_columns = {
+        "at": lambda d: local(d, "%d.%m.%Y %H:%M:%S"),
+        # state codes are shown translated
+        "from_state": lambda s: str(ApplicationState.LABELS.get(s, s or "")),
+        "to_state": lambda s: str(ApplicationState.LABELS.get(s, s or "")),
+        "action": action_title,
+        "object_type": lambda t: str(AUDIT_OBJECTS.get(t, t)),
+    }
+
+
+class OutboxView(DiaryModelView):
+    route_base = "/outbox"
+    datamodel = DiaryInterface(OutboxMessage)
+    base_permissions = ["can_list", "can_show", "retry"]
+    exclude_route_methods = {"add", "edit", "delete", "download"}
+    base_order = ("id", "desc")
+    list_title = _l("Outgoing messages")
+    show_title = _l("Message")
+    list_columns = ["created_at", "recipient", "subject", "status_label", "attempts", "next_attempt_at", "last_error"]
+    show_columns = [
+        "created_at",
+        "recipient",
+        "subject",
+        "status_label",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+        "body_text",
+        "idempotency_key",
+    ]
+    search_columns = ["status", "recipient", "subject"]
+    label_columns = {
+        "created_at": _l("Created"),
+        "recipient": _l("Recipient"),
+        "subject": _l("Subject"),
+        "status": _l("Status"),
+        "status_label": _l("Status"),
+        "attempts": _l("Attempts"),
+        "next_attempt_at": _l("Next attempt"),
+        "sent_at": _l("Sent"),
+        "last_error": _l("Last error"),
+        "body_text": _l("Text"),
+        "idempotency_key": _l("Idempotency key"),
+    }
+    formatters_columns = {
+        "created_at": lambda d: local(d, "%d.%m.%Y %H:%M:%S"),
+        "next_attempt_at": lambda d: local(d, "%d.%m.%Y %H:%M:%S"),
+        "sent_at": lambda d: local(d, "%d.%m.%Y %H:%M:%S"),
+    }
+
+    @action("retry", _l("Retry sending"), _l("Send the selected messages again?"), "fa-repeat")
+    def retry(self, items):
+        if not current_actor().is_admin:  # actions skip base_filters and checks: re-check
+            abort(403)
+        items = items if isinstance(items, list) else [items]
+        count = 0
+        for item in items:
+            if item is not None and item.status == OutboxStatus.FAILED:
+                outbox_retry(item)
+                count += 1
+        db.session.commit()
+        flash(gettext("Messages queued again: %(count)s.", count=count), "success")
+        self.update_redirect()
+        return redirect(self.get_redirect())
