@@ -65,7 +65,7 @@ def _dash_for_empty(formatter=None):
 
 
 class DiaryModelView(ModelView):
-    """FAB's ModelView with the traps of FAB_NOTES.md closed:
+    """FAB's ModelView with the traps of docs/fab-notes.md closed:
 
     - page (`page_<View>`) and page size (`psize_<View>`) arguments are clamped for every view
       before any handler (app.errors: a non-number gave a 500, there was no upper bound on the
