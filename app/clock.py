@@ -65,4 +65,14 @@ def local_midnight_utc(day):
     return start.astimezone(UTC).replace(tzinfo=None)
 
 
+def local_sql(column):
+    """SQL: a stored moment (naive UTC column) as St. Petersburg's wall-clock time, for grouping
+    moments by the local day or month (an application sent at 00:30 on 1 October is October's)."""
+    from sqlalchemy import func
 
+    from .extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        return func.timezone(zone().key, func.timezone("UTC", column))
+    # SQLite knows no zones: the zone's offset now (Moscow keeps +03:00 all year since 2014).
+    return func.datetime(column, f"{int(now().utcoffset().total_seconds() // 60):+d} minutes")

@@ -4,14 +4,10 @@ models.utcnow); every page, export and e-mail shows them in TIMEZONE (Europe/Mos
 `{{ e.at|local("%d.%m.%Y") }}`)."""
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from .clock import zone  # the service's time zone (TIMEZONE): one definition, in app/clock.py
 
 UTC = ZoneInfo("UTC")
 DEFAULT_FORMAT = "%d.%m.%Y %H:%M"
-
-
-def zone():
-    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 def to_local(moment):

@@ -13,11 +13,12 @@ the database out of reach is the same 503 (app/errors.py)."""
 import functools
 import logging
 import random
-import time
 
 from flask import current_app
 from sqlalchemy import case, delete, select, update
 from werkzeug.exceptions import ServiceUnavailable
+
+from . import clock
 
 DATABASE = "database"
 
@@ -63,7 +64,7 @@ class RedisStore:
 
     @_redis_errors
     def expires_in(self, key):
-        return max(0.0, self.storage.get_expiry(key) - time.time())
+        return max(0.0, self.storage.get_expiry(key) - clock.timestamp())
 
     @_redis_errors
     def clear(self, key):
@@ -87,7 +88,7 @@ class DatabaseStore:
 
     def incr(self, key, expiry, amount=1):
         table, engine = self._table(), self._engine()
-        now = time.time()
+        now = clock.timestamp()
         if engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
@@ -109,14 +110,14 @@ class DatabaseStore:
         table = self._table()
         with self._engine().begin() as connection:
             connection.execute(update(table).where(
-                table.c.key == key, table.c.expires_at > time.time(), table.c.count > 0,
+                table.c.key == key, table.c.expires_at > clock.timestamp(), table.c.count > 0,
             ).values(count=table.c.count - 1))
 
     def _row(self, key):
         table = self._table()
         with self._engine().connect() as connection:
             return connection.execute(select(table.c.count, table.c.expires_at).where(
-                table.c.key == key, table.c.expires_at > time.time())).first()
+                table.c.key == key, table.c.expires_at > clock.timestamp())).first()
 
     def get(self, key):
         row = self._row(key)
@@ -124,7 +125,7 @@ class DatabaseStore:
 
     def expires_in(self, key):
         row = self._row(key)
-        return max(0.0, row.expires_at - time.time()) if row is not None else 0.0
+        return max(0.0, row.expires_at - clock.timestamp()) if row is not None else 0.0
 
     def clear(self, key):
         table = self._table()

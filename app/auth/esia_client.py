@@ -23,9 +23,8 @@ person's data comes from the REST API (/rs/prns) rather than a userinfo endpoint
 """
 import json
 import logging
-import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from urllib.parse import quote, urlencode
 
 import requests
@@ -37,6 +36,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 
+from .. import clock
 from . import LoginError
 from .signer import SignerError, sign_b64url
 
@@ -54,7 +54,7 @@ REQUIRED = ("ESIA_URL", "ESIA_CLIENT_ID", "ESIA_CERT_HASH", "ESIA_SIGNER_COMMAND
 
 
 def timestamp(now=None):
-    return (now or datetime.now(MOSCOW)).astimezone(MOSCOW).strftime(TIMESTAMP_FORMAT)
+    return (now or clock.now()).astimezone(MOSCOW).strftime(TIMESTAMP_FORMAT)
 
 
 def _unavailable():
@@ -113,11 +113,11 @@ class EsiaClient:
         secret = self._sign(self.client_id, scope, ts, state, redirect_uri)
         pending = {
             key: value for key, value in (session.get(SESSION_KEY) or {}).items()
-            if value.get("at", 0) > time.time() - PENDING_TTL
+            if value.get("at", 0) > clock.timestamp() - PENDING_TTL
         }
         while len(pending) >= PENDING_MAX:
             pending.pop(min(pending, key=lambda k: pending[k]["at"]))
-        pending[state] = {"at": time.time(), "redirect_uri": redirect_uri}
+        pending[state] = {"at": clock.timestamp(), "redirect_uri": redirect_uri}
         session[SESSION_KEY] = pending
         params = {
             "client_id": self.client_id,
@@ -138,7 +138,7 @@ class EsiaClient:
         pending = dict(session.get(SESSION_KEY) or {})
         started = pending.pop(state, None) if state else None
         session[SESSION_KEY] = pending  # single-use: gone whatever happens next
-        if started is None or started.get("at", 0) < time.time() - PENDING_TTL:
+        if started is None or started.get("at", 0) < clock.timestamp() - PENDING_TTL:
             raise LoginError(f"ESIA callback with unknown, used or stale state {state!r}", gettext(
                 "The login link is no longer valid. Please log in with Gosuslugi again."
             ))
@@ -204,7 +204,7 @@ class EsiaClient:
                 claims = _unverified_payload(id_token)
         except (JoseError, ValueError) as exc:
             raise LoginError(f"ESIA id_token rejected: {exc}") from exc
-        now = time.time()
+        now = clock.timestamp()
         audience = claims.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
         if self.client_id not in audiences:

@@ -12,8 +12,6 @@ id; the data lives on the server, so logging out ends the session for every copy
 Each stored session lives as long as the policy of app/auth/sessions.py says (idle timeout,
 capped by the absolute lifetime; staff and families apart): the cookie's Expires is the same.
 """
-from datetime import datetime, timezone
-
 import msgspec
 from flask import current_app
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
@@ -21,6 +19,7 @@ from flask_session.redis import RedisSessionInterface
 from itsdangerous import want_bytes
 from sqlalchemy import delete, select
 
+from .. import clock
 from ..extensions import db
 from ..models import WebSession, utcnow
 
@@ -70,7 +69,7 @@ class _PolicyLifetime:
         from .sessions import lifetime_of
 
         if session.permanent:
-            return datetime.now(timezone.utc) + lifetime_of(session)
+            return clock.now() + lifetime_of(session)
         return None
 
 

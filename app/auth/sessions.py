@@ -17,13 +17,13 @@
 import hashlib
 import hmac
 import secrets
-import time
 from datetime import timedelta
 
 from flask import current_app, flash, redirect, request, session
 from flask_babel import gettext
 from flask_login import current_user, logout_user, user_logged_in
 
+from .. import clock
 from . import session_keys
 from .session_store import renew_id
 
@@ -67,13 +67,13 @@ def lifetime_of(data):
     idle, absolute = _limits(kind or FAMILY)
     seconds = idle
     if kind and data.get("login_at"):
-        seconds = min(idle, data["login_at"] + absolute - time.time())
+        seconds = min(idle, data["login_at"] + absolute - clock.timestamp())
     return timedelta(seconds=max(int(seconds), 1) + STORE_GRACE_SECONDS)
 
 
 def _on_login(app, user):
     renew_id(session)  # a new session id at every login: no fixation
-    now = int(time.time())
+    now = int(clock.timestamp())
     session["sid"] = secrets.token_urlsafe(16)
     session["pw_stamp"] = account_stamp(user, create=True)
     session["kind"] = kind_of(user)
@@ -95,7 +95,7 @@ def _problem(user):
     if kind not in (STAFF, FAMILY) or not login_at or not seen_at:
         return "changed"
     idle, absolute = _limits(kind)
-    now = time.time()
+    now = clock.timestamp()
     if now - seen_at > idle or now - login_at > absolute:
         return "expired"
     if now - seen_at >= TOUCH_SECONDS:

@@ -3,11 +3,12 @@ stored; a new one replaces the old) with the lessons, school events and parent m
 pupil they may see — within each access's scope (no homework for "only grades", and so on)."""
 import hashlib
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
+from .. import clock
 from ..access import grant_allows, grant_is_active
 from ..extensions import db
 from ..localtime import zone as local_zone
@@ -42,7 +43,7 @@ def user_for_secret(secret):
 
 def feed(user_id, today=None):
     """The iCalendar text of this person's feed."""
-    today = today or date.today()
+    today = today or clock.today()
     zone = local_zone()
     calendar = Calendar()
     calendar.add("prodid", "-//Электронный дневник//Петербургское образование//RU")

@@ -11,7 +11,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from .. import roles
+from .. import clock, roles
 from ..bulk import bulk_load, is_postgresql
 from ..extensions import db
 from ..models import (
@@ -73,7 +73,7 @@ def _code(n):
 
 def seed_city(seed=1, scale=1.0, progress=lambda *a, **k: None, today=None):
     rng = random.Random(seed)
-    today = today or date.today()
+    today = today or clock.today()
     loader = Loader(progress)
     n_schools = max(len(DISTRICTS), round(700 * scale))
     pupils_per_school = max(20, round(610_000 * scale / n_schools)) if scale < 1 else 871

@@ -7,8 +7,9 @@ from datetime import date
 from flask_babel import gettext
 from sqlalchemy import select
 
+from .. import clock
 from ..extensions import db
-from ..models import DOCUMENT_TYPES, Application, ApplicationState as S, School, Student, utcnow
+from ..models import Application, ApplicationState as S, DocumentType, School, Student, utcnow
 from .errors import ValidationFailed
 
 NAME_RE = re.compile(r"^[А-ЯЁа-яёA-Za-z][А-ЯЁа-яёA-Za-z' \-]{0,99}$")
@@ -83,7 +84,7 @@ def prepare_submit(_application, data, actor):
     first = _clean_name(child.get("first_name"), "child.first_name", errors)
     middle = _clean_name(child.get("middle_name"), "child.middle_name", errors, required=False)
     birth = _parse_date(child.get("birth_date"))
-    today = date.today()
+    today = clock.today()
     if child.get("birth_date") in (None, ""):
         errors["child.birth_date"] = gettext("Required field.")
     elif birth is None:
@@ -141,7 +142,7 @@ def prepare_submit(_application, data, actor):
 
 def prepare_verify_passport(application, data, actor):
     document_type = data.get("document_type")
-    if document_type not in DOCUMENT_TYPES:
+    if DocumentType.get(document_type) is None:
         raise ValidationFailed(
             gettext("Choose the type of the document that was checked."),
             {"document_type": gettext("Choose the type of the document that was checked.")},
