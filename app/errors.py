@@ -9,22 +9,9 @@ from markupsafe import escape
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
+from .domain_error import DomainError
+
 log = logging.getLogger(__name__)
-
-
-class DomainError(Exception):
-    """A refusal the user should read: `status` (400, 403, 404, 409, 413), a Russian `message`
-    and, for a form, `fields` {name: message}. Raised anywhere (parsers, workflow, journal,
-    invitations); the one handler below answers it."""
-
-    status = 400
-
-    def __init__(self, message=None, fields=None, status=None):
-        super().__init__(message)
-        self.message = message
-        self.fields = dict(fields or {})
-        if status is not None:
-            self.status = status
 
 
 def _messages():

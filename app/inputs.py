@@ -45,7 +45,7 @@ from datetime import date
 
 from flask_babel import gettext
 
-from .errors import DomainError
+from .domain_error import DomainError
 
 MAX_PAGE = 100_000
 MAX_PAGE_SIZE = 100

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from .. import inputs
 from ..access import current_actor
 from ..diary import family, messages, queries
-from ..errors import DomainError
+from ..domain_error import DomainError
 from ..extensions import db
 from ..models import User
 from . import schemas

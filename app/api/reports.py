@@ -7,7 +7,7 @@ from flask_babel import gettext
 
 from .. import inputs
 from ..access import current_actor
-from ..errors import DomainError
+from ..domain_error import DomainError
 from ..reports import queries
 from ..reports.params import read_request
 from .auth import api_login_required, json_response

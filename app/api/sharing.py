@@ -6,7 +6,7 @@ from flask_babel import gettext
 
 from .. import inputs
 from ..access import current_actor
-from ..errors import DomainError
+from ..domain_error import DomainError
 from ..extensions import db
 from ..models import User
 from . import schemas

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from .. import inputs
-from ..errors import DomainError
+from ..domain_error import DomainError
 from ..extensions import db
 from ..notify.routing import notify
 from ..models import (

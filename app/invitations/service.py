@@ -10,7 +10,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from ..access import grant_is_active
-from ..errors import DomainError
+from ..domain_error import DomainError
 from ..extensions import db
 from ..inputs import InvalidInput, parse_email
 from ..notify.headers import header_text

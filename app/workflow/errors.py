@@ -4,7 +4,7 @@ They are the domain errors of app.errors (one type: status, message, fields) tha
 handler turns into 400/403/404/409 — a view does not catch them to translate them."""
 from flask_babel import gettext
 
-from ..errors import DomainError
+from ..domain_error import DomainError
 
 
 class WorkflowError(DomainError):
