@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from flask import abort, request
 
 from .. import clock, inputs
-from ..diary import school_year
 from ..extensions import db
 from ..models import School
 from . import queries
@@ -36,22 +35,12 @@ def read_request(actor, name):
     if name not in queries.REPORTS:
         abort(404)
     district_id = report_scope(actor, _id_arg("district"))
-    school = school_in_scope(district_id)
     today = clock.today()
     days = inputs.clamped(request.args.get("days"), 14, 0, 3650)
     date_from, date_to = inputs.date_range(
-        inputs.query_date(request.args.get("from"), "from", _default_from(name, school, today)),
+        inputs.query_date(request.args.get("from"), "from", today - timedelta(days=365)),
         inputs.query_date(request.args.get("to"), "to", today))
-    return ReportRequest(name, district_id, school, date_from, date_to, days)
-
-
-def _default_from(name, school, today):
-    """The academic figures: since the start of the school year (the school's own, else the general
-    rule: app.diary.school_year); the application reports: the last 365 days."""
-    if name == "academic":
-        start = school_year.year_dates(school.id, today)[0] if school else school_year.assumed_year(today)[0]
-        return min(start, today)
-    return today - timedelta(days=365)
+    return ReportRequest(name, district_id, school_in_scope(district_id), date_from, date_to, days)
 
 
 def _id_arg(name):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db
-from ..models import Application, ApplicationState as S, DocumentType, School, Student, utcnow
+from ..models import DOCUMENT_TYPES, Application, ApplicationState as S, School, Student, utcnow
 from .errors import ValidationFailed
 
 NAME_RE = re.compile(r"^[А-ЯЁа-яёA-Za-z][А-ЯЁа-яёA-Za-z' \-]{0,99}$")
@@ -142,7 +142,7 @@ def prepare_submit(_application, data, actor):
 
 def prepare_verify_passport(application, data, actor):
     document_type = data.get("document_type")
-    if DocumentType.get(document_type) is None:
+    if document_type not in DOCUMENT_TYPES:
         raise ValidationFailed(
             gettext("Choose the type of the document that was checked."),
             {"document_type": gettext("Choose the type of the document that was checked.")},
