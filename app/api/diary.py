@@ -7,7 +7,7 @@ from flask import request
 from flask_appbuilder.api import expose
 from flask_babel import gettext
 
-from .. import inputs
+from .. import clock, inputs
 from ..access import current_actor
 from ..diary import family, messages, queries
 from ..domain_error import DomainError
@@ -18,7 +18,7 @@ from .auth import api_login_required, json_response
 from .base import JsonApi, body, iso
 
 def _term_args():
-    today = date.today()
+    today = clock.today()
     start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
     return inputs.date_range(inputs.parse_date(request.args.get("from"), "from", start),
                              inputs.parse_date(request.args.get("to"), "to", today))
@@ -64,7 +64,7 @@ class DiaryApi(JsonApi):
         def build(student, grant):
             from ..access import grant_allows
 
-            week = queries.week(student, inputs.parse_date(request.args.get("week"), "week", date.today()))
+            week = queries.week(student, inputs.parse_date(request.args.get("week"), "week", clock.today()))
             show = {s: grant_allows(grant, s) for s in ("grades", "attendance", "homework")}
             return {
                 "week_start": iso(week["week_start"]), "week_end": iso(week["week_end"]),

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from .. import roles
+from .. import clock, roles
 from ..extensions import db
 from ..access import Actor, actor_for
 from ..workflow import fire
@@ -91,7 +91,7 @@ def _user(username, last, first, password, role_name, school_id):
 
 
 def load_diary_demo(today=None):
-    today = today or date.today()
+    today = today or clock.today()
     school = db.session.execute(select(School).where(School.number == "239")).scalar_one()
     klass = db.session.execute(select(SchoolClass).where(
         SchoolClass.school_id == school.id, SchoolClass.name == CLASS)).scalar_one_or_none()

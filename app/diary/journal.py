@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from flask_babel import gettext
 from sqlalchemy import select
 
-from .. import inputs
+from .. import clock, inputs
 from ..domain_error import DomainError
 from ..extensions import db
 from ..notify.routing import notify
@@ -75,7 +75,7 @@ class Grid:
 
 
 def grid(assignment, date_from=None, date_to=None):
-    date_to = date_to or date.today() + timedelta(days=7)
+    date_to = date_to or clock.today() + timedelta(days=7)
     date_from = date_from or date_to - timedelta(days=35)
     lessons = db.session.execute(
         select(Lesson).where(Lesson.class_id == assignment.class_id,

@@ -4,10 +4,11 @@ No access checks here: callers ask app.sharing first (who may see which section 
 Averages: numeric grades only (зачёт/незачёт are shown but not averaged), weighted by `weight`,
 current and test grades only (quarter/year/exam results are listed separately)."""
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import and_, select
 
+from .. import clock
 from ..extensions import db
 from ..models import (
     Attendance,
@@ -210,10 +211,8 @@ def _upcoming_and_past(model, student, now):
 
 
 def events(student, now=None):
-    return _upcoming_and_past(SchoolEvent, student, now or datetime.now())
+    return _upcoming_and_past(SchoolEvent, student, now or clock.local_now())
 
 
 def meetings(student, now=None):
-    return _upcoming_and_past(ParentMeeting, student, now or datetime.now())
-
-
+    return _upcoming_and_past(ParentMeeting, student, now or clock.local_now())

@@ -3,12 +3,13 @@ expiring after INVITE_DAYS, at most INVITE_MAX_ACTIVE pending per pupil. Every c
 transaction with its audit event, consent rows and outbox e-mail."""
 import hashlib
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
+from .. import clock
 from ..access import grant_is_active
 from ..domain_error import DomainError
 from ..extensions import db
@@ -69,7 +70,7 @@ def invite(user, student_id, email, kind, scope=Scope.ALL, until=None, consent=F
         scope, until = Scope.ALL, None
     if scope not in Scope.LABELS:
         errors["scope"] = gettext("Choose what the person will see.")
-    if until is not None and until < date.today():
+    if until is not None and until < clock.today():
         errors["until"] = gettext("The end date cannot be in the past.")
     if not consent:
         errors["consent"] = gettext("Confirm the consent to share the data.")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from flask import abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from .. import inputs
+from .. import clock, inputs
 from ..access import current_actor, grant_allows
 from ..diary import family, queries
 from ..models import WEEKDAYS, AttendanceMark, GradeKind, translated
@@ -56,7 +56,7 @@ def _date(name, default):
 
 def _term():
     """The default range of grade pages: from 1 September of the school year to today."""
-    today = date.today()
+    today = clock.today()
     start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
     return inputs.date_range(_date("from", start), _date("to", today), max_days=MAX_PERIOD_DAYS)
 
@@ -65,12 +65,12 @@ def _term():
 @citizen_required
 def diary_week(student_id):
     student, grant = open_section(student_id, "schedule", "diary")
-    day = _date("week", date.today())
+    day = _date("week", clock.today())
     week = queries.week(student, day)
     show_grades = grant_allows(grant, "grades")
     show_attendance = grant_allows(grant, "attendance")
     show_homework = grant_allows(grant, "homework")
-    return _render("portal/diary_week.html", student, grant, week=week, today=date.today(),
+    return _render("portal/diary_week.html", student, grant, week=week, today=clock.today(),
                    previous=week["week_start"] - timedelta(days=7), next=week["week_start"] + timedelta(days=7),
                    show_grades=show_grades, show_attendance=show_attendance, show_homework=show_homework)
 

@@ -1,11 +1,12 @@
 """The reports as SQL. Each function takes the scope (a district id, or None for the whole city)
 and returns {"columns": [(key, title)], "rows": [dict], "chart": {...} or None}. All but the
 backlog and the lists of names read the pre-aggregated tables of app.reports.rollup."""
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal, select
 
+from .. import clock
 from ..extensions import db
 from ..models import (
     AccessGrant,
@@ -32,7 +33,9 @@ def _schools(district_id):
 
 
 def _period(column, date_from, date_to):
-    return and_(column >= datetime.combine(date_from, time.min), column < datetime.combine(date_to, time.min) + timedelta(days=1))
+    """A stored moment (naive UTC) inside the local days date_from..date_to (St. Petersburg's)."""
+    return and_(column >= clock.local_midnight_utc(date_from),
+                column < clock.local_midnight_utc(date_to + timedelta(days=1)))
 
 
 def funnel(district_id, date_from, date_to):
@@ -75,7 +78,7 @@ def _months(stat, date_from, date_to):
 
 def backlog(district_id, days, now=None):
     """Waiting for the passport check or approval longer than `days`, per school, oldest first."""
-    cutoff = (now or datetime.utcnow()) - timedelta(days=days)
+    cutoff = (now or clock.utcnow()) - timedelta(days=days)
     per_school = (
         select(Application.school_id, func.count().label("waiting"),
                func.min(Application.created_at).label("oldest"))

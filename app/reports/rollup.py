@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Date, Integer, and_, case, cast, delete, func, insert, literal, or_, select, text, union_all
 
+from .. import clock
 from ..extensions import db
 from ..localtime import to_local
 from ..models import (
@@ -63,7 +64,7 @@ def first_of_month(day):
 
 def default_since(today=None):
     """The first day of the previous month."""
-    today = today or date.today()
+    today = today or clock.today()
     return first_of_month(first_of_month(today) - timedelta(days=1))
 
 
@@ -173,7 +174,7 @@ def _replace(model, school_id, columns, query):
 
 
 def _refresh_applications(school_id):
-    month = month_of(Application.created_at)
+    month = month_of(clock.local_sql(Application.created_at))  # the local month of submission
     scope = Application.school_id == school_id if school_id is not None else Application.id.isnot(None)
     _replace(ApplicationMonthStat, school_id, ["school_id", "month", "state", "applications"],
              select(Application.school_id, month, Application.state, func.count()).where(scope)
