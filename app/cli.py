@@ -8,14 +8,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
-from sqlalchemy import select
 
 from . import roles
-from .auth import passwords
+from .auth.staff import create_staff
 from .diary.imports import KINDS, ImportFailed, import_file
 from .extensions import db
-from .inputs import InvalidInput, parse_email
-from .models import District, School, StaffAssignment
 
 log = logging.getLogger(__name__)
 
@@ -216,45 +213,3 @@ def register_cli(app):
         click.echo(report.summary())
 
     app.cli.add_command(legacy)
-
-
-def create_staff(username, role_key, password, school_id=None, district_id=None,
-                 first_name="", last_name="", email=""):
-    sm = current_app.appbuilder.sm
-    role = sm.find_role(roles.STAFF_ROLES[role_key])
-    if role is None:
-        raise ValueError("Роли не созданы: сначала выполните `flask init`.")
-    if role_key in ("clerk", "teacher") and school_id is None:
-        raise ValueError("Для ответственного в ОУ и учителя укажите --school ID.")
-    if role_key == "supervisor" and district_id is None:
-        raise ValueError("Для специалиста района укажите --district ID.")
-    if school_id is not None and db.session.get(School, school_id) is None:
-        raise ValueError(f"Школа с id={school_id} не найдена.")
-    if district_id is not None and db.session.get(District, district_id) is None:
-        raise ValueError(f"Район с id={district_id} не найден.")
-    user = sm.find_user(username=username)
-    try:  # email-validator; without --email the service's own placeholder address
-        email = parse_email(email, "email", reserved_ok=True) if email else f"{username}@staff.diary.localhost"
-    except InvalidInput:
-        raise ValueError("Неверный адрес электронной почты (--email).") from None
-    # The one password policy (app/auth/passwords.py): WeakPassword is a ValueError.
-    passwords.check(password, username=username, email=email, first_name=first_name or username,
-                    last_name=last_name)
-    if user is None:
-        user = sm.add_user(username, first_name or username, last_name or "—", email, role, password)
-        if not user:
-            raise ValueError("Не удалось создать пользователя (имя или e-mail уже заняты).")
-    else:
-        sm.reset_password(user.id, password)
-        user.roles = [role]
-        user.active = True
-    assignment = db.session.execute(
-        select(StaffAssignment).where(StaffAssignment.user_id == user.id)
-    ).scalar_one_or_none()
-    if assignment is None:
-        assignment = StaffAssignment(user_id=user.id)
-        db.session.add(assignment)
-    assignment.school_id = school_id
-    assignment.district_id = district_id
-    db.session.commit()
-    return user

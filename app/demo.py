@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from . import roles
 from .access import Actor
-from .cli import create_staff
+from .auth.staff import create_staff
 from .extensions import db
 from .models import Application, District, Identity, ReceptionSlot, School, Student
 from .workflow import fire

@@ -1,4 +1,5 @@
-"""Security manager: staff log in with passwords (AUTH_DB; the pages and the JSON login are in
+"""Security manager: staff log in with passwords (AUTH_DB; the login page and the JSON login in
+app/auth/login.py, the password pages in app/auth/password_views.py, the users' admin in
 app/auth/staff.py), citizens only through ESIA (app/auth/esia.py), so a password login refuses
 accounts that hold no staff role or have no password. Failed logins are limited per account
 (growing delays), per (address, account) and per address (app/ratelimit.py); every new password
@@ -13,28 +14,30 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from werkzeug.security import check_password_hash
 
 from . import roles
-from .auth import passwords, staff
+from .auth import login, passwords, password_views, staff
+from .auth.attempts import begin_attempt
+from .auth.audit import acting_user, audit_user_event
 
 log = logging.getLogger(__name__)
 
 
 class DiarySecurityManager(SecurityManager):
-    authdbview = staff.AuthDBView
-    security_api = staff.SecurityApi
+    authdbview = login.AuthDBView
+    security_api = login.SecurityApi
     userdbmodelview = staff.UserDBModelView
-    resetpasswordview = staff.ResetPasswordView
-    resetmypasswordview = staff.ResetMyPasswordView
+    resetpasswordview = password_views.ResetPasswordView
+    resetmypasswordview = password_views.ResetMyPasswordView
 
     def auth_user_db(self, username, password):
         """Password login of staff (the /login/ form and POST /api/v1/security/login).
         Over a limit of failed attempts (app/ratelimit.py: this user name from anywhere with
         growing delays, this address with this user name, this address in all) the password is not
-        even checked: staff.TooManyLogins (429). The attempt is counted before the check and
+        even checked: attempts.TooManyLogins (429). The attempt is counted before the check and
         refunded on success, so workers side by side never check more than the limit.
         Returns the user, or None — the same None for a wrong password, an unknown or disabled
         account, a Gosuslugi account without a password, and an account without a staff role."""
         username = (username or "").strip()
-        attempt = staff.begin_attempt(username)
+        attempt = begin_attempt(username)
         if "\x00" in username:  # no such account (PostgreSQL refuses NUL in text): a failure
             username = ""
         user = self.find_user(username=username) if username else None
@@ -62,9 +65,9 @@ class DiarySecurityManager(SecurityManager):
         request (the password stamp changes); the own current session stays. A password the
         policy refuses raises passwords.WeakPassword (a ValueError) and changes nothing."""
         userid = int(userid)
-        passwords.check(password, **staff.account_fields(self.get_user_by_id(userid)))
+        passwords.check(password, **password_views.account_fields(self.get_user_by_id(userid)))
         result = super().reset_password(userid, password)
-        actor = _current_actor()
+        actor = acting_user()
         own = actor is not None and actor.user_id == userid
         audit_user_event("password_changed" if own else "password_reset", userid)
         if own and has_request_context():
@@ -161,28 +164,3 @@ class DiarySecurityManager(SecurityManager):
 def _is_staff(user):
     return any(role.name in roles.STAFF_ROLES.values() for role in user.roles)
 
-
-def _current_actor():
-    if not has_request_context():
-        return None
-    from .access import current_actor
-
-    actor = current_actor()
-    return None if actor.user_id is None else actor
-
-
-def audit_user_event(action, user_id):
-    """AuditEvent on a user account (object_type "user"), by the current user (or «flask» from
-    the command line): password_reset, password_changed, disabled, enabled, logged_out_everywhere.
-    All but «enabled» give the account a new session secret: its sessions and API tokens end."""
-    from .auth import session_keys
-    from .extensions import db
-    from .models import AuditEvent
-
-    actor = _current_actor()
-    if action != "enabled":
-        session_keys.rotate(user_id, commit=False)
-    db.session.add(AuditEvent(actor_id=actor.user_id if actor else None,
-                              actor_label=actor.label if actor else "flask", action=action,
-                              object_type="user", object_id=user_id, details={}))
-    db.session.commit()

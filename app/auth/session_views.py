@@ -1,6 +1,6 @@
 """Logging out: only by POST with the CSRF token.
 
-- /logout/ (FAB's logout endpoint, AuthDBView.logout in app/auth/staff.py, calls logout()):
+- /logout/ (FAB's logout endpoint, AuthDBView.logout in app/auth/login.py, calls logout()):
   GET shows a confirmation page with the POST form (a link or an <img> on another site logs
   nobody out); POST ends this session on the server.
 - /logout/everywhere: GET the confirmation, POST «Выйти на всех устройствах» — the account gets
@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext
 from flask_login import current_user
 
+from .audit import audit_user_event
 from .sessions import STAFF, end_session, kind_of
 
 bp = Blueprint("sessions", __name__)
@@ -47,8 +48,6 @@ def everywhere():
         return redirect(current_app.appbuilder.get_url_for_login)
     if request.method != "POST":
         return _render("everywhere")
-    from ..security import audit_user_event
-
     user = current_user._get_current_object()  # noqa: SLF001
     audit_user_event("logged_out_everywhere", user.id)  # a new secret: all sessions and tokens end
     end_session()

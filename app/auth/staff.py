@@ -1,53 +1,39 @@
-"""Staff (clerks, teachers, supervisors, administrators) log in with a user name and a password.
+"""Staff accounts: the administrator's «Пользователи» (FAB's user screens in Russian; disabling
+and enabling audited, either ends the account's sessions) and `create_staff`, the one way an
+account with a staff role, its password and its school or district are made (`flask staff create`,
+the demo data).
 
-FAB has one AUTH_TYPE; ours is AUTH_DB, so FAB's password pages stay and are adapted here. The
-security manager (app/security.py) plugs these classes in through its `authdbview`, `security_api`,
-`userdbmodelview`, `resetpasswordview` and `resetmypasswordview` attributes. The classes keep FAB's
-names on purpose: endpoints (`UserDBModelView.userinfo`) and permission keys
+The other staff-login pieces, one module each, plugged into FAB by the security manager
+(app/security.py: `authdbview`, `security_api`, `userdbmodelview`, `resetpasswordview`,
+`resetmypasswordview`):
+- app/auth/login.py — AuthDBView (/login/) and SecurityApi (POST /api/v1/security/login);
+- app/auth/attempts.py — the limit of failed logins (429 «Слишком много попыток входа…»);
+- app/auth/password_views.py — «Сброс пароля», «Сменить пароль», the new account's password
+  fields, under the one policy of app/auth/passwords.py;
+- app/auth/audit.py — the audit events of accounts.
+The classes keep FAB's names on purpose: endpoints (`UserDBModelView.userinfo`) and permission keys
 (`resetmypassword` on `UserDBModelView`, `can_this_form_post` on `ResetMyPasswordView`, app/roles.py)
-stay what FAB and `flask init` expect.
-
-- AuthDBView: /login/ — the «Войти через Госуслуги» button (citizens, app/auth/esia.py) and under it
-  the staff form; failed attempts limited per account (growing delays), per (address, account)
-  and per address (app/ratelimit.py; 429 «Слишком много попыток входа…»); a new session at every
-  login; logout clears the session.
-- SecurityApi: POST /api/v1/security/login with the same limits (FAB's contract otherwise unchanged).
-- UserDBModelView: the administrator's «Пользователи» in Russian; disabling/enabling audited.
-- ResetPasswordView (administrator) and ResetMyPasswordView («Сменить пароль», own, asks for the
-  current password), and the new account's password: the one policy of app/auth/passwords.py.
-Sessions of an account end at its next request once it is disabled or its password changes:
-app/auth/sessions.py.
+stay what FAB and `flask init` expect. Sessions of an account end at its next request once it is
+disabled or its password changes: app/auth/sessions.py.
 """
-import datetime
-import logging
-
-from flask import flash, g, redirect, request, session
-from flask_appbuilder._compat import as_unicode
+from flask import current_app, g
 from flask_appbuilder.actions import action
-from flask_appbuilder.api import safe
 from flask_appbuilder.fields import QuerySelectMultipleField
-from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, Select2ManyWidget
-from flask_appbuilder.forms import DynamicForm
-from flask_appbuilder.security import api as fab_api
+from flask_appbuilder.fieldwidgets import Select2ManyWidget
 from flask_appbuilder.security import views as fab_views
-from flask_appbuilder.security.decorators import no_cache
-from flask_appbuilder.security.forms import LoginForm_db
-from flask_appbuilder.utils.base import get_safe_redirect
-from flask_appbuilder.views import expose
-from flask_babel import LazyString, format_timedelta, gettext
+from flask_appbuilder.security.sqla.models import Role
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user
-from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, ValidationError
+from sqlalchemy import inspect, select
+from wtforms.validators import DataRequired
 
-from .. import ratelimit, roles
-from ..inputs import EmailAddress
+from .. import roles
+from ..extensions import db
+from ..inputs import EmailAddress, InvalidInput, parse_email
+from ..models import District, School, StaffAssignment
 from . import passwords
-
-log = logging.getLogger(__name__)
-
-KIND = "staff-login"  # app/ratelimit.py: STAFF_LOGIN_<NAME> settings, else ATTEMPT_<NAME>
+from .audit import audit_user_event
+from .password_views import new_account, new_password_fields
 
 ROLE_LABELS = {
     roles.ADMIN: _l("Administrator"),
@@ -68,234 +54,6 @@ _FAB_MSGIDS = (
 )
 
 
-# --------------------------------------------------------------------------- attempt limit
-class TooManyLogins(TooManyRequests):
-    """Failed logins over a limit for this account, this (address, account) or this address
-    (even a right password is not checked then). `retry_after`: seconds to wait."""
-
-    def __init__(self, retry_after=0):
-        seconds = max(1, int(round(retry_after or 0)))
-        super().__init__(too_many_logins_message(seconds), retry_after=seconds)  # Retry-After
-
-
-def too_many_logins_message(seconds):
-    wait = format_timedelta(datetime.timedelta(seconds=seconds), add_direction=True)
-    return gettext("Too many login attempts. Try again %(wait)s.", wait=wait)
-
-
-def begin_attempt(username):
-    """Reserve a password check for `username` from the client's address (counted as a failure
-    until `.succeeded()`); TooManyLogins (429) when a limit is reached."""
-    attempt = ratelimit.begin(KIND, account=(username or "").strip(), address=request.remote_addr)
-    if attempt is None:
-        raise TooManyLogins(ratelimit.attempt_refusal().retry_after)
-    return attempt
-
-
-# --------------------------------------------------------------------------- passwords
-def account_fields(user):
-    if user is None:
-        return {}
-    return {"username": user.username, "email": user.email, "first_name": user.first_name,
-            "last_name": user.last_name}
-
-
-class NewPassword:
-    """WTForms validator: the password policy (app/auth/passwords.py) for the account
-    `account_of(form)` ({"username", "email", "first_name", "last_name"})."""
-
-    def __init__(self, account_of):
-        self.account_of = account_of
-
-    def __call__(self, form, field):
-        problem = passwords.problem(field.data, **self.account_of(form))
-        if problem:
-            raise ValidationError(problem)
-
-
-def _target_account(form):
-    """The account the administrator's reset form is for (?pk=…)."""
-    from ..models import User
-    from ..extensions import db
-
-    pk = _int(request.args.get("pk"))
-    return account_fields(db.session.get(User, pk) if pk is not None else None)
-
-
-def _own_account(form):
-    return account_fields(g.user) if getattr(g, "user", None) is not None else {}
-
-
-def _new_account(form):
-    """The account being created in the administrator's «Новый сотрудник» form."""
-    return {name: getattr(form, name).data for name in ("username", "email", "first_name", "last_name")
-            if hasattr(form, name)}
-
-
-def _new_password_fields(account_of, label=_l("New password"), again=_l("New password again")):
-    password = PasswordField(
-        label,
-        description=LazyString(passwords.hint),
-        validators=[DataRequired(), NewPassword(account_of)],
-        widget=BS3PasswordFieldWidget(),
-    )
-    confirm = PasswordField(
-        again,
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-        widget=BS3PasswordFieldWidget(),
-    )
-    return password, confirm
-
-
-class CurrentPassword:
-    """The own account's current password; wrong answers count as failed logins."""
-
-    def __call__(self, form, field):
-        user = g.user
-        try:
-            attempt = begin_attempt(user.username)
-        except TooManyLogins as exc:
-            raise ValidationError(exc.description) from None
-        from werkzeug.security import check_password_hash
-
-        if not (user.password and field.data and check_password_hash(user.password, field.data)):
-            raise ValidationError(gettext("The current password is wrong."))
-        attempt.succeeded()
-
-
-class ResetPasswordForm(DynamicForm):
-    password, conf_password = _new_password_fields(_target_account)
-
-
-class ChangeOwnPasswordForm(DynamicForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), CurrentPassword()],
-                                     widget=BS3PasswordFieldWidget())
-    password, conf_password = _new_password_fields(_own_account)
-
-
-class ResetPasswordView(fab_views.ResetPasswordView):
-    """«Сброс пароля» of another account (administrators only: `can_this_form_*` on this view).
-    The account's sessions end at their next request (app/auth/sessions.py)."""
-
-    form = ResetPasswordForm
-    form_title = _l("New password for the account")
-    message = _l("The password has been changed. The user's open sessions have ended.")
-
-    def _target(self):
-        from flask import abort
-
-        from ..extensions import db
-        from ..models import User
-
-        pk = _int(request.args.get("pk"))
-        user = db.session.get(User, pk) if pk is not None else None
-        if user is None:
-            abort(404)
-        return user
-
-    def form_get(self, form):
-        self._target()
-
-    def form_post(self, form):
-        user = self._target()
-        self.appbuilder.sm.reset_password(user.id, form.password.data)
-        flash(as_unicode(self.message), "info")
-
-
-class ResetMyPasswordView(fab_views.ResetMyPasswordView):
-    """«Сменить пароль»: the current password, the new one twice. This session stays; the
-    account's other sessions end at their next request."""
-
-    form = ChangeOwnPasswordForm
-    form_title = _l("Change password")
-    message = _l("Your password has been changed.")
-
-
-# --------------------------------------------------------------------------- the login page
-class AuthDBView(fab_views.AuthDBView):
-    login_template = "appbuilder/general/security/login_db.html"
-    title = _l("Log in")
-    invalid_login_message = _l("Wrong user name or password.")
-
-    @expose("/login/", methods=["GET", "POST"])
-    @no_cache
-    def login(self):
-        if g.user is not None and g.user.is_authenticated:
-            return redirect(self._get_safe_next_url())
-        form = LoginForm_db()
-        if form.validate_on_submit():
-            next_url = get_safe_redirect(request.args.get("next", ""))
-            try:
-                user = self.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
-            except TooManyLogins as exc:
-                form.password.data = ""
-                return self.render_template(self.login_template, title=self.title, form=form,
-                                            appbuilder=self.appbuilder, error=exc.description), 429, {
-                    "Retry-After": str(exc.retry_after)}
-            if not user:
-                # The same words whether the account exists, is disabled, or holds no staff role.
-                flash(as_unicode(self.invalid_login_message), "warning")
-                return redirect(self.appbuilder.get_url_for_login_with(next_url))
-            session.clear()  # a new session: nothing from before the login survives
-            login_user(user, remember=False)  # app/auth/sessions.py adds a new sid and the stamp
-            return redirect(next_url)
-        return self.render_template(self.login_template, title=self.title, form=form,
-                                    appbuilder=self.appbuilder)
-
-    @expose("/logout/", methods=["GET", "POST"])
-    @no_cache
-    def logout(self):
-        """GET: a confirmation page; POST with the CSRF token: the session ends on the server
-        (app/auth/session_views.py)."""
-        from .session_views import logout
-
-        return logout()
-
-
-class SecurityApi(fab_api.SecurityApi):
-    """POST /api/v1/security/login: {"username", "password", "provider": "db"} → {"access_token"};
-    401 on wrong credentials; 429 with a Russian message over the attempt limit."""
-
-    @expose("/login", methods=["POST"])
-    @safe
-    def login(self):
-        """Staff log in for a JSON Web Token (app.api.schemas.LoginInput checks the body first).
-        ---
-        post:
-          summary: Log in (staff)
-          requestBody:
-            required: true
-            content: {application/json: {schema: {$ref: '#/components/schemas/LoginInput'}}}
-          responses:
-            200:
-              description: The access token (and a refresh token when asked)
-              content: {application/json: {schema: {$ref: '#/components/schemas/LoginOut'}}}
-            400: {$ref: '#/components/responses/BadInput'}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            429: {$ref: '#/components/responses/TooMany'}
-        """
-        from ..api import schemas
-        from ..inputs import InvalidInput
-
-        try:
-            schemas.load(schemas.LoginInput(), request.get_json(silent=True) if request.is_json else None)
-            response = fab_api.SecurityApi.login.__wrapped__(self)
-        except InvalidInput as exc:
-            return self.response(400, message=exc.message, **({"errors": exc.fields} if exc.fields else {}))
-        except TooManyLogins as exc:
-            response = self.response(429, message=exc.description)
-            response.headers["Retry-After"] = str(exc.retry_after)
-            return response
-        except ServiceUnavailable:  # the attempt counters cannot be reached: no password is checked
-            response = self.response(503, message=gettext(
-                "The service is temporarily unavailable. Please try again in a few minutes."))
-            response.headers["Retry-After"] = "30"
-            return response
-        if response.status_code == 401:
-            return self.response(401, message=gettext("Wrong user name or password."))
-        return response
-
-
 # --------------------------------------------------------------------------- the users' admin
 def _role_label(role):
     label = ROLE_LABELS.get(role.name)
@@ -303,10 +61,6 @@ def _role_label(role):
 
 
 def _roles_query():
-    from flask_appbuilder.security.sqla.models import Role
-
-    from ..extensions import db
-
     return db.session.query(Role).filter(Role.name != roles.PUBLIC).order_by(Role.name)
 
 
@@ -402,7 +156,7 @@ class UserDBModelView(fab_views.UserDBModelView):
     validators_columns = {"email": [EmailAddress()]}  # email-validator (app/inputs.py)
     add_form_extra_fields = dict(
         zip(("password", "conf_password"),
-            _new_password_fields(_new_account, _l("Password"), _l("Password again"))),
+            new_password_fields(new_account, _l("Password"), _l("Password again"))),
         roles=_roles_field(),
     )
     edit_form_extra_fields = {"roles": _roles_field()}
@@ -420,12 +174,8 @@ class UserDBModelView(fab_views.UserDBModelView):
         return super().userinfoedit(item)
 
     def pre_update(self, item):
-        from sqlalchemy import inspect
-
         history = inspect(item).attrs.active.history
         if history.has_changes() and not item.active and item.id == getattr(g.user, "id", None):
-            from ..extensions import db
-
             db.session.rollback()
             raise ValueError(gettext("You cannot disable your own account."))
         g._staff_active_changed = history.has_changes()
@@ -433,14 +183,52 @@ class UserDBModelView(fab_views.UserDBModelView):
 
     def post_update(self, item):
         if getattr(g, "_staff_active_changed", False):
-            from ..security import audit_user_event
-
             audit_user_event("disabled" if not item.active else "enabled", item.id)
         super().post_update(item)
 
 
-def _int(value):
-    """?pk=…: None unless a possible row id (a number beyond the database's integers is none)."""
-    from ..inputs import optional_id
-
-    return optional_id(value)
+def create_staff(username, role_key, password, school_id=None, district_id=None,
+                 first_name="", last_name="", email=""):
+    """Create the staff account `username` with the role `role_key` (app/roles.py STAFF_ROLES)
+    and its place (a school for clerks and teachers, a district for supervisors), or update an
+    existing one (new password, this one role, active again). The password follows the one policy
+    (app/auth/passwords.py, also enforced by the security manager). Raises ValueError — a
+    passwords.WeakPassword among them — with the Russian reason; nothing is saved then."""
+    sm = current_app.appbuilder.sm
+    role = sm.find_role(roles.STAFF_ROLES[role_key])
+    if role is None:
+        raise ValueError("Роли не созданы: сначала выполните `flask init`.")
+    if role_key in ("clerk", "teacher") and school_id is None:
+        raise ValueError("Для ответственного в ОУ и учителя укажите --school ID.")
+    if role_key == "supervisor" and district_id is None:
+        raise ValueError("Для специалиста района укажите --district ID.")
+    if school_id is not None and db.session.get(School, school_id) is None:
+        raise ValueError(f"Школа с id={school_id} не найдена.")
+    if district_id is not None and db.session.get(District, district_id) is None:
+        raise ValueError(f"Район с id={district_id} не найден.")
+    user = sm.find_user(username=username)
+    try:  # email-validator; without --email the service's own placeholder address
+        email = parse_email(email, "email", reserved_ok=True) if email else f"{username}@staff.diary.localhost"
+    except InvalidInput:
+        raise ValueError("Неверный адрес электронной почты (--email).") from None
+    # The one password policy (app/auth/passwords.py): WeakPassword is a ValueError.
+    passwords.check(password, username=username, email=email, first_name=first_name or username,
+                    last_name=last_name)
+    if user is None:
+        user = sm.add_user(username, first_name or username, last_name or "—", email, role, password)
+        if not user:
+            raise ValueError("Не удалось создать пользователя (имя или e-mail уже заняты).")
+    else:
+        sm.reset_password(user.id, password)
+        user.roles = [role]
+        user.active = True
+    assignment = db.session.execute(
+        select(StaffAssignment).where(StaffAssignment.user_id == user.id)
+    ).scalar_one_or_none()
+    if assignment is None:
+        assignment = StaffAssignment(user_id=user.id)
+        db.session.add(assignment)
+    assignment.school_id = school_id
+    assignment.district_id = district_id
+    db.session.commit()
+    return user

@@ -6,11 +6,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, utcnow
+from .mail import send_email
 
 
 def send_digest(message):
-    from ..workflow.outbox import send_email
-
     query = select(OutboxMessage).where(
         OutboxMessage.channel == "digest", OutboxMessage.recipient == message.recipient,
         OutboxMessage.status == OutboxStatus.PENDING,

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..legacy import linking
 from ..models import AccessGrant, Application, AuditEvent, Identity, LegacyAccount, Student
 from . import bp
-from .routes import citizen_required
+from .guards import citizen_required
 
 WELCOME_SHOWN = "portal_welcome_shown"  # session key; the login starts a new session
 

@@ -12,7 +12,7 @@ from ..access import current_actor, grant_allows
 from ..diary import family, queries
 from ..models import WEEKDAYS, AttendanceMark, GradeKind, translated
 from . import bp
-from .routes import citizen_required
+from .guards import citizen_required
 
 MAX_PERIOD_DAYS = 3 * 366  # «Динамика» draws a point per week: a period is at most three years
 

@@ -9,7 +9,7 @@ from ..diary.journal import JournalError
 from ..extensions import db
 from ..models import Student, User
 from . import bp
-from .routes import citizen_required
+from .guards import citizen_required
 
 
 def _me():

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import AccessLogEntry, InvitationState, Relation, Scope, Student, User
 from ..diary.family import active_grant
 from . import bp
-from .routes import citizen_required
+from .guards import citizen_required
 
 LOG_PAGE = 50
 

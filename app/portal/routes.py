@@ -1,6 +1,4 @@
 """Parent pages: "Мои заявления", "Подать заявление", the application, "Обучающиеся"."""
-from functools import wraps
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
@@ -18,20 +16,9 @@ from ..models import (
     Student,
 )
 from . import bp
-
-
-def citizen_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        actor = current_actor()
-        if actor.user_id is None:
-            return redirect(url_for("portal.landing"))
-        if not actor.is_parent:
-            flash(gettext("This section is for parents who logged in through Gosuslugi."), "warning")
-            return redirect(url_for("portal.landing"))
-        return view(*args, **kwargs)
-
-    return wrapper
+from .account import show_welcome_once
+from .guards import citizen_required
+from .profile import pending_invitation_redirect
 
 
 @bp.route("/welcome")
@@ -52,13 +39,10 @@ def _schools_by_district():
 @bp.route("/my/applications")
 @citizen_required
 def applications():
-    from .account import show_welcome_once  # the first-login welcome notice (account.py)
-    from .profile import pending_invitation_redirect  # came through an invitation link
-
-    back = pending_invitation_redirect()
+    back = pending_invitation_redirect()  # came through an invitation link: back there
     if back is not None:
         return back
-    show_welcome_once()
+    show_welcome_once()  # the first-login welcome notice
     actor = current_actor()
     rows = db.session.execute(
         select(Application)

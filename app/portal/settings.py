@@ -13,7 +13,7 @@ from ..models import AccessGrant, Identity, NotificationPreference, Student, Use
 from ..notify.routing import KIND_SECTIONS, KINDS
 from ..notify.sms import normalize_phone
 from . import bp
-from .routes import citizen_required
+from .guards import citizen_required
 
 KIND_LABELS = {
     "grade": _l("New grades"), "absence": _l("Absences"), "homework": _l("Homework"),

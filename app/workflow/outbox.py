@@ -6,13 +6,8 @@ number of workers can run side by side and none sends a message another one hold
 After the mail server accepted a message, its follow-up transition (mark_notified) is
 fired in the same transaction that marks the message sent."""
 import logging
-import os
-import smtplib
 import time
 from datetime import timedelta
-from email import policy as email_policy
-from email.message import EmailMessage
-from email.utils import formatdate
 
 from flask import current_app
 from sqlalchemy import select
@@ -21,54 +16,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..access import SYSTEM
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, utcnow
-from ..notify.headers import header_text, single_address
+from ..notify.digest import send_digest
+from ..notify.mail import send_email
+from ..notify.sms import send_sms
 from .errors import WorkflowError
+from .machine import fire
 from .outbox_alerts import given_up
 
 log = logging.getLogger(__name__)
 
 
-def build_email(message):
-    email = EmailMessage(policy=email_policy.SMTP)
-    email["Subject"] = header_text(message.subject)  # also for rows queued before it was cleaned
-    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    email["To"] = single_address(message.recipient)
-    email["Date"] = formatdate(localtime=True)
-    # Stable across attempts (from the message's idempotency key, never random): delivery is at
-    # least once, and a receiver that gets a message twice sees the same Message-ID.
-    safe_key = "".join(c if c.isascii() and c.isalnum() else "." for c in message.idempotency_key)
-    email["Message-ID"] = f"<{safe_key}@e-diary>"
-    email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
-    return email
-
-
-def send_email(message):
-    """Hand the message to the mail server (or, without MAIL_SERVER, to a .eml file)."""
-    config = current_app.config
-    email = build_email(message)
-    if not config.get("MAIL_SERVER"):
-        directory = config["MAIL_DIR"]
-        os.makedirs(directory, exist_ok=True)
-        name = f"{utcnow():%Y%m%d-%H%M%S}-{message.id:06d}.eml"
-        with open(os.path.join(directory, name), "wb") as fh:
-            fh.write(email.as_bytes())
-        return
-    with smtplib.SMTP(
-        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
-    ) as smtp:
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(email)
-
-
 def _transports():
-    from ..notify.digest import send_digest
-    from ..notify.sms import send_sms
-
     return {"email": send_email, "sms": send_sms, "digest": send_digest}
 
 
@@ -116,8 +74,6 @@ def _claim_next(due_by):
 def deliver_one(due_by=None):
     """Send one message due by `due_by` (default: now). Returns 'sent', 'retry', 'failed' or
     None when nothing is due."""
-    from .machine import fire
-
     message = _claim_next(due_by or utcnow())
     if message is None:
         db.session.rollback()
