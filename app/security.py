@@ -13,7 +13,7 @@ from flask import current_app, g, has_request_context
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from werkzeug.security import check_password_hash
 
-from . import roles
+from .access import is_staff_user
 from .auth import login, passwords, password_views, staff
 from .auth.attempts import begin_attempt
 from .auth.audit import acting_user, audit_user_event
@@ -162,5 +162,5 @@ class DiarySecurityManager(SecurityManager):
 
 
 def _is_staff(user):
-    return any(role.name in roles.STAFF_ROLES.values() for role in user.roles)
+    return is_staff_user(user)  # app.access: the staff roles
 

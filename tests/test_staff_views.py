@@ -1,8 +1,8 @@
 """The clerk's and the admin's Flask-AppBuilder screens."""
-import html
 import re
 from datetime import time
 
+import pytest
 from sqlalchemy import func, select
 
 from app import roles
@@ -19,13 +19,10 @@ from app.models import (
     Student,
 )
 from app.workflow import fire
+from tests.helpers.data import failed_message, school_id
+from tests.helpers.web import alerts
 
 FIRST_NAMES = ["Анна", "Борис", "Вера", "Глеб", "Дарья", "Егор", "Жанна", "Зоя", "Илья", "Кира"]
-
-
-def school_id(app, number):
-    with app.app_context():
-        return db.session.execute(select(School.id).where(School.number == number)).scalar_one()
 
 
 def parent_actor(app, username="esia:parent-ivanova"):
@@ -68,12 +65,6 @@ def codes_on(page, codes):
     return {code for code in codes if code in body}
 
 
-def flashes(page):
-    body = page.get_data(as_text=True)
-    return [html.unescape(re.sub(r"<[^>]+>", "", m)).strip()
-            for m in re.findall(r'(?s)<div class="alert alert-(?:danger|success|warning|info)[^"]*"[^>]*>(.*?)</div>', body)]
-
-
 # --------------------------------------------------------------------------- the queue
 def test_queue_shows_own_school_and_filters_by_state(sqlite_app, login_staff):
     app = sqlite_app
@@ -83,8 +74,7 @@ def test_queue_shows_own_school_and_filters_by_state(sqlite_app, login_staff):
         clerk = Actor(user_id=None, label="t", roles=frozenset({roles.CLERK}), school_id=school_id(app, "239"))
         verified = db.session.execute(select(Application).where(Application.code == own[0])).scalar_one()
         fire("verify_passport", clerk, verified.id, data={"document_type": "passport_rf"})
-    client = app.test_client()
-    login_staff(client, "clerk239", "clerk12345")
+    client = login_staff(app.test_client(), "clerk239", "clerk12345")
     page = client.get("/applications/list/")
     assert page.status_code == 200
     assert codes_on(page, own + other) == set(own)
@@ -100,8 +90,7 @@ def test_search_by_loosely_typed_code_opens_the_application(sqlite_app, login_st
     app = sqlite_app
     code = petrov_code(app)
     application_id = app_row(app, code)["id"]
-    client = app.test_client()
-    login_staff(client, "clerk239", "clerk12345")
+    client = login_staff(app.test_client(), "clerk239", "clerk12345")
     raw = code.replace("-", "")
     for typed in (raw.lower(), f"{raw[:3].lower()} {raw[3:].lower()}", f"  {code}  ", code.lower()):
         r = client.get("/applications/find", query_string={"q": typed})
@@ -112,15 +101,14 @@ def test_search_by_loosely_typed_code_opens_the_application(sqlite_app, login_st
     # an unknown code: back to the list with a message, not an error
     r = client.get("/applications/find", query_string={"q": "zzz-zzz"}, follow_redirects=True)
     assert r.status_code == 200
-    assert flashes(r)
+    assert alerts(r)
 
 
 def test_search_by_surname_lists_matches(sqlite_app, login_staff):
     app = sqlite_app
     sokolovs = create_applications(app, "239", 3, last_name="Соколов")
     others = create_applications(app, "239", 2, last_name="Орлова")
-    client = app.test_client()
-    login_staff(client, "clerk239", "clerk12345")
+    client = login_staff(app.test_client(), "clerk239", "clerk12345")
     r = client.get("/applications/find", query_string={"q": "соколов"}, follow_redirects=True)
     assert r.status_code == 200
     assert codes_on(r, sokolovs + others + [petrov_code(app)]) == set(sokolovs)
@@ -131,8 +119,7 @@ def test_search_by_surname_lists_matches(sqlite_app, login_staff):
 def test_paging_and_the_page_size_trap(sqlite_app, login_staff):
     app = sqlite_app
     codes = create_applications(app, "239", 104) + [petrov_code(app)]  # 105 in the queue
-    client = app.test_client()
-    login_staff(client, "clerk239", "clerk12345")
+    client = login_staff(app.test_client(), "clerk239", "clerk12345")
     first = codes_on(client.get("/applications/list/"), codes)
     second = codes_on(client.get("/applications/list/?page_ApplicationView=1"), codes)
     assert len(first) == 25 and len(second) == 25 and not first & second
@@ -158,18 +145,23 @@ def test_paging_and_the_page_size_trap(sqlite_app, login_staff):
 
 
 # --------------------------------------------------------------------------- the show page and its actions
+@pytest.fixture
+def petrov(sqlite_app, login_staff):
+    """The demo data's application (Петров at лицей № 239): its code, its row, and the school's
+    clerk logged in."""
+    code = petrov_code(sqlite_app)
+    return code, app_row(sqlite_app, code), login_staff(sqlite_app.test_client(), "clerk239", "clerk12345")
+
+
 def forms_on(page):
     body = page.get_data(as_text=True)
     return {name for name in ("verify", "approve", "reject")
             if re.search(rf'<form method="post" action="/applications/\d+/{name}"', body)}
 
 
-def test_show_page_timeline_and_actions_for_the_current_state(sqlite_app, login_staff):
+def test_show_page_timeline_and_actions_for_the_current_state(sqlite_app, petrov):
     app = sqlite_app
-    code = petrov_code(app)
-    row = app_row(app, code)
-    client = app.test_client()
-    login_staff(client, "clerk239", "clerk12345")
+    code, row, client = petrov
     show = f"/applications/show/{row['id']}"
 
     page = client.get(show)
@@ -188,7 +180,7 @@ def test_show_page_timeline_and_actions_for_the_current_state(sqlite_app, login_
     assert (after["state"], after["document_type"]) == ("passport_verified", "other")
     page = client.get(show)
     assert forms_on(page) == {"approve", "reject"}
-    assert flashes(page)  # "the passport check has been recorded"
+    assert alerts(page)  # "the passport check has been recorded"
     body = page.get_data(as_text=True)
     timeline = re.search(r"(?s)<h4>[^<]*</h4>\s*<ol>(.*?)</ol>", body).group(1)
     assert timeline.count("<li>") == 2
@@ -217,8 +209,7 @@ def test_approve_can_add_a_new_pupil_to_the_roster(sqlite_app, login_staff):
     app = sqlite_app
     [code] = create_applications(app, "239", 1, last_name="Новиков")
     row = app_row(app, code)
-    client = app.test_client()
-    login_staff(client, "clerk239", "clerk12345")
+    client = login_staff(app.test_client(), "clerk239", "clerk12345")
     client.post(f"/applications/{row['id']}/verify", data={"document_type": "passport_rf"})
     page = client.get(f"/applications/show/{row['id']}").get_data(as_text=True)
     assert re.search(r'name="student_id" value="" checked', page)  # nobody in the roster matches
@@ -231,16 +222,13 @@ def test_approve_can_add_a_new_pupil_to_the_roster(sqlite_app, login_staff):
         assert (pupil.last_name, pupil.class_name, pupil.school_id) == ("Новиков", "3 «Б»", school_id(app, "239"))
 
 
-def test_reject_needs_a_reason(sqlite_app, login_staff):
+def test_reject_needs_a_reason(sqlite_app, petrov):
     app = sqlite_app
-    code = petrov_code(app)
-    row = app_row(app, code)
-    client = app.test_client()
-    login_staff(client, "clerk239", "clerk12345")
+    code, row, client = petrov
     for reason in ("", "   ", "a"):
         page = client.post(f"/applications/{row['id']}/reject", data={"reason": reason}, follow_redirects=True)
         assert page.status_code == 200
-        assert flashes(page), reason  # the error is shown
+        assert alerts(page), reason  # the error is shown
         assert forms_on(page) == {"verify", "reject"}
         assert app_row(app, code) == row
     page = client.post(f"/applications/{row['id']}/reject",
@@ -251,12 +239,9 @@ def test_reject_needs_a_reason(sqlite_app, login_staff):
     assert forms_on(page) == set()
 
 
-def test_print_page_has_what_the_parent_signs(sqlite_app, login_staff):
+def test_print_page_has_what_the_parent_signs(sqlite_app, petrov):
     app = sqlite_app
-    code = petrov_code(app)
-    row = app_row(app, code)
-    client = app.test_client()
-    login_staff(client, "clerk239", "clerk12345")
+    code, row, client = petrov
     page = client.get(f"/applications/{row['id']}/print")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
@@ -277,8 +262,7 @@ def slots(app, number):
 
 def test_clerk_adds_and_edits_reception_hours(sqlite_app, login_staff):
     app = sqlite_app
-    client = app.test_client()
-    login_staff(client, "clerk239", "clerk12345")
+    client = login_staff(app.test_client(), "clerk239", "clerk12345")
     before = slots(app, "239")
     form = {"school": str(school_id(app, "239")), "weekday": "0", "time_from": "10:00", "time_to": "12:30",
             "room": "кабинет № 10", "responsible": "Греку Ирина Алексеевна"}
@@ -318,8 +302,7 @@ def test_clerk_adds_and_edits_reception_hours(sqlite_app, login_staff):
 # --------------------------------------------------------------------------- admin
 def test_admin_screens_open(sqlite_app, login_staff):
     app = sqlite_app
-    client = app.test_client()
-    login_staff(client, "admin", "admin12345")
+    client = login_staff(app.test_client(), "admin", "admin12345")
     for path, expected in (("/districts/list/", "Василеостровский район"),
                            ("/schools/list/", "ГБОУ гимназия № 27"),
                            ("/staff-assignments/list/", "Смирнова"),
@@ -338,8 +321,7 @@ def test_admin_screens_open(sqlite_app, login_staff):
 
 def test_audit_log_is_read_only(sqlite_app, login_staff):
     app = sqlite_app
-    client = app.test_client()
-    login_staff(client, "admin", "admin12345")
+    client = login_staff(app.test_client(), "admin", "admin12345")
     with app.app_context():
         event = db.session.execute(select(AuditEvent)).scalars().first()
         event_id, action = event.id, event.action
@@ -358,15 +340,8 @@ def test_audit_log_is_read_only(sqlite_app, login_staff):
 
 def test_outbox_shows_failed_messages_and_retry_makes_them_pending(sqlite_app, login_staff):
     app = sqlite_app
-    with app.app_context():
-        message = db.session.execute(select(OutboxMessage)).scalars().first()
-        message.status = OutboxStatus.FAILED
-        message.attempts = 3
-        message.last_error = "ConnectionRefusedError: [Errno 111] Connection refused"
-        db.session.commit()
-        message_id = message.id
-    client = app.test_client()
-    login_staff(client, "admin", "admin12345")
+    message_id = failed_message(app)
+    client = login_staff(app.test_client(), "admin", "admin12345")
     page = client.get("/outbox/list/")
     body = page.get_data(as_text=True)
     assert "Connection refused" in body
@@ -393,13 +368,12 @@ def test_outbox_shows_failed_messages_and_retry_makes_them_pending(sqlite_app, l
     assert client.post(f"/outbox/action/retry/{message_id}").status_code == 302
     with app.app_context():
         assert db.session.get(OutboxMessage, message_id).status == "pending"
-    assert client.post("/outbox/action/retry/999999").status_code == 302  # no such row: nothing
+    assert client.post("/outbox/action/retry/999999").status_code == 404  # no such row in the list: nothing
 
 
 def test_admin_database_errors_are_not_shown_raw(sqlite_app, login_staff):
     app = sqlite_app
-    client = app.test_client()
-    login_staff(client, "admin", "admin12345")
+    client = login_staff(app.test_client(), "admin", "admin12345")
     with app.app_context():
         districts = db.session.scalar(select(func.count()).select_from(District))
         district_id = db.session.execute(select(District.id)).scalars().first()
@@ -433,8 +407,7 @@ def test_times_are_shown_in_st_petersburg_time(sqlite_app, login_staff):
             event.at = datetime(2026, 1, 15, 21, 30)
         db.session.commit()
         pk = application.id
-    client = app.test_client()
-    login_staff(client, "clerk239", "clerk12345")
+    client = login_staff(app.test_client(), "clerk239", "clerk12345")
     queue = client.get("/applications/list/?_flt_0_child_last_name=Полуночный").get_data(as_text=True)
     assert "16.01.2026 00:30" in queue and "15.01.2026 21:30" not in queue
     shown = client.get(f"/applications/show/{pk}").get_data(as_text=True)

@@ -5,11 +5,10 @@ from flask_appbuilder.api import expose
 from flask_babel import gettext
 from sqlalchemy import select
 
-from .. import inputs, workflow
-from ..access import application_scope, can_see_application, current_actor
-from ..extensions import db
+from .. import applications_search, inputs, workflow
+from ..access import application_scope, current_actor, get_application
 from ..models import Application
-from ..workflow.rules import normalize_code
+from ..workflow.transitions import api_transition, api_transitions
 from . import schemas
 from .auth import api_login_required, json_response, uses_bearer_token
 from .base import JsonApi, args, body, paginate
@@ -57,6 +56,23 @@ class ApplicationsApi(JsonApi):
     resource_name = "applications"
     openapi_spec_tag = "Applications"
 
+    def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs):
+        """The transitions endpoint's actions and what each does, from the transition records."""
+        super().operation_helper(path=path, operations=operations, methods=methods, func=func, **kwargs)
+        if func is None or func.__name__ != "transition" or "post" not in operations:
+            return
+        post = operations["post"]
+        offered = api_transitions()
+        for parameter in post.get("parameters", []):
+            if parameter.get("name") == "name":
+                parameter["schema"] = {"type": "string", "enum": [t.name for t in offered]}
+        post["description"] = "\n".join(
+            f"- `{t.name}` — {t.title} ({', '.join(sorted(t.actors))}): "
+            f"{' | '.join(t.sources)} → {t.target}"
+            + (f"; body: {', '.join(f.name for f in t.fields)}" if t.fields else "")
+            for t in offered
+        )
+
     @expose("/", methods=["GET"])
     @api_login_required
     def list_applications(self):
@@ -80,14 +96,9 @@ class ApplicationsApi(JsonApi):
         query = select(Application).where(application_scope(current_actor()))
         if asked.get("state"):
             query = query.where(Application.state == asked["state"])
-        text = " ".join(asked.get("q", "").split())
-        if text:
-            code = normalize_code(text)
-            if code:
-                query = query.where(Application.code == code)
-            else:
-                query = query.where(Application.child_last_name.ilike(
-                    inputs.like_prefix(text[:1].upper() + text[1:]), escape="\\"))
+        found = applications_search.condition(asked.get("q"))  # the clerk's queue searches the same way
+        if found is not None:
+            query = query.where(found)
         page, rows = paginate(query, asked.get("page"), asked.get("page_size"),
                               Application.created_at.desc(), Application.id.desc())
         return json_response(200, {**page, "result": [application_json(a) for a in rows]})
@@ -130,21 +141,22 @@ class ApplicationsApi(JsonApi):
             401: {$ref: '#/components/responses/NotLoggedIn'}
             404: {$ref: '#/components/responses/NotFound'}
         """
-        application = db.session.get(Application, inputs.path_id(pk))
-        if application is None or not can_see_application(current_actor(), application):
+        application = get_application(current_actor(), inputs.path_id(pk))
+        if application is None:
             raise workflow.NotFound()
         return json_response(200, application_json(application, with_history=True))
 
     @expose("/<int:pk>/transitions/<name>", methods=["POST"])
     @api_login_required
     def transition(self, pk, name):
-        """Perform a transition: verify_passport, approve, reject, withdraw.
+        """Perform a transition (the actions are the records of app.workflow.transitions offered to
+        the API: see operation_helper, which lists them in the OpenAPI description).
         ---
         post:
           summary: Change the state of an application
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          - {in: path, name: name, required: true, schema: {type: string, enum: [verify_passport, approve, reject, withdraw]}}
+          - {in: path, name: name, required: true, schema: {type: string}}
           requestBody:
             content: {application/json: {schema: {$ref: '#/components/schemas/TransitionInput'}}}
           responses:
@@ -165,7 +177,7 @@ class ApplicationsApi(JsonApi):
         else:
             data = {}
         pk = inputs.path_id(pk)
-        if name not in workflow.TRANSITIONS or name in ("submit", "expire", "mark_notified"):
+        if api_transition(name) is None:  # unknown, or not offered to the API (expire, mark_notified…)
             raise workflow.NotFound(gettext("Unknown action: %(name)s.", name=name))
         application = workflow.fire(name, current_actor(), pk, data=data, expected_version=data.get("version"))
         return json_response(200, {

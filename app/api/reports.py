@@ -6,7 +6,7 @@ from flask_appbuilder.api import expose
 from flask_babel import gettext
 
 from .. import inputs
-from ..access import current_actor
+from ..access import check_report_reader, current_actor
 from ..domain_error import DomainError
 from ..reports import queries
 from ..reports.params import read_request
@@ -50,8 +50,7 @@ class ReportsApi(JsonApi):
             404: {$ref: '#/components/responses/NotFound'}
         """
         actor = current_actor()
-        if not (actor.is_admin or actor.is_supervisor):
-            raise DomainError(gettext("You do not have access to this page."), status=403)
+        check_report_reader(actor)  # before the query string is read: no hints for non-readers
         # the pages forgive an unreadable date or number (the default instead); the API says so
         for field in ("from", "to"):
             inputs.parse_date(request.args.get(field), field)

@@ -51,18 +51,15 @@ class StudentsApi(JsonApi):
               content: {application/json: {schema: {$ref: '#/components/schemas/PupilsOut'}}}
             401: {$ref: '#/components/responses/NotLoggedIn'}
         """
-        from sqlalchemy import select
-
-        from ..access import grant_is_active
+        from ..access import active_grants
         from ..models import AccessGrant
 
-        grants = db.session.execute(select(AccessGrant).where(
-            AccessGrant.user_id == current_actor().user_id, grant_is_active()).order_by(AccessGrant.id)).scalars()
+        grants = db.session.execute(active_grants(user_id=current_actor().user_id).order_by(AccessGrant.id)).scalars()
         return json_response(200, {"result": [_grant_json(g) for g in grants]})
 
     def _representative(self, student_id):
         """The caller, who must be an official representative of the pupil (else 403)."""
-        from ..invitations.service import representative_grant
+        from ..access import representative_grant
 
         actor = current_actor()
         if representative_grant(actor.user_id, student_id) is None:

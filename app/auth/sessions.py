@@ -24,6 +24,7 @@ from flask_babel import gettext
 from flask_login import current_user, logout_user, user_logged_in
 
 from .. import clock
+from ..access import is_staff_user
 from . import session_keys
 from .session_store import renew_id
 
@@ -47,9 +48,7 @@ def keep_current_session(user):
 
 
 def kind_of(user):
-    from ..security import _is_staff
-
-    return STAFF if _is_staff(user) else FAMILY
+    return STAFF if is_staff_user(user) else FAMILY
 
 
 def _limits(kind):

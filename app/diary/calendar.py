@@ -9,10 +9,10 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from .. import clock
-from ..access import grant_allows, grant_is_active
+from ..access import active_grants, grant_allows
 from ..extensions import db
 from ..localtime import zone as local_zone
-from ..models import AccessGrant, Lesson, Student, UserSettings
+from ..models import Lesson, Student, UserSettings
 from . import queries
 
 PAST_DAYS, FUTURE_DAYS = 14, 42
@@ -49,7 +49,7 @@ def feed(user_id, today=None):
     calendar.add("prodid", "-//Электронный дневник//Петербургское образование//RU")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Электронный дневник")
-    grants = db.session.execute(select(AccessGrant).where(AccessGrant.user_id == user_id, grant_is_active())).scalars()
+    grants = db.session.execute(active_grants(user_id=user_id)).scalars()
     for grant in grants:
         student = db.session.get(Student, grant.student_id)
         who = student.first_name

@@ -1,11 +1,10 @@
-"""The one check every family page, API endpoint and the calendar feed make before showing a
-pupil's diary: an active grant (app.access.grant_is_active) whose scope includes the section
-(app.access.grant_allows). Visits of anyone but an official representative are written to the
-pupil's access log, which the representatives read."""
-from sqlalchemy import select
+"""The one check every family page and API endpoint make before showing a pupil's diary: an
+active grant (app.access.grants) whose scope includes the section (app.access.grant_allows).
+Visits of anyone but an official representative are written to the pupil's access log, which
+the representatives read."""
 from sqlalchemy.orm import joinedload, lazyload
 
-from ..access import grant_allows, grant_is_active
+from ..access import active_grants, grant_allows
 from ..extensions import db
 from ..models import AccessGrant, AccessLogEntry, Relation, Student
 
@@ -19,22 +18,14 @@ class NoAccess(Exception):
         self.status = status
 
 
-def active_grant(user_id, student_id):
-    if user_id is None:
-        return None
-    return db.session.execute(select(AccessGrant).where(
-        AccessGrant.user_id == user_id, AccessGrant.student_id == student_id, grant_is_active())
-    ).scalar_one_or_none()
-
-
 def open_section(actor, student_id, section, what, path=""):
     """-> (student, grant) or NoAccess. Commits the access-log entry. One query for both: the pages
     read the pupil's school name, nothing else of the pupil's relations."""
     row = None
     if actor.user_id is not None:
         row = db.session.execute(
-            select(AccessGrant, Student).join(Student, Student.id == AccessGrant.student_id)
-            .where(AccessGrant.user_id == actor.user_id, AccessGrant.student_id == student_id, grant_is_active())
+            active_grants(actor.user_id, student_id).add_columns(Student)
+            .join(Student, Student.id == AccessGrant.student_id)
             .options(lazyload("*"), joinedload(Student.school).lazyload("*"))
         ).first()
     if row is None:

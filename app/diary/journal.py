@@ -8,20 +8,21 @@ from datetime import date, timedelta
 from flask_babel import gettext
 from sqlalchemy import select
 
-from .. import clock, inputs
+from .. import access, clock, formats, inputs
 from ..domain_error import DomainError
 from ..extensions import db
 from ..notify.routing import notify
+from . import membership
 from ..models import (
     GRADE_VALUES,
     Attendance,
     AttendanceMark,
     AuditEvent,
+    ClassMembership,
     Grade,
     GradeKind,
     Lesson,
     Remark,
-    SchoolClass,
     Student,
     TeachingAssignment,
     utcnow,
@@ -38,27 +39,23 @@ class JournalError(DomainError):
 
 
 def assignments_of(actor):
-    query = select(TeachingAssignment).join(SchoolClass).order_by(SchoolClass.name)
-    if not actor.is_admin:
-        query = query.where(TeachingAssignment.teacher_id == actor.user_id)
-    return db.session.execute(query).scalars().all()
+    """The classes × subjects of the actor's journal (app.access.teaching)."""
+    return access.teaching_assignments(actor)
 
 
 def assignment_for(actor, assignment_id):
-    """The assignment if the actor may work on it; JournalError 404 otherwise (no hint that it
-    exists)."""
-    assignment = db.session.get(TeachingAssignment, assignment_id)
-    if assignment is None or not (actor.is_admin or assignment.teacher_id == actor.user_id):
+    """The assignment if the actor may work on it (app.access.teaching); JournalError 404
+    otherwise (no hint that it exists)."""
+    assignment = access.teaching_assignment(actor, assignment_id)
+    if assignment is None:
         raise JournalError(gettext("There is no such class in your journal."), 404)
     return assignment
 
 
-def pupils_of(assignment):
-    klass = assignment.school_class
-    return db.session.execute(
-        select(Student).where(Student.school_id == klass.school_id, Student.class_name == klass.name)
-        .order_by(Student.last_name, Student.first_name)
-    ).scalars().all()
+def pupils_of(assignment, date_from=None, date_to=None):
+    """The pupils of the assignment's class on some day of date_from..date_to (default: today),
+    by the class memberships (app.diary.membership)."""
+    return membership.pupils(assignment.class_id, date_from, date_to)
 
 
 @dataclass
@@ -69,9 +66,15 @@ class Grid:
     pupils: list
     lessons: list
     cells: dict  # (student_id, lesson_id) -> "5 Н"
+    spans: dict  # student_id -> [(since, until)] of the pupil's membership of this class
 
     def cell(self, student_id, lesson_id):
         return self.cells.get((student_id, lesson_id), "")
+
+    def member(self, student_id, lesson):
+        """Whether the pupil was in this class on the lesson's day (a moved pupil's other days
+        are not this journal's to write)."""
+        return any(membership.holds(since, until, lesson.date) for since, until in self.spans.get(student_id, ()))
 
 
 def grid(assignment, date_from=None, date_to=None):
@@ -83,7 +86,12 @@ def grid(assignment, date_from=None, date_to=None):
                              Lesson.date >= date_from, Lesson.date <= date_to)
         .order_by(Lesson.date, Lesson.number)
     ).scalars().all()
-    pupils = pupils_of(assignment)
+    pupils = pupils_of(assignment, date_from, date_to)
+    spans = {}
+    for student_id, since, until in db.session.execute(
+            select(ClassMembership.student_id, ClassMembership.since, ClassMembership.until)
+            .where(ClassMembership.class_id == assignment.class_id)):
+        spans.setdefault(student_id, []).append((since, until))
     cells = {}
     ids = [lesson.id for lesson in lessons]
     if ids:
@@ -93,7 +101,7 @@ def grid(assignment, date_from=None, date_to=None):
         for a in db.session.execute(select(Attendance).where(Attendance.lesson_id.in_(ids))).scalars():
             key = (a.student_id, a.lesson_id)
             cells[key] = f"{cells[key]} {a.mark}" if key in cells else a.mark
-    return Grid(assignment, date_from, date_to, pupils, lessons, cells)
+    return Grid(assignment, date_from, date_to, pupils, lessons, cells, spans)
 
 
 def parse_cell(text):
@@ -103,7 +111,7 @@ def parse_cell(text):
         token_lower = token.lower()
         if token_lower in GRADE_VALUES and grade is None:
             grade = token_lower
-        elif token.upper() in AttendanceMark.LABELS and mark is None:
+        elif AttendanceMark.get(token.upper()) is not None and mark is None:
             mark = token.upper()
         else:
             raise JournalError(gettext(
@@ -118,10 +126,10 @@ def _lesson_in(assignment, lesson_id):
     return lesson
 
 
-def _pupil_in(assignment, student_id):
+def _pupil_in(assignment, student_id, lesson):
+    """The pupil, if in the assignment's class on the lesson's day (by the class memberships)."""
     student = db.session.get(Student, student_id)
-    klass = assignment.school_class
-    if student is None or student.school_id != klass.school_id or student.class_name != klass.name:
+    if student is None or not membership.in_class(student.id, assignment.class_id, lesson.date):
         raise JournalError(gettext("This pupil is not in this class."), 404)
     return student
 
@@ -147,13 +155,13 @@ def _audit(actor, action, object_type, object_id, details):
 
 
 def _when(lesson):
-    return f"{lesson.date:%d.%m.%Y}, {lesson.subject.name}"
+    return f"{formats.date(lesson.date)}, {lesson.subject.name}"
 
 
 def set_cell(actor, assignment, student_id, lesson_id, text):
     """Save one cell; returns the cell's new text. One transaction with its audit events."""
     lesson = _lesson_in(assignment, lesson_id)
-    student = _pupil_in(assignment, student_id)
+    student = _pupil_in(assignment, student_id, lesson)
     grade_value, mark = parse_cell(text or "")
     try:
         grade = db.session.execute(select(Grade).where(
@@ -191,7 +199,7 @@ def set_cell(actor, assignment, student_id, lesson_id, text):
                             "to": mark})
             if mark is not None:
                 notify("absence", student.id, gettext("Attendance: %(name)s", name=student.first_name),
-                       gettext("%(mark)s — %(when)s.", mark=str(AttendanceMark.LABELS[mark]),
+                       gettext("%(mark)s — %(when)s.", mark=str(AttendanceMark(mark).label),
                                when=_when(lesson)), event.id)
         db.session.commit()
     except Exception:
@@ -215,16 +223,16 @@ def set_lesson(actor, assignment, lesson_id, topic, homework):
     if changes:
         event = _audit(actor, "lesson_set", "lesson", lesson.id, changes)
         if "homework" in changes and homework:
-            for pupil in pupils_of(assignment):
+            for pupil in pupils_of(assignment, lesson.date):
                 notify("homework", pupil.id, gettext("Homework: %(subject)s", subject=lesson.subject.name),
-                       f"{lesson.date:%d.%m.%Y}: {homework}", f"{event.id}:{pupil.id}")
+                       f"{formats.date(lesson.date)}: {homework}", f"{event.id}:{pupil.id}")
     db.session.commit()
     return lesson
 
 
 def add_remark(actor, assignment, student_id, lesson_id, text):
     lesson = _lesson_in(assignment, lesson_id)
-    student = _pupil_in(assignment, student_id)
+    student = _pupil_in(assignment, student_id, lesson)
     text = _text(text, "text", 1000, gettext("The remark is too long (at most 1000 characters)."),
                  multiline=True)
     if not text:

@@ -7,19 +7,17 @@ Every new message notifies the other side through the outbox."""
 from flask_babel import gettext
 from sqlalchemy import select
 
-from ..access import grant_allows, grant_is_active
+from ..access import active_grant, teacher_ids_of_class
 from ..extensions import db
 from ..models import (
-    AccessGrant,
     Conversation,
     Message,
-    SchoolClass,
     Student,
-    TeachingAssignment,
     User,
     utcnow,
 )
 from ..notify.routing import notify_user
+from . import membership
 from .journal import JournalError
 
 MAX_TEXT = 4000
@@ -27,23 +25,16 @@ MAX_TEXT = 4000
 
 def family_grant(user_id, student_id):
     """The active grant through which this person may message about this pupil, or None."""
-    grant = db.session.execute(select(AccessGrant).where(
-        AccessGrant.user_id == user_id, AccessGrant.student_id == student_id, grant_is_active())
-    ).scalar_one_or_none()
-    return grant if grant_allows(grant, "messages") else None
+    return active_grant(user_id, student_id, section="messages")
 
 
 def teachers_of(student):
-    """Users who teach the pupil's class, and the class teacher: {user_id: User}."""
-    klass = db.session.execute(select(SchoolClass).where(
-        SchoolClass.school_id == student.school_id, SchoolClass.name == student.class_name)
-    ).scalar_one_or_none()
+    """Users who teach the pupil's class (today's, by the class memberships), and the class
+    teacher: {user_id: User}."""
+    klass = membership.class_of(student)
     if klass is None:
         return {}
-    ids = set(db.session.execute(select(TeachingAssignment.teacher_id).where(
-        TeachingAssignment.class_id == klass.id)).scalars())
-    if klass.class_teacher_id:
-        ids.add(klass.class_teacher_id)
+    ids = teacher_ids_of_class(klass)
     users = db.session.execute(select(User).where(User.id.in_(ids or [-1]))).scalars()
     return {u.id: u for u in users if u.active}
 

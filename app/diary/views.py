@@ -5,7 +5,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext
 
-from .. import inputs
+from .. import formats, inputs
 from ..access import current_actor
 from . import journal
 
@@ -155,23 +155,18 @@ class ImportView(BaseView):
     @has_access
     @permission_name("import")
     def form(self):
-        from sqlalchemy import select
-
-        from ..extensions import db
-        from ..models import School
+        from ..access import managed_schools
         from .imports import KINDS, ImportFailed, import_file
 
         actor = current_actor()
-        if actor.is_admin:
-            schools = db.session.execute(select(School).order_by(School.number)).scalars().all()
-        elif actor.is_clerk:
-            schools = [db.session.get(School, actor.school_id)]
-        else:
+        schools = managed_schools(actor)  # the clerk's own school; every school for the admin
+        if not schools:
             abort(403)
         report = failure = error = None
         if request.method == "POST":
             upload = request.files.get("file")
-            school_id = inputs.optional_id(request.form.get("school_id")) if actor.is_admin else actor.school_id
+            # one school kept: that one, whatever the form says; else the form's choice among them
+            school_id = schools[0].id if len(schools) == 1 else inputs.optional_id(request.form.get("school_id"))
             kind = request.form.get("kind") or None
             if school_id not in {s.id for s in schools}:
                 error = gettext("Choose a school from the list.")
@@ -200,36 +195,30 @@ def _happening_view(model, route_base, titles, fields, notify_kind_text):
     families of its class (or of the whole school) through the outbox."""
     from flask_babel import lazy_gettext as _l
 
-    from ..access import can_manage_school
-    from ..models import School, SchoolClass
+    from ..access import ManagedSchoolFilter
+    from ..models import School
     from ..views.base import DiaryInterface, DiaryModelView
-    from ..views.filters import ManagedSchoolFilter, own_school_filter
-
-    class_of_own_school = own_school_filter(SchoolClass)
 
     class View(DiaryModelView):
         datamodel = DiaryInterface(model)
-        base_filters = [["id", own_school_filter(model), None]]
+        base_filters = [["school_id", ManagedSchoolFilter, None]]  # writes: DiaryModelView.check_school
         base_order = ("starts_at", "desc")
         list_columns = ["starts_at", "school_class", *fields]
         add_columns = edit_columns = ["school", "school_class", "starts_at", *fields]
         show_columns = ["school", *list_columns]
         search_columns = ["starts_at", *[f for f in fields if f in ("title", "topic", "place")]]
         add_form_query_rel_fields = {"school": [["id", ManagedSchoolFilter, None]],
-                                     "school_class": [["id", class_of_own_school, None]]}
+                                     "school_class": [["school_id", ManagedSchoolFilter, None]]}
         edit_form_query_rel_fields = add_form_query_rel_fields
         label_columns = {"school": _l("School"), "school_class": _l("Class (empty: the whole school)"),
                          "starts_at": _l("Starts"), "ends_at": _l("Ends"), "title": _l("Title"),
                          "description": _l("Description"), "place": _l("Place"), "topic": _l("Topic")}
-        formatters_columns = {"starts_at": lambda d: d.strftime("%d.%m.%Y %H:%M") if d else "",
-                              "ends_at": lambda d: d.strftime("%d.%m.%Y %H:%M") if d else ""}
+        wall_clock_columns = ("starts_at", "ends_at")  # the local time people typed, not a UTC moment
 
         def _check(self, item):
             school = item.school if item.school is not None else db_get(School, item.school_id)
-            if school is None or not can_manage_school(current_actor(), school.id):
-                raise ValueError(gettext("You can only edit the data of your own school."))
             klass = item.school_class
-            if klass is not None and klass.school_id != school.id:
+            if klass is not None and (school is None or klass.school_id != school.id):
                 raise ValueError(gettext("This class belongs to another school."))
             ends = getattr(item, "ends_at", None)
             if ends and item.starts_at and ends <= item.starts_at:
@@ -240,10 +229,6 @@ def _happening_view(model, route_base, titles, fields, notify_kind_text):
 
         def pre_update(self, item):
             self._check(item)
-
-        def pre_delete(self, item):
-            if not can_manage_school(current_actor(), item.school_id):
-                raise ValueError(gettext("You can only edit the data of your own school."))
 
         def post_add(self, item):
             notify_families(item, notify_kind_text(item))
@@ -267,26 +252,28 @@ def notify_families(item, text):
     from ..extensions import db
     from ..models import Student
     from ..notify.routing import notify
+    from . import membership
 
-    query = select(Student.id).where(Student.school_id == item.school_id)
-    if item.school_class is not None:
-        query = query.where(Student.class_name == item.school_class.name)
+    if item.school_class is not None:  # the class's pupils on the day it happens
+        student_ids = membership.pupil_ids(item.school_class.id, item.starts_at.date())
+    else:
+        student_ids = db.session.execute(select(Student.id).where(Student.school_id == item.school_id)).scalars()
     subject, body = text
     kind = "meeting" if item.__tablename__ == "parent_meeting" else "event"
-    for student_id in db.session.execute(query).scalars():
+    for student_id in student_ids:
         notify("event", student_id, subject, body, f"{kind}:{item.id}:{student_id}")
     db.session.commit()
 
 
 def _event_text(item):
     return (gettext("School event: %(title)s", title=item.title),
-            f"{item.starts_at:%d.%m.%Y %H:%M}" + (f", {item.place}" if item.place else "")
+            formats.datetime(item.starts_at, utc=False) + (f", {item.place}" if item.place else "")
             + (f". {item.description}" if item.description else ""))
 
 
 def _meeting_text(item):
     return (gettext("Parent meeting: %(topic)s", topic=item.topic or "—"),
-            f"{item.starts_at:%d.%m.%Y %H:%M}" + (f", {item.place}" if item.place else ""))
+            formats.datetime(item.starts_at, utc=False) + (f", {item.place}" if item.place else ""))
 
 
 def make_happening_views():

@@ -10,7 +10,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from .. import clock
-from ..access import grant_is_active
+from ..access import active_grant, active_grants, grant_is_active, representative_grant
 from ..domain_error import DomainError
 from ..extensions import db
 from ..inputs import InvalidInput, parse_email
@@ -35,12 +35,6 @@ class InvitationError(DomainError):
 
 def token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def representative_grant(user_id, student_id):
-    grant = db.session.execute(select(AccessGrant).where(
-        AccessGrant.user_id == user_id, AccessGrant.student_id == student_id, grant_is_active())).scalar_one_or_none()
-    return grant if grant is not None and grant.relation == Relation.REPRESENTATIVE else None
 
 
 def _audit(actor_user, action, object_type, object_id, details):
@@ -68,7 +62,7 @@ def invite(user, student_id, email, kind, scope=Scope.ALL, until=None, consent=F
         errors["kind"] = gettext("Choose whom to invite.")
     if kind == Relation.STUDENT:
         scope, until = Scope.ALL, None
-    if scope not in Scope.LABELS:
+    if Scope.get(scope) is None:
         errors["scope"] = gettext("Choose what the person will see.")
     if until is not None and until < clock.today():
         errors["until"] = gettext("The end date cannot be in the past.")
@@ -103,7 +97,7 @@ def invite(user, student_id, email, kind, scope=Scope.ALL, until=None, consent=F
     student = db.session.get(Student, student_id)
     link = current_app.config["PUBLIC_URL"].rstrip("/") + f"/invite/{token}"
     context = dict(inviter=user, student=student, invitation=invitation, link=link,
-                   scope_label=Scope.LABELS[scope], days=current_app.config["INVITE_DAYS"])
+                   scope_label=Scope(scope).label, days=current_app.config["INVITE_DAYS"])
     with force_locale("ru"):
         subject = header_text(gettext("Invitation to the e-diary of %(pupil)s", pupil=student.first_name))
         body_text = render_template("mail/invite.txt", **context)
@@ -145,8 +139,7 @@ def accept(user, token, consent):
             "the account of that address, or ask the parent to invite your address.", email=mask(invitation.email)), 403)
     if not consent:
         raise InvitationError(gettext("Confirm the consent to accept the invitation."), 400, {"consent": "required"})
-    if representative_grant(user.id, invitation.student_id) or db.session.execute(select(AccessGrant.id).where(
-            AccessGrant.user_id == user.id, AccessGrant.student_id == invitation.student_id, grant_is_active())).first():
+    if active_grant(user.id, invitation.student_id) is not None:
         raise InvitationError(gettext("You already have access to this pupil."), 409)
     now = utcnow()
     grant = AccessGrant(user_id=user.id, student_id=invitation.student_id, relation=invitation.kind,
@@ -195,8 +188,7 @@ def revoke_grant(user, grant, commit=True):
 
 def people_of(student_id):
     """Who has or was offered access: representatives, the pupil, interested persons."""
-    grants = db.session.execute(select(AccessGrant).where(AccessGrant.student_id == student_id, grant_is_active())
-                                .order_by(AccessGrant.id)).scalars().all()
+    grants = db.session.execute(active_grants(student_id=student_id).order_by(AccessGrant.id)).scalars().all()
     invitations = db.session.execute(select(Invitation).where(Invitation.student_id == student_id)
                                      .order_by(Invitation.created_at.desc())).scalars().all()
     now = utcnow()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..access import grant_unrevoked
 from ..extensions import db
 from ..inputs import InvalidInput, parse_email
 from ..models import (
@@ -314,7 +315,7 @@ def _apply_row(row, account, applications, report, actor_label):
             changes["full_name"] = True
     existing = set(db.session.execute(
         select(AccessGrant.student_id).where(
-            AccessGrant.user_id == account.holder_id, AccessGrant.revoked_at.is_(None))
+            AccessGrant.user_id == account.holder_id, grant_unrevoked())
     ).scalars())
     added = 0
     for sid in row.student_ids:

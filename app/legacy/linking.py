@@ -12,6 +12,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import ratelimit
+from ..access import grant_unrevoked
 from ..extensions import db
 from ..models import (
     AccessGrant,
@@ -133,7 +134,7 @@ def _move(actor, account):
 
     mine = set(db.session.execute(
         select(AccessGrant.student_id).where(
-            AccessGrant.user_id == user_id, AccessGrant.revoked_at.is_(None))
+            AccessGrant.user_id == user_id, grant_unrevoked())
     ).scalars())
     for grant in db.session.execute(
         select(AccessGrant).where(AccessGrant.user_id == holder_id).order_by(AccessGrant.id)

@@ -11,15 +11,22 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from ..access import grant_allows, grant_is_active
+from ..access import active_grants, grant_allows
 from ..extensions import db
 from ..localtime import UTC, to_local, zone
-from ..models import AccessGrant, Identity, NotificationPreference, OutboxMessage, UserSettings, utcnow
+from ..models import (
+    Identity,
+    NotificationKind,
+    NotificationPreference,
+    OutboxMessage,
+    UserSettings,
+    utcnow,
+)
 from ..workflow.notifications import contact_email
 from .headers import header_text
 from .sms import normalize_phone
 
-KINDS = ("grade", "absence", "homework", "remark", "event", "message")
+KINDS = tuple(NotificationKind)  # their labels: NotificationKind.labels()
 KIND_SECTIONS = {"grade": "grades", "absence": "attendance", "homework": "homework",
                  "remark": "grades", "event": "events", "message": "messages"}
 
@@ -110,9 +117,7 @@ def notify(kind, student_id, subject, text, event_key, now=None):
     audit event id): with the recipient and channel it is the outbox idempotency key."""
     assert kind in KINDS, kind
     now = now or utcnow()
-    grants = db.session.execute(
-        select(AccessGrant).where(AccessGrant.student_id == student_id, grant_is_active())
-    ).scalars().all()
+    grants = db.session.execute(active_grants(student_id=student_id)).scalars().all()
     messages = []
     for grant in grants:
         if grant_allows(grant, KIND_SECTIONS[kind]):

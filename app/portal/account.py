@@ -4,10 +4,10 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from flask_babel import gettext
 from sqlalchemy import select, update
 
-from ..access import current_actor, grant_is_active
+from ..access import current_actor, granted_pupils
 from ..extensions import db
 from ..legacy import linking
-from ..models import AccessGrant, Application, AuditEvent, Identity, LegacyAccount, Student
+from ..models import Application, AuditEvent, Identity, LegacyAccount, Student
 from . import bp
 from .guards import citizen_required
 
@@ -108,9 +108,7 @@ def link_done(account_id):
     student_ids = [i for i in details.get("student_ids", []) if isinstance(i, int)]
     codes = [c for c in details.get("application_codes", []) if isinstance(c, str)]
     students = db.session.execute(
-        select(Student)
-        .join(AccessGrant, AccessGrant.student_id == Student.id)
-        .where(AccessGrant.user_id == user_id, grant_is_active(), Student.id.in_(student_ids))
+        granted_pupils(user_id).where(Student.id.in_(student_ids))
         .order_by(Student.last_name, Student.first_name)
     ).scalars().unique().all() if student_ids else []
     applications = db.session.execute(

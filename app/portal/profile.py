@@ -6,10 +6,9 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from .. import inputs, invitations
-from ..access import current_actor
+from ..access import active_grant, current_actor
 from ..extensions import db
 from ..models import AccessLogEntry, InvitationState, Relation, Scope, Student, User
-from ..diary.family import active_grant
 from . import bp
 from .guards import citizen_required
 
@@ -59,8 +58,8 @@ def student_profile(student_id):
                              .order_by(AccessLogEntry.at.desc()).offset(page * LOG_PAGE).limit(LOG_PAGE + 1)
                              ).scalars().all() if representative else []
     return render_template("portal/profile.html", student=student, grant=grant, representative=representative,
-                           people=people, states=InvitationState.LABELS, scopes=Scope.LABELS,
-                           relations=Relation.LABELS, form=form, errors=errors, error=error,
+                           people=people, states=InvitationState.labels(), scopes=Scope.labels(),
+                           relations=Relation.labels(), form=form, errors=errors, error=error,
                            consent_text=invitations.CONSENT_TEXT, log=log[:LOG_PAGE], log_page=page,
                            log_more=len(log) > LOG_PAGE), (400 if error else 200)
 
@@ -91,7 +90,7 @@ def invitation(token):
     if actor.user_id is None:
         session["invite_token"] = token  # back here after the Gosuslugi login
         return render_template("portal/invitation.html", invite=invite, login=True,
-                               scopes=Scope.LABELS, relations=Relation.LABELS)
+                               scopes=Scope.labels(), relations=Relation.labels())
     problem = None
     if request.method == "POST":
         try:
@@ -103,10 +102,10 @@ def invitation(token):
             if exc.status == 403:
                 session.pop("invite_token", None)
             return render_template("portal/invitation.html", invite=invite, problem=exc.message,
-                                   scopes=Scope.LABELS, relations=Relation.LABELS,
+                                   scopes=Scope.labels(), relations=Relation.labels(),
                                    consent_text=invitations.CONSENT_TEXT), exc.status
-    return render_template("portal/invitation.html", invite=invite, problem=problem, scopes=Scope.LABELS,
-                           relations=Relation.LABELS, consent_text=invitations.CONSENT_TEXT)
+    return render_template("portal/invitation.html", invite=invite, problem=problem, scopes=Scope.labels(),
+                           relations=Relation.labels(), consent_text=invitations.CONSENT_TEXT)
 
 
 def pending_invitation_redirect():

@@ -4,10 +4,9 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from .. import inputs, workflow
-from ..access import current_actor, grant_is_active
+from ..access import current_actor, granted_pupils, own_applications
 from ..extensions import db
 from ..models import (
-    AccessGrant,
     Application,
     ApplicationState,
     AuditEvent,
@@ -15,6 +14,7 @@ from ..models import (
     School,
     Student,
 )
+from ..workflow.transitions import by_path
 from . import bp
 from .account import show_welcome_once
 from .guards import citizen_required
@@ -46,7 +46,7 @@ def applications():
     actor = current_actor()
     rows = db.session.execute(
         select(Application)
-        .where(Application.parent_id == actor.user_id)
+        .where(own_applications(actor))
         .order_by(Application.created_at.desc(), Application.id.desc())
     ).scalars().all()
     # The timeline of every card, in one query (not one per application).
@@ -87,10 +87,11 @@ def apply():
             errors = {key.replace("child.", ""): value for key, value in exc.fields.items()}
             message, status = exc.message, exc.status
         else:
-            flash(gettext("Your application has been sent"), "success")
+            flash(str(workflow.TRANSITIONS["submit"].flash), "success")
             return redirect(url_for("portal.application", code=application.code, sent=1))
     return render_template(
         "portal/apply.html",
+        submit=workflow.TRANSITIONS["submit"],
         form=form,
         errors=errors,
         message=message,
@@ -100,9 +101,7 @@ def apply():
 
 def _own_application(code):
     application = db.session.execute(
-        select(Application).where(
-            Application.code == code, Application.parent_id == current_actor().user_id
-        )
+        select(Application).where(Application.code == code, own_applications(current_actor()))
     ).scalar_one_or_none()
     if application is None:
         abort(404)
@@ -117,27 +116,32 @@ def application(code):
         "portal/application.html",
         application=application,
         events=application.events,
-        can_withdraw="withdraw" in workflow.available_transitions(application, current_actor()),
+        offered=workflow.offered(application, current_actor(), workflow.PORTAL),
         just_sent=request.args.get("sent") == "1",
         states=ApplicationState,
     )
 
 
-@bp.route("/my/applications/<code>/withdraw", methods=["POST"])
+@bp.route("/my/applications/<code>/<path>", methods=["POST"])
 @citizen_required
-def withdraw(code):
+def transition(code, path):
+    """The parent's button of a transition record offered in the portal (…/withdraw)."""
+    transition = by_path(workflow.PORTAL, path)
+    if transition is None:
+        abort(404)
     application = _own_application(code)
     version = request.form.get("version") or None
     if version is not None:
         version = inputs.integer(version, "version", minimum=1, maximum=2**31 - 1)
     try:
-        workflow.fire("withdraw", current_actor(), application.id, expected_version=version)
+        workflow.fire(transition.name, current_actor(), application.id,
+                      data=transition.form_data(request.form), expected_version=version)
     except workflow.WorkflowError as exc:
         if exc.status == 404:
             raise  # answered by app.errors
         flash(exc.message, "danger")  # 403, 409: already processed — shown on the application's page
     else:
-        flash(gettext("The application has been withdrawn."), "success")
+        flash(str(transition.flash), "success")
     return redirect(url_for("portal.application", code=code))
 
 
@@ -145,9 +149,6 @@ def withdraw(code):
 @citizen_required
 def students():
     rows = db.session.execute(
-        select(Student)
-        .join(AccessGrant, AccessGrant.student_id == Student.id)
-        .where(AccessGrant.user_id == current_actor().user_id, grant_is_active())
-        .order_by(Student.last_name, Student.first_name)
+        granted_pupils(current_actor().user_id).order_by(Student.last_name, Student.first_name)
     ).scalars().all()
     return render_template("portal/students.html", students=rows)

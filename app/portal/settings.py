@@ -3,28 +3,31 @@ the personal calendar feed address (shown once when made; a new one replaces the
 from datetime import datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
 from sqlalchemy import select
 
-from ..access import current_actor, grant_allows, grant_is_active
+from ..access import active_grants, current_actor, grant_allows
 from ..diary import calendar
 from ..extensions import db
-from ..models import AccessGrant, Identity, NotificationPreference, Student, UserSettings
+from ..models import (
+    AccessGrant,
+    Identity,
+    NotificationChannel,
+    NotificationKind,
+    NotificationPreference,
+    Student,
+    UserSettings,
+)
 from ..notify.routing import KIND_SECTIONS, KINDS
 from ..notify.sms import normalize_phone
 from . import bp
 from .guards import citizen_required
 
-KIND_LABELS = {
-    "grade": _l("New grades"), "absence": _l("Absences"), "homework": _l("Homework"),
-    "remark": _l("Remarks"), "event": _l("Events and meetings"), "message": _l("Messages from teachers"),
-}
-CHANNELS = ("email", "sms", "digest")
+CHANNELS = tuple(NotificationChannel)
 
 
 def _grants(user_id):
-    return db.session.execute(select(AccessGrant).where(AccessGrant.user_id == user_id, grant_is_active())
-                              .order_by(AccessGrant.id)).scalars().all()
+    return db.session.execute(active_grants(user_id=user_id).order_by(AccessGrant.id)).scalars().all()
 
 
 def _time(value):
@@ -79,7 +82,8 @@ def settings():
             return channel == "email"
         return getattr(preference, channel)
 
-    return render_template("portal/settings.html", rows=rows, labels=KIND_LABELS, checked=checked,
+    return render_template("portal/settings.html", rows=rows, labels=NotificationKind.labels(),
+                           channels=NotificationChannel.labels(), checked=checked,
                            own=own, phone=phone, errors=errors, form=request.form,
                            feed_url=request.args.get("feed")), (400 if errors else 200)
 

@@ -1,5 +1,6 @@
-"""What a report request asks for, checked against who asks: the page, its exports and the API
-all go through `read_request` (a supervisor: only the own district, by any of them)."""
+"""What a report request asks for, checked against who asks (app.access.reports: a supervisor
+only the own district, the admin any): the page, its exports and the API all go through
+`read_request`."""
 from dataclasses import dataclass
 import re
 from datetime import date, timedelta
@@ -10,7 +11,8 @@ from urllib.parse import urlencode
 from flask import abort, request
 
 from .. import clock, inputs
-from ..extensions import db
+from ..access import report_district, report_school
+from ..diary import school_year
 from ..models import School
 from . import queries
 
@@ -34,13 +36,23 @@ def read_request(actor, name):
     the scope) / 403 (not a reader of reports, another district)."""
     if name not in queries.REPORTS:
         abort(404)
-    district_id = report_scope(actor, _id_arg("district"))
+    district_id = report_district(actor, _id_arg("district"))
+    school = report_school(district_id, _id_arg("school"))
     today = clock.today()
     days = inputs.clamped(request.args.get("days"), 14, 0, 3650)
     date_from, date_to = inputs.date_range(
-        inputs.query_date(request.args.get("from"), "from", today - timedelta(days=365)),
+        inputs.query_date(request.args.get("from"), "from", _default_from(name, school, today)),
         inputs.query_date(request.args.get("to"), "to", today))
-    return ReportRequest(name, district_id, school_in_scope(district_id), date_from, date_to, days)
+    return ReportRequest(name, district_id, school, date_from, date_to, days)
+
+
+def _default_from(name, school, today):
+    """The academic figures: since the start of the school year (the school's own, else the general
+    rule: app.diary.school_year); the application reports: the last 365 days."""
+    if name == "academic":
+        start = school_year.year_dates(school.id, today)[0] if school else school_year.assumed_year(today)[0]
+        return min(start, today)
+    return today - timedelta(days=365)
 
 
 def _id_arg(name):
@@ -52,29 +64,6 @@ def _id_arg(name):
     if not re.fullmatch(r"[+-]?\d+", value):
         return None
     return inputs.path_id(value)
-
-
-def report_scope(actor, requested):
-    """The district the reader may look at: a supervisor — only theirs; the admin — any, or the
-    city (None). Anyone else: 403."""
-    if actor.is_admin:
-        return requested
-    if actor.is_supervisor:
-        if requested not in (None, actor.district_id):
-            abort(403)
-        return actor.district_id
-    abort(403)
-
-
-def school_in_scope(district_id):
-    """?school=ID: a school inside the reader's district (any for the city-wide reader), or 404."""
-    school_id = _id_arg("school")
-    if school_id is None:
-        return None
-    school = db.session.get(School, school_id)
-    if school is None or (district_id is not None and school.district_id != district_id):
-        abort(404)
-    return school
 
 
 def drill_query(target):

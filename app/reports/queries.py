@@ -3,10 +3,11 @@ and returns {"columns": [(key, title)], "rows": [dict], "chart": {...} or None}.
 backlog and the lists of names read the pre-aggregated tables of app.reports.rollup."""
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from sqlalchemy import and_, case, func, literal, select
 
 from .. import clock
+from ..access import grant_is_active
 from ..extensions import db
 from ..models import (
     AccessGrant,
@@ -51,13 +52,13 @@ def funnel(district_id, date_from, date_to):
         .order_by(District.name, School.number)
     ).mappings().all()
     columns = [("district", _l("District")), ("school", _l("School")), ("total", _l("Total"))] + [
-        (state, S.LABELS[state]) for state in S.ALL]
+        (state, state.label) for state in S.ALL]
     totals = db.session.execute(
         select(stat.state, func.sum(stat.applications)).where(_in_scope(stat, district_id), *_months(stat, date_from, date_to))
         .group_by(stat.state)).all()
     by_state = dict(totals)
     return {"columns": columns, "rows": [dict(r) for r in rows],
-            "chart": {"labels": [str(S.LABELS[s]) for s in S.ALL], "values": [by_state.get(s, 0) for s in S.ALL]}}
+            "chart": {"labels": [str(s.label) for s in S.ALL], "values": [by_state.get(s, 0) for s in S.ALL]}}
 
 
 def _named(per_school, *figures):
@@ -88,8 +89,8 @@ def backlog(district_id, days, now=None):
     rows = db.session.execute(
         _named(per_school, per_school.c.waiting, per_school.c.oldest).order_by(per_school.c.oldest)
     ).mappings().all()
-    return {"columns": [("district", _l("District")), ("school", _l("School")), ("waiting", _l("Waiting")),
-                        ("oldest", _l("Oldest since"))],
+    return {"columns": [("district", _l("District")), ("school", _l("School")),
+                        ("waiting", _lp("number of applications", "Waiting")), ("oldest", _l("Oldest since"))],
             "rows": [dict(r) for r in rows],
             "chart": _top_chart(_l("Schools with the longest queue"), rows, "waiting")}
 
@@ -192,7 +193,7 @@ def unconnected_pupils(district_id, school_id=None, limit=500):
         return None
     connected = select(AccessGrant.id).where(AccessGrant.student_id == Student.id,
                                              AccessGrant.relation == Relation.REPRESENTATIVE,
-                                             AccessGrant.revoked_at.is_(None)).exists()
+                                             grant_is_active()).exists()
     scope = Student.school_id == school_id if school_id is not None else School.district_id == district_id
     rows = db.session.execute(
         select(School.number.label("school"), Student.class_name.label("class_name"),
@@ -258,8 +259,9 @@ def academic(district_id, date_from, date_to, school_id=None):
         "grades": r["grades"], "attendance": share(r["absences"], r["pupil_lessons"]),
         "compare": round(float(compare[r["subject"]]), 2) if compare.get(r["subject"]) is not None else None,
     } for r in rows]
-    return {"columns": [("unit", key_title), ("subject", _l("School subject")), ("average", _l("Average grade")),
-                        ("grades", _l("Grades")), ("attendance", _l("Attendance, %")), ("compare", compare_title)],
+    return {"columns": [("unit", key_title), ("subject", _lp("school subject", "Subject")),
+                        ("average", _l("Average grade")), ("grades", _lp("number of grades", "Grades")),
+                        ("attendance", _l("Attendance, %")), ("compare", compare_title)],
             "rows": result,
             "chart": {"title": str(_l("Average grade by subject")), "labels": list(own),
                       "values": [round(float(v), 2) if v is not None else None for v in own.values()]}}

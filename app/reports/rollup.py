@@ -19,6 +19,8 @@ from datetime import date, timedelta
 from sqlalchemy import Date, Integer, and_, case, cast, delete, func, insert, literal, or_, select, text, union_all
 
 from .. import clock
+from ..access import grant_is_active
+from ..diary.membership import holds_on
 from ..extensions import db
 from ..localtime import to_local
 from ..models import (
@@ -29,6 +31,7 @@ from ..models import (
     ApprovalDaysStat,
     Attendance,
     AttendanceMark,
+    ClassMembership,
     ClassMonthStat,
     CoverageStat,
     Identity,
@@ -70,27 +73,29 @@ def default_since(today=None):
 
 def _class_figures(since, school_id):
     """One SELECT: (school_id, class_name, subject, month, grades_sum, grades_count, pupil_lessons,
-    absences, lates) by class, subject and month, from grades, lessons and attendance."""
+    absences, lates) by class, subject and month, from grades, lessons and attendance. A grade
+    counts for the class the pupil was in on its day, a lesson for the pupils in its class on its
+    day (the class memberships, app.diary.membership)."""
     zero = literal(0)
     grade_month = month_of(Grade.date)
     grades = (
-        select(Student.school_id.label("school_id"), Student.class_name.label("class_name"),
+        select(SchoolClass.school_id.label("school_id"), SchoolClass.name.label("class_name"),
                Subject.name.label("subject"), grade_month.label("month"),
                func.sum(cast(Grade.value, Integer)).label("grades_sum"), func.count().label("grades_count"),
                zero.label("pupil_lessons"), zero.label("absences"), zero.label("lates"))
-        .select_from(Grade).join(Student, Student.id == Grade.student_id).join(Subject, Subject.id == Grade.subject_id)
+        .select_from(Grade)
+        .join(ClassMembership, and_(ClassMembership.student_id == Grade.student_id, holds_on(Grade.date)))
+        .join(SchoolClass, SchoolClass.id == ClassMembership.class_id).join(Subject, Subject.id == Grade.subject_id)
         .where(Grade.kind.in_((GradeKind.CURRENT, GradeKind.TEST)), Grade.value.in_(NUMERIC), Grade.date >= since)
-        .group_by(Student.school_id, Student.class_name, Subject.name, grade_month)
+        .group_by(SchoolClass.school_id, SchoolClass.name, Subject.name, grade_month)
     )
-    pupils = (select(Student.school_id, Student.class_name, func.count().label("n"))
-              .group_by(Student.school_id, Student.class_name).subquery())
     lesson_month = month_of(Lesson.date)
     lessons = (
         select(SchoolClass.school_id, SchoolClass.name, Subject.name, lesson_month,
-               zero, zero, func.sum(func.coalesce(pupils.c.n, 0)), zero, zero)
+               zero, zero, func.count(ClassMembership.id), zero, zero)
         .select_from(Lesson).join(SchoolClass, SchoolClass.id == Lesson.class_id)
         .join(Subject, Subject.id == Lesson.subject_id)
-        .outerjoin(pupils, and_(pupils.c.school_id == SchoolClass.school_id, pupils.c.class_name == SchoolClass.name))
+        .outerjoin(ClassMembership, and_(ClassMembership.class_id == Lesson.class_id, holds_on(Lesson.date)))
         .where(Lesson.date >= since)
         .group_by(SchoolClass.school_id, SchoolClass.name, Subject.name, lesson_month)
     )
@@ -104,7 +109,7 @@ def _class_figures(since, school_id):
         .group_by(SchoolClass.school_id, SchoolClass.name, Subject.name, lesson_month)
     )
     if school_id is not None:
-        grades = grades.where(Student.school_id == school_id)
+        grades = grades.where(SchoolClass.school_id == school_id)
         lessons = lessons.where(SchoolClass.school_id == school_id)
         marks = marks.where(SchoolClass.school_id == school_id)
     parts = union_all(grades, lessons, marks).subquery()
@@ -189,10 +194,17 @@ def _refresh_applications(school_id):
 
 def _refresh_coverage(school_id):
     connected = (select(AccessGrant.student_id).where(AccessGrant.relation == Relation.REPRESENTATIVE,
-                                                      AccessGrant.revoked_at.is_(None)).distinct().subquery())
-    pupils = (select(Student.school_id, Student.class_name, func.count(Student.id), func.count(connected.c.student_id))
+                                                      grant_is_active()).distinct().subquery())
+    today = clock.today()  # pupils by the class they are in today (no class: the empty name)
+    current = (select(ClassMembership.student_id, SchoolClass.name)
+               .join(SchoolClass, SchoolClass.id == ClassMembership.class_id)
+               .where(holds_on(today)).subquery())
+    class_name = func.coalesce(current.c.name, "")
+    pupils = (select(Student.school_id, class_name, func.count(Student.id), func.count(connected.c.student_id))
+              .select_from(Student)
+              .outerjoin(current, current.c.student_id == Student.id)
               .outerjoin(connected, connected.c.student_id == Student.id)
-              .group_by(Student.school_id, Student.class_name))
+              .group_by(Student.school_id, class_name))
     if school_id is not None:
         pupils = pupils.where(Student.school_id == school_id)
     _replace(CoverageStat, school_id, ["school_id", "class_name", "pupils", "connected"], pupils)
@@ -201,7 +213,7 @@ def _refresh_coverage(school_id):
                     zero.label("sent"), zero.label("accepted"))
              .select_from(AccessGrant).join(Identity, Identity.user_id == AccessGrant.user_id)
              .join(Student, Student.id == AccessGrant.student_id)
-             .where(AccessGrant.revoked_at.is_(None),
+             .where(grant_is_active(),
                     or_(Identity.last_login_at.is_(None), Identity.last_login_at < AccessGrant.granted_at))
              .group_by(Student.school_id))
     invited = (select(Student.school_id, zero, func.count(Invitation.id),

@@ -6,7 +6,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext
 from sqlalchemy import select
 
-from ..access import current_actor
+from ..access import current_actor, report_districts
 from ..extensions import db
 from ..models import District
 from . import queries, rollup
@@ -35,7 +35,7 @@ class ReportsView(BaseView):
             return Response(to_xlsx(title, data["columns"], data["rows"]),
                             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-        districts = db.session.execute(select(District).order_by(District.name)).scalars().all() if actor.is_admin else []
+        districts = report_districts(actor)
         return self.render_template("reports/report.html", name=name, title=title, data=data, reports=queries.REPORTS,
                                     districts=districts, district_id=asked.district_id, date_from=asked.date_from,
                                     date_to=asked.date_to, days=asked.days, school=asked.school,

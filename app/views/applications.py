@@ -9,15 +9,12 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from .. import inputs, workflow
-from ..access import application_scope, can_see_application, current_actor
+from .. import applications_search, inputs, workflow
+from ..access import ApplicationScopeFilter, application_scope, current_actor, get_application
 from ..extensions import db
-from ..inputs import like_prefix
-from ..localtime import local
-from ..models import Application, ApplicationState, DOCUMENT_TYPES, translated
-from ..workflow.rules import normalize_code, roster_candidates
+from ..models import Application, ApplicationState
+from ..workflow.transitions import STAFF, by_path, offered_in
 from .base import DiaryInterface, DiaryModelView
-from .filters import ApplicationScopeFilter
 
 
 class ApplicationView(DiaryModelView):
@@ -27,7 +24,9 @@ class ApplicationView(DiaryModelView):
     exclude_route_methods = {"add", "edit", "delete", "download", "action", "action_post"}
     base_filters = [["id", ApplicationScopeFilter, None]]
     base_order = ("created_at", "desc")
-    base_permissions = ["can_list", "can_show", "can_verify", "can_approve", "can_reject", "can_print"]
+    # the staff forms' permissions are named by the transition records (can_verify, can_approve, …)
+    base_permissions = ["can_list", "can_show", "can_print",
+                        *dict.fromkeys(t.staff_permission for t in offered_in(STAFF))]
     page_size = 25
 
     list_title = _l("Applications")
@@ -68,11 +67,6 @@ class ApplicationView(DiaryModelView):
         "student": _l("Pupil in the roster"),
         "reason": _l("Reason"),
     }
-    formatters_columns = {
-        "child_birth_date": lambda d: d.strftime("%d.%m.%Y") if d else "",
-        "created_at": local,
-        "verified_at": local,
-    }
     show_template = "staff/application_show.html"
 
     def render_template(self, template, **kwargs):
@@ -100,9 +94,9 @@ class ApplicationView(DiaryModelView):
         state = request.args.get("_flt_3_state", "")
         if state in ApplicationState.ALL:
             conditions.append(Application.state == state)
-        last_name = " ".join(request.args.get("_flt_0_child_last_name", "").split())[:100]
-        if last_name:
-            conditions.append(Application.child_last_name.ilike(like_prefix(last_name), escape="\\"))
+        last_name, by_name = applications_search.last_name_filter(request.args.get("_flt_0_child_last_name"))
+        if by_name is not None:
+            conditions.append(by_name)
         count = db.session.scalar(select(func.count(Application.id)).where(*conditions))
         column = getattr(Application, order_column)
         rows = db.session.execute(
@@ -114,7 +108,7 @@ class ApplicationView(DiaryModelView):
         return self.render_template(
             "staff/application_queue.html", rows=rows, count=count, page=page, page_size=page_size,
             pages=max(1, -(-count // page_size)), order_column=order_column, order_direction=order_direction,
-            title=self.list_title, last_name=last_name, state_labels=translated(ApplicationState.LABELS),
+            title=self.list_title, last_name=last_name, state_labels=ApplicationState.labels(),
             page_url=lambda **changes: self._queue_url(changes))
 
     def _queue_url(self, changes):
@@ -131,23 +125,21 @@ class ApplicationView(DiaryModelView):
     @has_access
     @permission_name("list")
     def find(self):
-        """The clerk types a code ('7kq4mz') or a surname: a code opens the application."""
-        text = " ".join(request.args.get("q", "").split())
-        if not text:
+        """The clerk types a code ('7kq4mz') or a surname (app.applications_search, the API's
+        search too): a code opens the application, a surname lists the queue's matches."""
+        search = applications_search.parse(request.args.get("q"))
+        if not search:
             return redirect(url_for(".list"))
-        code = normalize_code(text)
-        if code:
+        if search.code:
             application = db.session.execute(
-                select(Application).where(
-                    Application.code == code, application_scope(current_actor())
-                )
+                select(Application).where(search.condition(), application_scope(current_actor()))
             ).scalar_one_or_none()
             if application is not None:
                 return redirect(url_for(".show", pk=application.id))
-            flash(gettext("No application with the code %(code)s in your queue.", code=code), "warning")
+            flash(gettext("No application with the code %(code)s in your queue.", code=search.code), "warning")
             return redirect(url_for(".list"))
-        name = text.split()[0].capitalize()
-        return redirect(url_for(".list") + "?" + urlencode({"_flt_0_child_last_name": name, "q": text}))
+        return redirect(url_for(".list") + "?" + urlencode({"_flt_0_child_last_name": search.surname,
+                                                            "q": search.text}))
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
@@ -164,16 +156,12 @@ class ApplicationView(DiaryModelView):
             related_views=self._related_views,
             application=application,
             events=application.events,
-            transitions=workflow.available_transitions(application, actor),
-            document_types=DOCUMENT_TYPES,
-            candidates=roster_candidates(application)
-            if "approve" in workflow.available_transitions(application, actor)
-            else [],
+            offered=workflow.offered(application, actor, STAFF),
         )
 
     def _scoped_or_404(self, pk):
-        application = db.session.get(Application, inputs.path_id(pk))
-        if application is None or not can_see_application(current_actor(), application):
+        application = get_application(current_actor(), inputs.path_id(pk))
+        if application is None:
             abort(404)
         return application
 
@@ -191,30 +179,22 @@ class ApplicationView(DiaryModelView):
             details = "; ".join(str(v) for v in exc.fields.values() if v != exc.message)
             flash(exc.message + (f" {details}" if details else ""), "danger")
             return redirect(url_for(".show", pk=pk))
-        flash(str(FLASHES[name]), "success")
+        flash(str(workflow.TRANSITIONS[name].flash), "success")
         return redirect(url_for(".show", pk=pk))
 
-    @expose("/<pk>/verify", methods=["POST"])
+    @expose("/<pk>/<path>", methods=["POST"])
     @has_access
-    @permission_name("verify")
-    def verify(self, pk):
-        return self._fire_from_form(pk, "verify_passport", {"document_type": request.form.get("document_type")})
-
-    @expose("/<pk>/approve", methods=["POST"])
-    @has_access
-    @permission_name("approve")
-    def approve(self, pk):
-        return self._fire_from_form(
-            pk,
-            "approve",
-            {"student_id": request.form.get("student_id") or None, "class_name": request.form.get("class_name", "")},
-        )
-
-    @expose("/<pk>/reject", methods=["POST"])
-    @has_access
-    @permission_name("reject")
-    def reject(self, pk):
-        return self._fire_from_form(pk, "reject", {"reason": request.form.get("reason", "")})
+    @permission_name("show")
+    def transition(self, pk, path):
+        """The staff form of a transition record (app.workflow.transitions) that is offered on this
+        screen: /applications/<id>/verify, …/approve, …/reject. Beyond seeing applications, the
+        record's permission (can_verify, …) is needed; fire() re-checks scope and state."""
+        transition = by_path(STAFF, path)
+        if transition is None:
+            abort(404)
+        if not self.appbuilder.sm.has_access(transition.staff_permission, self.class_permission_name):
+            abort(403)
+        return self._fire_from_form(pk, transition.name, transition.form_data(request.form))
 
     @expose("/<pk>/print")
     @has_access
@@ -222,10 +202,3 @@ class ApplicationView(DiaryModelView):
     def print_form(self, pk):
         application = self._scoped_or_404(pk)
         return self.render_template("staff/application_print.html", application=application)
-
-
-FLASHES = {
-    "verify_passport": _l("The passport check has been recorded."),
-    "approve": _l("The application has been approved: the parent will get an e-mail."),
-    "reject": _l("The application has been rejected: the parent will get an e-mail with the reason."),
-}

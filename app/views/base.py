@@ -8,13 +8,14 @@ from flask_appbuilder import IndexView, ModelView, expose
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.hooks import before_request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import gettext
-from sqlalchemy import func, select
+from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import func, inspect, select
+from sqlalchemy import types as sa_types
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
-from .. import inputs, roles
-from ..access import current_actor
+from .. import formats, inputs
+from ..access import can_manage_school, current_actor, managed_school_ids
 from ..extensions import db
 
 
@@ -64,6 +65,20 @@ def _dash_for_empty(formatter=None):
     return format_value
 
 
+def _display_format(view, column):
+    """The service's one display format (app/formats.py) for a Date, DateTime or Time column
+    of the view's model (FAB prints str(value): 2014-07-09, and moments in UTC); None for others."""
+    kind = getattr(view.datamodel.list_columns.get(column), "type", None)
+    if isinstance(kind, sa_types.DateTime):
+        utc, seconds = column not in view.wall_clock_columns, column in view.seconds_columns
+        return lambda value: formats.datetime(value, seconds=seconds, utc=utc)
+    if isinstance(kind, sa_types.Date):
+        return formats.date
+    if isinstance(kind, sa_types.Time):
+        return formats.time
+    return None
+
+
 class DiaryModelView(ModelView):
     """FAB's ModelView with the traps of docs/fab-notes.md closed:
 
@@ -72,10 +87,23 @@ class DiaryModelView(ModelView):
       page size); an unknown order column (`_oc_<View>`) is dropped and the browser redirected
       to the clean address;
     - `/action/<name>/<pk>` and `/action_post` answer 404 for an unknown action or row
-      instead of a 500 (actions still re-check scope themselves: they skip base_filters);
-    - database errors reach the user as a Russian message (DiaryInterface)."""
+      instead of a 500, and load their rows through the view's base_filters (FAB's own
+      handlers skip them);
+    - a school-owned row (a `school_id` column) is written only for a school the user keeps
+      (app.access.schools): before the view's own pre_add / pre_update / pre_delete, whatever
+      a subclass defines, the school the row will have is checked (FAB's form data skips
+      base_filters; a crafted form may name any school);
+    - database errors reach the user as a Russian message (DiaryInterface);
+    - dates, moments and times show in the service's formats (app/formats.py: 09.07.2014,
+      09.07.2014 18:30 in St. Petersburg's time, 18:30) unless the view gives a formatter:
+      `wall_clock_columns` are naive local times people typed (not UTC moments),
+      `seconds_columns` moments shown with seconds (logs)."""
 
     max_page_size = MAX_PAGE_SIZE
+    wall_clock_columns = ()
+    seconds_columns = ()
+    school_column = "school_id"
+    not_own_school_message = _l("You can only edit the data of your own school.")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -83,8 +111,46 @@ class DiaryModelView(ModelView):
         columns = set(self.list_columns or []) | set(self.show_columns or [])
         formatters = dict(self.formatters_columns or {})
         self.formatters_columns = {
-            column: _dash_for_empty(formatters.get(column)) for column in columns | set(formatters)
+            column: _dash_for_empty(formatters.get(column) or _display_format(self, column))
+            for column in columns | set(formatters)
         }
+        for hook in ("pre_add", "pre_update", "pre_delete"):
+            setattr(self, hook, self._after_school_check(getattr(self, hook)))
+
+    def _after_school_check(self, hook):
+        def checked(item):
+            self.check_school(item)
+            return hook(item)
+
+        return checked
+
+    def check_school(self, item):
+        """Refuse (ValueError: FAB flashes it, nothing is saved) a write whose row belongs, or
+        would belong, to a school the user does not keep. A clerk's new row without a school
+        gets the clerk's school."""
+        mapper = inspect(type(item))
+        column = self.school_column
+        if column not in mapper.columns:
+            return
+        relation = next((r.key for r in mapper.relationships
+                         if any(c.key == column for c in r.local_columns)), None)
+        school_id = getattr(item, column)
+        if relation is not None:
+            # the form sets the relation; the column keeps the old value until the flush
+            history = inspect(item).attrs[relation].history
+            if history.has_changes():
+                school = history.added[0] if history.added else None
+                school_id = school.id if school is not None else None
+        actor = current_actor()
+        ids = managed_school_ids(actor)
+        if school_id is None and ids and len(ids) == 1 and not mapper.columns[column].nullable:
+            school_id = next(iter(ids))
+            if relation is not None:
+                setattr(item, relation, db.session.get(mapper.relationships[relation].mapper.class_, school_id))
+            else:
+                setattr(item, column, school_id)
+        if not can_manage_school(actor, school_id):
+            raise ValueError(str(self.not_own_school_message))
 
     @before_request
     def _clean_list_args(self):
@@ -113,7 +179,10 @@ class DiaryModelView(ModelView):
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):
         self._known_action(name)
-        return super().action(name, inputs.path_id(pk))
+        pk = inputs.path_id(pk)
+        if self.datamodel.get(pk, self._base_filters) is None:
+            abort(404)  # not a row of this user's list
+        return super().action(name, pk)
 
     @expose("/action_post", methods=["POST"])
     def action_post(self):
@@ -127,7 +196,7 @@ class DiaryModelView(ModelView):
         items = []
         for pk in request.form.getlist("rowid"):
             pk = inputs.optional_id(pk)
-            item = self.datamodel.get(pk) if pk is not None else None
+            item = self.datamodel.get(pk, self._base_filters) if pk is not None else None
             if item is not None:
                 items.append(item)
         return self.actions[name].func(items)
@@ -141,7 +210,7 @@ class DiaryIndexView(IndexView):
         actor = current_actor()
         if actor.is_admin or actor.is_clerk or actor.is_supervisor:
             return redirect(url_for("ApplicationView.list"))
-        if roles.TEACHER in actor.roles:
+        if actor.is_teacher:
             return redirect(url_for("JournalView.index"))
         if actor.is_staff:
             return redirect(url_for("UserDBModelView.userinfo"))

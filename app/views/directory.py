@@ -2,6 +2,9 @@
 from flask_babel import gettext, lazy_gettext as _l
 from wtforms import BooleanField
 
+from ..access import ManagedSchoolFilter
+from ..diary import membership
+from ..extensions import db
 from ..models import AccessGrant, Application, District, School, StaffAssignment, Student
 from .base import DiaryInterface, DiaryModelView, row_exists
 
@@ -63,6 +66,8 @@ class SchoolView(DiaryModelView):
 class StudentView(DiaryModelView):
     route_base = "/roster"
     datamodel = DiaryInterface(Student)
+    base_filters = [["school_id", ManagedSchoolFilter, None]]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"school": [["id", ManagedSchoolFilter, None]]}
     list_title = _l("Roster")
     show_title = _l("Pupil")
     add_title = _l("Add pupil")
@@ -84,11 +89,27 @@ class StudentView(DiaryModelView):
             raise ValueError(
                 gettext("The pupil is linked to applications or parents: they cannot be deleted.")
             )
+        membership.forget(item)  # the pupil's class memberships go with the pupil
+
+    def post_add(self, item):
+        self._enroll(item)
+
+    def post_update(self, item):
+        self._enroll(item)
+
+    @staticmethod
+    def _enroll(item):
+        """The typed class is where the pupil learns from today: the class membership by ids
+        (app.diary.membership; the class is created if the school has none of that name)."""
+        membership.enroll(item, item.class_name)
+        db.session.commit()
 
 
 class StaffAssignmentView(DiaryModelView):
     route_base = "/staff-assignments"
     datamodel = DiaryInterface(StaffAssignment)
+    base_filters = [["school_id", ManagedSchoolFilter, None]]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"school": [["id", ManagedSchoolFilter, None]]}
     list_title = _l("Staff assignments")
     show_title = _l("Staff assignment")
     add_title = _l("Assign a staff member")

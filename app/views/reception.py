@@ -3,10 +3,9 @@ from flask_babel import gettext, lazy_gettext as _l
 from wtforms import SelectField, TimeField, ValidationError
 from wtforms.validators import DataRequired
 
-from ..access import can_manage_school, current_actor
+from ..access import ManagedSchoolFilter
 from ..models import ReceptionSlot, WEEKDAYS
 from .base import DiaryInterface, DiaryModelView
-from .filters import ManagedSchoolFilter, ManagedSlotFilter
 
 
 def _ends_after_start(form, field):
@@ -30,7 +29,7 @@ def _slot_fields():
 class ReceptionSlotView(DiaryModelView):
     route_base = "/reception-hours"
     datamodel = DiaryInterface(ReceptionSlot)
-    base_filters = [["id", ManagedSlotFilter, None]]
+    base_filters = [["school_id", ManagedSchoolFilter, None]]
     base_order = ("weekday", "asc")
     list_title = _l("Reception hours")
     show_title = _l("Reception hours")
@@ -44,6 +43,8 @@ class ReceptionSlotView(DiaryModelView):
     edit_form_extra_fields = _slot_fields()
     add_form_query_rel_fields = {"school": [["id", ManagedSchoolFilter, None]]}
     edit_form_query_rel_fields = add_form_query_rel_fields
+    # the school of every write is checked by DiaryModelView (app.access.schools)
+    not_own_school_message = _l("You can only edit the reception hours of your own school.")
     label_columns = {
         "school": _l("School"),
         "weekday": _l("Day of the week"),
@@ -53,22 +54,8 @@ class ReceptionSlotView(DiaryModelView):
         "room": _l("Room"),
         "responsible": _l("Responsible person"),
     }
-    formatters_columns = {
-        "time_from": lambda t: t.strftime("%H:%M") if t else "",
-        "time_to": lambda t: t.strftime("%H:%M") if t else "",
-    }
 
     def _check(self, item):
-        actor = current_actor()
-        # The form sets the relation; school_id keeps the old value until the flush, so a
-        # crafted edit that moves a slot to another school must be judged by item.school.
-        school_id = item.school.id if item.school is not None else item.school_id
-        if actor.is_clerk and not actor.is_admin:
-            if school_id is None:
-                item.school_id = actor.school_id
-                school_id = actor.school_id
-        if not can_manage_school(actor, school_id):
-            raise ValueError(gettext("You can only edit the reception hours of your own school."))
         if item.time_from and item.time_to and item.time_from >= item.time_to:
             raise ValueError(gettext("The reception must end after it starts."))
 
@@ -77,7 +64,3 @@ class ReceptionSlotView(DiaryModelView):
 
     def pre_update(self, item):
         self._check(item)
-
-    def pre_delete(self, item):
-        if not can_manage_school(current_actor(), item.school_id):
-            raise ValueError(gettext("You can only edit the reception hours of your own school."))

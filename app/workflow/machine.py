@@ -1,108 +1,20 @@
-"""The application state machine, declared once as data, and the one function that
-performs any transition (views, API, CLI, scheduler and the outbox worker all call `fire`).
+"""The one function that performs any transition of the application state machine (views, API,
+CLI, scheduler and the outbox worker all call `fire`); the transitions themselves are records in
+app.workflow.transitions (who, from where to where, fields, texts, channels, mails, effects).
 
 A transition is one database transaction: the state change with a version check, the
 audit event, the outbox messages and the side effects (the access grant) commit together
 or not at all."""
-from dataclasses import dataclass, field
-from typing import Callable
-
-from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import select, update
+from flask_babel import gettext
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from ..access import can_see_application
+from ..access import acting_kind, get_application
 from ..extensions import db
-from ..models import AUDIT_ACTIONS, AccessGrant, Application, ApplicationState as S, AuditEvent, utcnow
-from . import rules
+from ..models import Application, ApplicationState as S, AuditAction, AuditEvent, utcnow
 from .errors import Conflict, IllegalTransition, NotAllowed, NotFound, ValidationFailed
 from .notifications import messages_for
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    sources: tuple  # states it may start from; (None,) for creation
-    target: str
-    actors: frozenset  # actor kinds: parent, clerk, admin, system
-    prepare: Callable | None = None  # validates input -> column changes
-    title: object = ""  # what the audit log and timelines call it (lazy, translated)
-    effects: tuple = field(default_factory=tuple)
-
-
-def _grant_access(application, actor):
-    existing = db.session.execute(
-        select(AccessGrant).where(
-            AccessGrant.user_id == application.parent_id,
-            AccessGrant.student_id == application.student_id,
-            AccessGrant.revoked_at.is_(None),
-        )
-    ).scalar_one_or_none()
-    if existing is None:
-        db.session.add(
-            AccessGrant(
-                user_id=application.parent_id,
-                student_id=application.student_id,
-                application_id=application.id,
-            )
-        )
-
-
-TRANSITIONS = {
-    t.name: t
-    for t in (
-        Transition(
-            "submit",
-            (None,),
-            S.SUBMITTED,
-            frozenset({"parent"}),
-            rules.prepare_submit,
-            title=_l("Application submitted"),
-        ),
-        Transition(
-            "verify_passport",
-            (S.SUBMITTED,),
-            S.PASSPORT_VERIFIED,
-            frozenset({"clerk", "admin"}),
-            rules.prepare_verify_passport,
-            title=_l("Passport checked"),
-        ),
-        Transition(
-            "approve",
-            (S.PASSPORT_VERIFIED,),
-            S.APPROVED,
-            frozenset({"clerk", "admin"}),
-            rules.prepare_approve,
-            title=_l("Approved"),
-            effects=(_grant_access,),
-        ),
-        Transition(
-            "reject",
-            (S.SUBMITTED, S.PASSPORT_VERIFIED),
-            S.REJECTED,
-            frozenset({"clerk", "admin"}),
-            rules.prepare_reject,
-            title=_l("Rejected"),
-        ),
-        Transition(
-            "withdraw",
-            (S.SUBMITTED, S.PASSPORT_VERIFIED),
-            S.WITHDRAWN,
-            frozenset({"parent"}),
-            title=_l("Withdrawn by the parent"),
-        ),
-        Transition(
-            "expire", (S.SUBMITTED,), S.EXPIRED, frozenset({"system"}), title=_l("Expired")
-        ),
-        Transition(
-            "mark_notified",
-            (S.APPROVED,),
-            S.NOTIFIED,
-            frozenset({"system"}),
-            title=_l("E-mail about the approval delivered"),
-        ),
-    )
-}
+from .transitions import TRANSITIONS, Transition  # noqa: F401 - Transition: for callers
 
 
 def action_title(name):
@@ -110,34 +22,36 @@ def action_title(name):
     transition = TRANSITIONS.get(name)
     if transition and transition.title:
         return str(transition.title)
-    return str(AUDIT_ACTIONS.get(name, name))
+    return str(AuditAction.label_for(name))
 
 
-def available_transitions(application, actor):
-    """Names of transitions this actor could fire on this application now."""
+def available_transitions(application, actor, channel=None):
+    """Names of transitions this actor could fire on this application now (offered in `channel`)."""
+    return [t.name for t in offered(application, actor, channel)]
+
+
+def offered(application, actor, channel=None):
+    """The transition records this actor could fire on this application now (in `channel`)."""
     return [
-        t.name
+        t
         for t in TRANSITIONS.values()
-        if application.state in t.sources and _acting_kind(t, application, actor)
+        if application.state in t.sources
+        and (channel is None or channel in t.channels)
+        and _acting_kind(t, application, actor)
     ]
 
 
 def _acting_kind(transition, application, actor):
-    """The kind in which the actor may fire the transition on this application, or None."""
-    kinds = actor.kinds() & transition.actors
-    if "system" in kinds or "admin" in kinds:
-        return "system" if "system" in kinds else "admin"
-    if "clerk" in kinds and application.school_id == actor.school_id:
-        return "clerk"
-    if "parent" in kinds and application.parent_id == actor.user_id:
-        return "parent"
-    return None
+    """The kind in which the actor may fire the transition on this application, or None
+    (app.access.acting_kind)."""
+    return acting_kind(actor, transition.actors, application)
 
 
 def _load(application_id, actor):
-    query = select(Application).where(Application.id == application_id)
-    application = db.session.execute(query).scalar_one_or_none()
-    if application is None or not can_see_application(actor, application):
+    """The application through the actor's scope (app.access.get_application), its row locked
+    until this transaction ends: the re-check and the change see the same row."""
+    application = get_application(actor, application_id, for_update=True)
+    if application is None:
         raise NotFound()
     return application
 
@@ -230,7 +144,7 @@ def _advance(transition, actor, application_id, data, expected_version):
     from_state, version = application.state, application.version
     now = utcnow()
     values = dict(changes, state=transition.target, version=version + 1, updated_at=now)
-    if transition.target in (S.APPROVED, S.REJECTED):
+    if transition.decides:
         values["decided_at"] = now
     result = db.session.execute(
         update(Application)
@@ -252,8 +166,10 @@ def _advance(transition, actor, application_id, data, expected_version):
 
 
 def _record(application, transition, actor, from_state, changes):
-    # What was decided, as saved (the cleaned reason; the pupil matched or added to the roster).
-    details = {k: v for k, v in changes.items() if k in ("reason", "document_type", "student_id")}
+    # What was decided, as saved: the transition's fields (the cleaned reason; the pupil matched
+    # or added to the roster).
+    asked = {f.name for f in transition.fields}
+    details = {k: v for k, v in changes.items() if k in asked}
     db.session.add(
         AuditEvent(
             actor_id=actor.user_id,
@@ -266,6 +182,6 @@ def _record(application, transition, actor, from_state, changes):
             details=details,
         )
     )
-    for message in messages_for(transition.name, application):
+    for message in messages_for(transition, application):
         db.session.add(message)
     db.session.flush()
