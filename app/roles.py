@@ -1,10 +1,26 @@
-"""Role names (FAB role keys) and what the CLI calls them."""
-ADMIN = "Admin"
-CLERK = "Clerk"
-TEACHER = "Teacher"
-SUPERVISOR = "Supervisor"
-PARENT = "Parent"
-PUBLIC = "Public"
+"""Role names (FAB role keys), what the screens and the CLI call them, and what each may open."""
+from flask_babel import lazy_gettext as _l
+
+from .models.labels import LabeledEnum
+
+
+class RoleName(LabeledEnum):
+    """FAB's role keys (ab_role.name, stored) with their labels on the users' screens."""
+
+    ADMIN = "Admin", _l("Administrator")
+    CLERK = "Clerk", _l("School clerk")
+    TEACHER = "Teacher", _l("Teacher")
+    SUPERVISOR = "Supervisor", _l("District specialist")
+    PARENT = "Parent", _l("Parent")
+    PUBLIC = "Public", _l("Guest")
+
+
+ADMIN = RoleName.ADMIN
+CLERK = RoleName.CLERK
+TEACHER = RoleName.TEACHER
+SUPERVISOR = RoleName.SUPERVISOR
+PARENT = RoleName.PARENT
+PUBLIC = RoleName.PUBLIC
 
 STAFF_ROLES = {"clerk": CLERK, "teacher": TEACHER, "supervisor": SUPERVISOR, "admin": ADMIN}
 

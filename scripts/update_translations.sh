@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-$BIN/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k "pgettext:1c,2" --no-location \
+$BIN/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k "pgettext:1c,2" -k "lazy_pgettext:1c,2" -k "_lp:1c,2" --no-location \
     --sort-output -o app/translations/messages.pot . >/dev/null
 $BIN/pybabel -q update -i app/translations/messages.pot -d app/translations -l ru --no-fuzzy-matching \
     --ignore-obsolete

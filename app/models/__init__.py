@@ -2,9 +2,10 @@
 (migrations are generated from it); `from app.models import X` is the way to import a model."""
 from flask_appbuilder.security.sqla.models import User  # noqa: F401 - relationships name it
 
-from .base import utcnow, translated, WEEKDAYS  # noqa: F401
+from .base import utcnow, WEEKDAYS  # noqa: F401
+from .labels import LabeledEnum  # noqa: F401
 from .schools import District, School, ReceptionSlot, Student, StaffAssignment  # noqa: F401
-from .applications import ApplicationState, DOCUMENT_TYPES, Application  # noqa: F401
+from .applications import ApplicationState, DocumentType, Application  # noqa: F401
 from .sharing import (  # noqa: F401
     Relation,
     Scope,
@@ -14,8 +15,15 @@ from .sharing import (  # noqa: F401
     Consent,
     AccessLogEntry,
 )
-from .accounts import Identity, LegacyAccount, NotificationPreference, UserSettings  # noqa: F401
-from .audit import AUDIT_OBJECTS, AUDIT_ACTIONS, AuditEvent  # noqa: F401
+from .accounts import (  # noqa: F401
+    Identity,
+    LegacyAccount,
+    NotificationKind,
+    NotificationChannel,
+    NotificationPreference,
+    UserSettings,
+)
+from .audit import AuditObject, AuditAction, AuditEvent  # noqa: F401
 from .outbox import OutboxStatus, OutboxMessage  # noqa: F401
 from .classes import (  # noqa: F401
     AcademicYear,
@@ -51,7 +59,7 @@ from .sessions import WebSession, UserSessionKey, AttemptCounter  # noqa: F401
 __all__ = [
     "User",
     "utcnow",
-    "translated",
+    "LabeledEnum",
     "WEEKDAYS",
     "District",
     "School",
@@ -59,7 +67,7 @@ __all__ = [
     "Student",
     "StaffAssignment",
     "ApplicationState",
-    "DOCUMENT_TYPES",
+    "DocumentType",
     "Application",
     "Relation",
     "Scope",
@@ -70,10 +78,12 @@ __all__ = [
     "AccessLogEntry",
     "Identity",
     "LegacyAccount",
+    "NotificationKind",
+    "NotificationChannel",
     "NotificationPreference",
     "UserSettings",
-    "AUDIT_OBJECTS",
-    "AUDIT_ACTIONS",
+    "AuditObject",
+    "AuditAction",
     "AuditEvent",
     "OutboxStatus",
     "OutboxMessage",

@@ -1,5 +1,6 @@
 """A citizen's accounts at identity providers, a legacy account, and their own settings."""
 from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     Column,
@@ -13,6 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from .base import utcnow
+from .labels import LabeledEnum
 
 
 class Identity(Model):
@@ -49,6 +51,25 @@ class LegacyAccount(Model):
     linked_at = Column(DateTime, nullable=True)
 
 
+class NotificationKind(LabeledEnum):
+    """What a family hears about (NotificationPreference.kind); app/notify/routing.py sends it."""
+
+    GRADE = "grade", _l("New grades")
+    ABSENCE = "absence", _l("Absences")
+    HOMEWORK = "homework", _l("Homework")
+    REMARK = "remark", _l("Remarks")
+    EVENT = "event", _l("Events and meetings")
+    MESSAGE = "message", _l("Messages from teachers")
+
+
+class NotificationChannel(LabeledEnum):
+    """How (the columns email, sms, digest of NotificationPreference)."""
+
+    EMAIL = "email", _l("E-mail")
+    SMS = "sms", _l("SMS")
+    DIGEST = "digest", _l("Digest")
+
+
 class NotificationPreference(Model):
     """Per recipient, pupil and kind of event: e-mail, SMS, or a daily digest."""
 
@@ -56,7 +77,7 @@ class NotificationPreference(Model):
     id = Column(Integer, primary_key=True)
     user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
     student_id = Column(Integer, ForeignKey("student.id"), nullable=False)
-    kind = Column(String(20), nullable=False)  # grade, absence, homework, remark, event, message
+    kind = Column(String(20), nullable=False)  # NotificationKind
     email = Column(Boolean, nullable=False, default=True)
     sms = Column(Boolean, nullable=False, default=False)
     digest = Column(Boolean, nullable=False, default=False)

@@ -5,36 +5,30 @@ from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import relationship
 
 from .base import utcnow
+from .labels import LabeledEnum
 
 
-class ApplicationState:
-    SUBMITTED = "submitted"
-    PASSPORT_VERIFIED = "passport_verified"
-    APPROVED = "approved"
-    NOTIFIED = "notified"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-    EXPIRED = "expired"
-
-    ALL = (SUBMITTED, PASSPORT_VERIFIED, APPROVED, NOTIFIED, REJECTED, WITHDRAWN, EXPIRED)
-    ACTIVE = (SUBMITTED, PASSPORT_VERIFIED)  # waiting for the school
-    GRANTED = (APPROVED, NOTIFIED)
-
-    LABELS = {
-        SUBMITTED: _l("Submitted, waiting for the visit"),
-        PASSPORT_VERIFIED: _l("Passport verified"),
-        APPROVED: _l("Approved"),
-        NOTIFIED: _l("Approved, notification sent"),
-        REJECTED: _l("Rejected"),
-        WITHDRAWN: _l("Withdrawn"),
-        EXPIRED: _l("Expired"),
-    }
+class ApplicationState(LabeledEnum):
+    SUBMITTED = "submitted", _l("Submitted, waiting for the visit")
+    PASSPORT_VERIFIED = "passport_verified", _l("Passport verified")
+    APPROVED = "approved", _l("Approved")
+    NOTIFIED = "notified", _l("Approved, notification sent")
+    REJECTED = "rejected", _l("Rejected")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
+    EXPIRED = "expired", _l("Expired")
 
 
-DOCUMENT_TYPES = {
-    "passport_rf": _l("Passport of the Russian Federation"),
-    "other": _l("Other identity document"),
-}
+# Groups of states the code asks about (class constants, not members).
+ApplicationState.ALL = tuple(ApplicationState)
+ApplicationState.ACTIVE = (ApplicationState.SUBMITTED, ApplicationState.PASSPORT_VERIFIED)  # waiting for the school
+ApplicationState.GRANTED = (ApplicationState.APPROVED, ApplicationState.NOTIFIED)
+
+
+class DocumentType(LabeledEnum):
+    """The identity document the clerk checked (its number is never written down)."""
+
+    PASSPORT_RF = "passport_rf", _l("Passport of the Russian Federation")
+    OTHER = "other", _l("Other identity document")
 
 
 class Application(Model):
@@ -100,11 +94,11 @@ class Application(Model):
 
     @property
     def state_label(self):
-        return str(ApplicationState.LABELS.get(self.state, self.state))
+        return str(ApplicationState.label_for(self.state))
 
     @property
     def document_type_label(self):
-        return str(DOCUMENT_TYPES.get(self.document_type, "")) if self.document_type else ""
+        return str(DocumentType.label_for(self.document_type))
 
     def __str__(self):
         return f"{self.code} · {self.child_full_name}"

@@ -5,45 +5,47 @@ from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, JSON, Strin
 from sqlalchemy.orm import relationship
 
 from .base import utcnow
+from .labels import LabeledEnum
 
 
-# What the audit log calls the kinds of objects it records (object_type -> label).
-AUDIT_OBJECTS = {
-    "application": _l("Application"),
-    "school": _l("School"),
-    "student": _l("Pupil"),
-    "lesson": _l("Lesson"),
-    "invitation": _l("Invitation"),
-    "access_grant": _l("Access"),
-    "legacy_account": _l("Legacy account"),
-    "user": _l("User"),
-}
+class AuditObject(LabeledEnum):
+    """What the audit log calls the kinds of objects it records (AuditEvent.object_type)."""
+
+    APPLICATION = "application", _l("Application")
+    SCHOOL = "school", _l("School")
+    STUDENT = "student", _l("Pupil")
+    LESSON = "lesson", _l("Lesson")
+    INVITATION = "invitation", _l("Invitation")
+    ACCESS_GRANT = "access_grant", _l("Access")
+    LEGACY_ACCOUNT = "legacy_account", _l("Legacy account")
+    USER = "user", _l("User")
 
 
-# What the audit log calls actions that are not application transitions (action -> label).
-AUDIT_ACTIONS = {
-    "import": _l("Data import"),
-    "grade_set": _l("Grade changed"),
-    "attendance_set": _l("Attendance changed"),
-    "lesson_set": _l("Topic or homework changed"),
-    "remark_added": _l("Remark added"),
+class AuditAction(LabeledEnum):
+    """What the audit log calls the actions that are not application transitions
+    (AuditEvent.action; a transition's name is labelled by its record in app.workflow)."""
+
+    IMPORT = "import", _l("Data import")
+    GRADE_SET = "grade_set", _l("Grade changed")
+    ATTENDANCE_SET = "attendance_set", _l("Attendance changed")
+    LESSON_SET = "lesson_set", _l("Topic or homework changed")
+    REMARK_ADDED = "remark_added", _l("Remark added")
     # staff accounts (app/security.py)
-    "password_reset": _l("Password reset by the administrator"),
-    "password_changed": _l("Password changed by its owner"),
-    "disabled": _l("Account disabled"),
-    "enabled": _l("Account enabled"),
-    "logged_out_everywhere": _l("Logged out on all devices"),  # app/auth/session_views.py
+    PASSWORD_RESET = "password_reset", _l("Password reset by the administrator")
+    PASSWORD_CHANGED = "password_changed", _l("Password changed by its owner")
+    DISABLED = "disabled", _l("Account disabled")
+    ENABLED = "enabled", _l("Account enabled")
+    LOGGED_OUT_EVERYWHERE = "logged_out_everywhere", _l("Logged out on all devices")  # app/auth/session_views.py
     # invitations and access (app/invitations)
-    "invited": _l("Invitation sent"),
-    "accepted": _l("Invitation accepted"),
-    "revoked": _l("Access revoked"),
+    INVITED = "invited", _l("Invitation sent")
+    ACCEPTED = "accepted", _l("Invitation accepted")
+    REVOKED = "revoked", _l("Access revoked")
     # legacy accounts (app/legacy)
-    "imported": _l("Imported from the old portal"),
-    "reimported": _l("Updated by a repeated import"),
-    "linked": _l("Linked to the Gosuslugi account"),
-    "link_failed": _l("Failed attempt to link"),
-    "link_refused": _l("Linking refused"),
-}
+    IMPORTED = "imported", _l("Imported from the old portal")
+    REIMPORTED = "reimported", _l("Updated by a repeated import")
+    LINKED = "linked", _l("Linked to the Gosuslugi account")
+    LINK_FAILED = "link_failed", _l("Failed attempt to link")
+    LINK_REFUSED = "link_refused", _l("Linking refused")
 
 
 class AuditEvent(Model):

@@ -1,4 +1,4 @@
-"""What every model module shares: the stored form of a moment, lazy labels, weekdays."""
+"""What every model module shares: the stored form of a moment and the names of the weekdays."""
 from flask_babel import lazy_gettext as _l
 
 from .. import clock
@@ -7,12 +7,6 @@ from .. import clock
 def utcnow():
     """This moment as the database keeps it (naive UTC)."""
     return clock.utcnow()
-
-
-def translated(labels):
-    """A dict of lazy labels translated once for this request (a page of many rows would
-    otherwise translate the same label again for each)."""
-    return {key: str(label) for key, label in labels.items()}
 
 
 WEEKDAYS = [

@@ -13,6 +13,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from .labels import LabeledEnum
+
 
 class AcademicYear(Model):
     __tablename__ = "academic_year"
@@ -28,10 +30,9 @@ class AcademicYear(Model):
         return self.name
 
 
-class PeriodKind:
-    QUARTER = "quarter"
-    HALF_YEAR = "half_year"
-    LABELS = {QUARTER: _l("Quarter"), HALF_YEAR: _l("Half-year")}
+class PeriodKind(LabeledEnum):
+    QUARTER = "quarter", _l("Quarter")
+    HALF_YEAR = "half_year", _l("Half-year")
 
 
 class Period(Model):

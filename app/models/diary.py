@@ -1,6 +1,6 @@
 """The diary itself: lessons, grades, attendance and remarks."""
 from flask_appbuilder import Model
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from sqlalchemy import (
     Column,
     Date,
@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from .base import utcnow
+from .labels import LabeledEnum
 
 
 class Lesson(Model):
@@ -44,22 +45,18 @@ class Lesson(Model):
     )
 
 
-class GradeKind:
-    CURRENT = "current"
-    TEST = "test"  # контрольная
-    QUARTER = "quarter"
-    HALF_YEAR = "half_year"
-    YEAR = "year"
-    EXAM = "exam"
-    FINAL = (QUARTER, HALF_YEAR, YEAR, EXAM)
-    LABELS = {
-        CURRENT: _l("Current"),
-        TEST: _l("Test"),
-        QUARTER: _l("Quarter"),
-        HALF_YEAR: _l("Half-year"),
-        YEAR: _l("Year"),
-        EXAM: _l("Exam"),
-    }
+class GradeKind(LabeledEnum):
+    """What a grade is for; the label qualifies «оценка» (текущая, контрольная, четвертная…)."""
+
+    CURRENT = "current", _lp("grade kind", "Current")
+    TEST = "test", _lp("grade kind", "Test")  # контрольная
+    QUARTER = "quarter", _lp("grade kind", "Quarter")
+    HALF_YEAR = "half_year", _lp("grade kind", "Half-year")
+    YEAR = "year", _lp("grade kind", "Year")
+    EXAM = "exam", _lp("grade kind", "Exam")
+
+
+GradeKind.FINAL = (GradeKind.QUARTER, GradeKind.HALF_YEAR, GradeKind.YEAR, GradeKind.EXAM)  # not members
 
 
 # Grade values: 1–5, зачёт (pass) / незачёт (fail).
@@ -91,17 +88,11 @@ class Grade(Model):
     )
 
 
-class AttendanceMark:
-    ABSENT = "Н"
-    ILL = "Б"
-    LATE = "ОП"
-    EXCUSED = "УП"
-    LABELS = {
-        ABSENT: _l("Absent"),
-        ILL: _l("Ill"),
-        LATE: _l("Late"),
-        EXCUSED: _l("Excused absence"),
-    }
+class AttendanceMark(LabeledEnum):
+    ABSENT = "Н", _l("Absent")
+    ILL = "Б", _l("Ill")
+    LATE = "ОП", _l("Late")
+    EXCUSED = "УП", _l("Excused absence")
 
 
 class Attendance(Model):

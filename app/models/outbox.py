@@ -4,17 +4,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Text
 
 from .base import utcnow
+from .labels import LabeledEnum
 
 
-class OutboxStatus:
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-    LABELS = {
-        PENDING: _l("Pending"),
-        SENT: _l("Sent"),
-        FAILED: _l("Failed"),
-    }
+class OutboxStatus(LabeledEnum):
+    PENDING = "pending", _l("Pending")
+    SENT = "sent", _l("Sent")
+    FAILED = "failed", _l("Failed")
 
 
 class OutboxMessage(Model):
@@ -44,4 +40,4 @@ class OutboxMessage(Model):
 
     @property
     def status_label(self):
-        return str(OutboxStatus.LABELS.get(self.status, self.status))
+        return str(OutboxStatus.label_for(self.status))

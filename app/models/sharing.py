@@ -1,36 +1,28 @@
 """Who sees which pupil's diary: grants, invitations, consents and the access log."""
 from flask_appbuilder import Model
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import relationship
 
 from .base import utcnow
+from .labels import LabeledEnum
 
 
-class Relation:
+class Relation(LabeledEnum):
     """How a person is related to a pupil whose diary they see."""
 
-    REPRESENTATIVE = "representative"  # official representative: a parent approved by the school
-    STUDENT = "student"  # the pupil themself, invited by a representative
-    VIEWER = "viewer"  # an interested person (second parent, grandparent, tutor…), invited
-    LABELS = {
-        REPRESENTATIVE: _l("Official representative"),
-        STUDENT: _l("Pupil"),
-        VIEWER: _l("Interested person"),
-    }
+    # official representative: a parent approved by the school
+    REPRESENTATIVE = "representative", _l("Official representative")
+    STUDENT = "student", _l("Pupil")  # the pupil themself, invited by a representative
+    VIEWER = "viewer", _l("Interested person")  # second parent, grandparent, tutor…, invited
 
 
-class Scope:
+class Scope(LabeledEnum):
     """What an interested person may see of the diary (representatives and pupils see all)."""
 
-    ALL = "all"
-    SCHEDULE_HOMEWORK = "schedule_homework"
-    GRADES = "grades"
-    LABELS = {
-        ALL: _l("Everything"),
-        SCHEDULE_HOMEWORK: _l("Only schedule and homework"),
-        GRADES: _l("Only grades"),
-    }
+    ALL = "all", _l("Everything")
+    SCHEDULE_HOMEWORK = "schedule_homework", _l("Only schedule and homework")
+    GRADES = "grades", _l("Only grades")
 
 
 class AccessGrant(Model):
@@ -70,17 +62,12 @@ class AccessGrant(Model):
         return self.user_id
 
 
-class InvitationState:
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    EXPIRED = "expired"  # computed for pending ones past expires_at; stored by the cleanup
-    REVOKED = "revoked"
-    LABELS = {
-        PENDING: _l("Waiting"),
-        ACCEPTED: _l("Accepted"),
-        EXPIRED: _l("Expired"),
-        REVOKED: _l("Revoked"),
-    }
+class InvitationState(LabeledEnum):
+    PENDING = "pending", _lp("invitation state", "Waiting")
+    ACCEPTED = "accepted", _l("Accepted")
+    # computed for pending ones past expires_at; stored by the cleanup
+    EXPIRED = "expired", _l("Expired")
+    REVOKED = "revoked", _l("Revoked")
 
 
 class Invitation(Model):

@@ -78,7 +78,7 @@ KIND_ALIASES = {
 
 def grade_kind(value):
     value = KIND_ALIASES.get(value.lower(), value.lower() or GradeKind.CURRENT)
-    if value not in GradeKind.LABELS:
+    if GradeKind.get(value) is None:
         raise CellError("вид оценки: current, test, quarter, half_year, year, exam "
                         "(или текущая, контрольная, четверть, полугодие, год, экзамен)")
     return value
@@ -86,7 +86,7 @@ def grade_kind(value):
 
 def attendance_mark(value):
     value = value.upper()
-    if value not in AttendanceMark.LABELS:
+    if AttendanceMark.get(value) is None:
         raise CellError("отметка Н, Б, ОП или УП")
     return value
 
