@@ -40,6 +40,8 @@ FORBIDDEN = {
     "datetime.date.today", "datetime.datetime.today", "datetime.datetime.now", "datetime.datetime.utcnow",
     "time.time", "time.time_ns", "sqlalchemy.func.now", "sqlalchemy.func.current_date",
     "sqlalchemy.func.current_timestamp", "sqlalchemy.func.localtimestamp",
+    # read the clock when called without a time (and then in the process's own zone)
+    "time.localtime", "time.gmtime", "time.ctime", "time.asctime", "time.strftime", "email.utils.formatdate",
 }
 
 
@@ -250,6 +252,16 @@ def test_reports_count_an_application_in_the_local_month_it_was_sent(app, login_
     assert october["rows"] == []
     reasons = supervisor.get(f"/api/v1/reports/approval-time?{november}").json["extra"]["reasons"]
     assert reasons == [{"reason": "Заявление подано в другую школу", "count": 1}]
+
+
+def test_a_mail_sent_on_monday_night_is_dated_in_st_petersburgs_time(sqlite_app):
+    from app.models import OutboxMessage
+    from app.notify.mail import build_email
+
+    with sqlite_app.app_context(), time_machine.travel(SUNDAY_NIGHT_UTC, tick=False):
+        mail = build_email(OutboxMessage(channel="email", recipient="ivanova@example.ru", subject="Новая оценка",
+                                         body_text="Математика: 2", idempotency_key="grade:1"))
+    assert mail["Date"] == "Mon, 30 Nov 2026 01:30:00 +0300"
 
 
 # --------------------------------------------------------------------------- a far-away process zone

@@ -6,10 +6,11 @@ import os
 import smtplib
 from email import policy as email_policy
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import format_datetime
 
 from flask import current_app
 
+from .. import clock
 from ..models import utcnow
 from .headers import header_text, single_address
 
@@ -19,7 +20,7 @@ def build_email(message):
     email["Subject"] = header_text(message.subject)  # also for rows queued before it was cleaned
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     email["To"] = single_address(message.recipient)
-    email["Date"] = formatdate(localtime=True)
+    email["Date"] = format_datetime(clock.now())  # in St. Petersburg's time, whatever the server's zone
     # Stable across attempts (from the message's idempotency key, never random): delivery is at
     # least once, and a receiver that gets a message twice sees the same Message-ID.
     safe_key = "".join(c if c.isascii() and c.isalnum() else "." for c in message.idempotency_key)
