@@ -9,6 +9,7 @@ from sqlalchemy import select
 from . import roles
 from .access import Actor
 from .auth.staff import create_staff
+from .diary import membership
 from .extensions import db
 from .models import Application, District, Identity, ReceptionSlot, School, Student
 from .workflow import fire
@@ -87,8 +88,9 @@ def load_demo():
                                              time_to=t_to, room=room, responsible=responsible))
         schools.append(school)
     for s_index, last, first, middle, birth, class_name in ROSTER:
-        _get_or_add(Student, defaults={"middle_name": middle, "class_name": class_name},
-                    school_id=schools[s_index].id, last_name=last, first_name=first, birth_date=birth)
+        pupil = _get_or_add(Student, defaults={"middle_name": middle},
+                            school_id=schools[s_index].id, last_name=last, first_name=first, birth_date=birth)
+        membership.enroll(pupil, class_name)  # the class (created if new) and the pupil's membership
     db.session.commit()
 
     for username, role_key, password, s_index, d_index, first, last in STAFF:

@@ -1,15 +1,13 @@
 """The diary API for the mobile app: the same access and viewer-scope rules as the pages
 (app.diary.family.open_section), the same data (app.diary.queries), the access log written.
 Ids, dates and bodies are parsed by app.inputs / app.api.schemas; refusals are domain errors."""
-from datetime import date
-
 from flask import request
 from flask_appbuilder.api import expose
 from flask_babel import gettext
 
 from .. import clock, inputs
 from ..access import current_actor
-from ..diary import family, messages, queries
+from ..diary import family, messages, queries, school_year
 from ..domain_error import DomainError
 from ..extensions import db
 from ..models import User
@@ -17,9 +15,10 @@ from . import schemas
 from .auth import api_login_required, json_response
 from .base import JsonApi, body, iso
 
-def _term_args():
-    today = clock.today()
-    start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+def _term_args(student):
+    """?from= / ?to=, by default from the start of the pupil's school year (app.diary.school_year)
+    to today."""
+    start, today = school_year.since_start(student.school_id)
     return inputs.date_range(inputs.parse_date(request.args.get("from"), "from", start),
                              inputs.parse_date(request.args.get("to"), "to", today))
 
@@ -101,7 +100,7 @@ class DiaryApi(JsonApi):
             404: {$ref: '#/components/responses/NotFound'}
         """
         def build(student, grant):
-            date_from, date_to = _term_args()
+            date_from, date_to = _term_args(student)
             subjects = queries.grades_by_subject(student, date_from, date_to)
             for s in subjects:
                 for g in s["grades"]:
@@ -157,7 +156,7 @@ class DiaryApi(JsonApi):
             404: {$ref: '#/components/responses/NotFound'}
         """
         def build(student, grant):
-            date_from, date_to = _term_args()
+            date_from, date_to = _term_args(student)
             data = queries.attendance(student, date_from, date_to)
             for m in data["marks"]:
                 m["date"] = iso(m["date"])
@@ -186,7 +185,7 @@ class DiaryApi(JsonApi):
             404: {$ref: '#/components/responses/NotFound'}
         """
         def build(student, grant):
-            date_from, date_to = _term_args()
+            date_from, date_to = _term_args(student)
             return {"from": iso(date_from), "to": iso(date_to), **queries.stats(student, date_from, date_to)}
 
         return self._answer(student_id, "grades", "api:stats", build)

@@ -53,6 +53,7 @@ class GradesOut(Output):
 
 class ResultOut(Output):
     kind, date, value = _str(), _str(), _str()
+    period = _nstr()  # «I четверть», «Год»: the period by the school's tables (null when they do not tell)
 
 
 class SubjectResultsOut(Output):

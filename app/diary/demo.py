@@ -15,6 +15,7 @@ from .. import clock, roles
 from ..extensions import db
 from ..access import Actor, actor_for
 from ..workflow import fire
+from . import membership, school_year
 from ..models import (
     AcademicYear,
     Attendance,
@@ -26,6 +27,7 @@ from ..models import (
     Message,
     ParentMeeting,
     Period,
+    PeriodKind,
     School,
     SchoolClass,
     SchoolEvent,
@@ -75,11 +77,6 @@ LAST = ["Смирнов", "Кузнецова", "Попов", "Васильев�
         "Морозов", "Волкова", "Алексеев", "Лебедева", "Семёнов", "Егорова", "Павлов", "Козлова", "Степанов"]
 
 
-def _school_year(today):
-    start_year = today.year if today.month >= 9 else today.year - 1
-    return date(start_year, 9, 1), date(start_year + 1, 5, 31)
-
-
 def _user(username, last, first, password, role_name, school_id):
     sm = current_app.appbuilder.sm
     user = sm.find_user(username=username)
@@ -90,6 +87,25 @@ def _user(username, last, first, password, role_name, school_id):
     return user
 
 
+def _year(school, today):
+    """The school's year holding today, or a new one — the general dates (app.diary.school_year)
+    and the quarters of a St. Petersburg school calendar, with the autumn, winter and spring
+    holidays between them."""
+    year = school_year.current_year(school.id, today)
+    if year is not None and today <= year.ends_on:
+        return year
+    start, end = school_year.assumed_year(today)
+    year = AcademicYear(school_id=school.id, name=f"{start.year}/{end.year}", starts_on=start, ends_on=end)
+    db.session.add(year)
+    db.session.flush()
+    quarters = [(start, date(start.year, 10, 24)), (date(start.year, 11, 3), date(start.year, 12, 27)),
+                (date(end.year, 1, 12), date(end.year, 3, 20)), (date(end.year, 3, 30), date(end.year, 5, 25))]
+    for number, (first, last) in enumerate(quarters, start=1):
+        db.session.add(Period(year_id=year.id, kind=PeriodKind.QUARTER, number=number, starts_on=first, ends_on=last))
+    db.session.flush()
+    return year
+
+
 def load_diary_demo(today=None):
     today = today or clock.today()
     school = db.session.execute(select(School).where(School.number == "239")).scalar_one()
@@ -98,17 +114,10 @@ def load_diary_demo(today=None):
     if klass is not None and db.session.execute(select(Lesson.id).where(Lesson.class_id == klass.id)).first():
         return "Дневник: демо-данные уже загружены."
     rng = random.Random(239)
-    year_start, year_end = _school_year(today)
-    year = AcademicYear(school_id=school.id, name=f"{year_start.year}/{year_end.year}",
-                        starts_on=year_start, ends_on=year_end)
-    db.session.add(year)
-    db.session.flush()
-    quarters = [(date(year_start.year, 9, 1), date(year_start.year, 10, 24)),
-                (date(year_start.year, 11, 3), date(year_start.year, 12, 27)),
-                (date(year_end.year, 1, 12), date(year_end.year, 3, 20)),
-                (date(year_end.year, 3, 30), date(year_end.year, 5, 25))]
-    for number, (start, end) in enumerate(quarters, start=1):
-        db.session.add(Period(year_id=year.id, kind="quarter", number=number, starts_on=start, ends_on=end))
+    year = _year(school, today)
+    year_start = year.starts_on
+    quarter_rows = [p for p in school_year.periods(year) if p.kind == PeriodKind.QUARTER]
+    quarters = [(p.starts_on, p.ends_on) for p in quarter_rows]
 
     teachers, subjects = {}, {}
     for username, last, first, names in TEACHERS:
@@ -123,14 +132,15 @@ def load_diary_demo(today=None):
     if klass is None:
         klass = SchoolClass(school_id=school.id, name=CLASS, year_id=year.id)
         db.session.add(klass)
+    klass.year_id = year.id
     klass.class_teacher_id = teachers["Математика"].id
     db.session.flush()
     for name, subject in subjects.items():
         db.session.add(TeachingAssignment(teacher_id=teachers[name].id, class_id=klass.id, subject_id=subject.id))
 
     # the class: Иванов Иван is already in the roster; his twin sister and 16 classmates join
-    pupils = list(db.session.execute(select(Student).where(
-        Student.school_id == school.id, Student.class_name == CLASS)).scalars())
+    pupils = list(membership.pupils(klass.id, today))
+    joining = len(pupils)
     sofia = Student(school_id=school.id, last_name="Иванова", first_name="Софья", middle_name="Ивановна",
                     birth_date=date(2014, 7, 9), class_name=CLASS)
     alisa = Student(school_id=school.id, last_name="Петрова", first_name="Алиса", middle_name="Петровна",
@@ -142,12 +152,15 @@ def load_diary_demo(today=None):
                               middle_name="", birth_date=date(2014, 1 + i % 12, 1 + i), class_name=CLASS))
     db.session.add_all(pupils)
     db.session.flush()
+    for pupil in pupils[joining:]:
+        membership.enroll(pupil, CLASS)
 
-    # the timetable from 1 September to two weeks ahead, topics and homework
+    # the timetable from the first day of the year to two weeks ahead, topics and homework
     lessons, topic_index = [], {name: 0 for name in subjects}
     day = year_start
     while day <= today + timedelta(days=14):
-        in_quarter = any(start <= day <= end for start, end in quarters)
+        in_quarter = (any(start <= day <= end for start, end in quarters) if quarters
+                      else year.starts_on <= day <= year.ends_on)
         if day.weekday() in TIMETABLE and in_quarter:
             for number, name in enumerate(TIMETABLE[day.weekday()], start=1):
                 topics = TOPICS[name]
@@ -179,7 +192,7 @@ def load_diary_demo(today=None):
                                     date=lesson.date, value=value, kind=GradeKind.TEST if test else GradeKind.CURRENT,
                                     weight=2 if test else 1, teacher_id=lesson.teacher_id,
                                     remark=rng.choice(REMARKS) if rng.random() < 0.04 else ""))
-    first_quarter_end = quarters[0][1]
+    first_quarter_end = quarters[0][1] if quarters else today
     if today > first_quarter_end:
         for pupil in pupils:
             for name, subject in subjects.items():
@@ -187,7 +200,8 @@ def load_diary_demo(today=None):
                           and g.subject_id == subject.id and g.date <= first_quarter_end]
                 if values:
                     grades.append(Grade(student_id=pupil.id, subject_id=subject.id, date=first_quarter_end,
-                                        value=str(round(sum(values) / len(values))), kind=GradeKind.QUARTER))
+                                        value=str(round(sum(values) / len(values))), kind=GradeKind.QUARTER,
+                                        period_id=quarter_rows[0].id))
     db.session.add_all(grades + marks)
 
     db.session.add_all([

@@ -10,31 +10,24 @@ from sqlalchemy import and_, select
 
 from .. import clock
 from ..extensions import db
+from . import membership, school_year
 from ..models import (
     Attendance,
+    ClassMembership,
     Grade,
     GradeKind,
     Lesson,
     ParentMeeting,
-    SchoolClass,
     SchoolEvent,
-    Student,
     Subject,
 )
 
 DAILY_KINDS = (GradeKind.CURRENT, GradeKind.TEST)
 
 
-def class_of(student):
-    """The pupil's class row (by the class name the roster holds), or None."""
-    return db.session.execute(
-        select(SchoolClass).where(SchoolClass.school_id == student.school_id,
-                                  SchoolClass.name == student.class_name)
-    ).scalar_one_or_none()
-
-
-def monday_of(day):
-    return day - timedelta(days=day.weekday())
+def class_of(student, day=None):
+    """The pupil's class on `day` (default: today) by the class memberships, or None."""
+    return membership.class_of(student, day)
 
 
 def weighted_average(grades):
@@ -51,16 +44,16 @@ def week(student, any_day):
     """Mon–Sat of the week holding any_day: lessons with time, subject, topic, homework, the
     pupil's grades and attendance marks on each lesson. Two queries, plain rows (no ORM objects):
     this is the page families open most."""
-    start = monday_of(any_day)
+    start = clock.week_start(any_day)
     end = start + timedelta(days=5)
     lessons = db.session.execute(
         select(Lesson.id, Lesson.date, Lesson.number, Lesson.starts_at, Lesson.ends_at, Lesson.room,
                Lesson.topic, Lesson.homework, Subject.name.label("subject"), Attendance.mark)
-        .join(SchoolClass, SchoolClass.id == Lesson.class_id)
+        .join(ClassMembership, and_(ClassMembership.class_id == Lesson.class_id,
+                                    ClassMembership.student_id == student.id, membership.holds_on(Lesson.date)))
         .join(Subject, Subject.id == Lesson.subject_id)
         .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.student_id == student.id))
-        .where(SchoolClass.school_id == student.school_id, SchoolClass.name == student.class_name,
-               Lesson.date >= start, Lesson.date <= end)
+        .where(Lesson.date >= start, Lesson.date <= end)
         .order_by(Lesson.date, Lesson.number)
     ).all()
     grades = defaultdict(list)
@@ -102,14 +95,17 @@ def grades_by_subject(student, date_from, date_to):
 
 
 def results(student):
-    """Quarter / half-year / year / exam results by subject."""
+    """Quarter / half-year / year / exam results by subject, each with the name of the period it
+    closes as the school's tables say («I четверть», «Год»; None when they do not tell)."""
     rows = db.session.execute(
         select(Grade).where(Grade.student_id == student.id, Grade.kind.in_(GradeKind.FINAL))
         .order_by(Grade.date)
     ).scalars().all()
+    calendar = school_year.Calendar(student.school_id)
     by_subject = defaultdict(list)
     for g in rows:
-        by_subject[g.subject.name].append({"kind": g.kind, "date": g.date, "value": g.value})
+        by_subject[g.subject.name].append({"kind": g.kind, "date": g.date, "value": g.value,
+                                           "period": calendar.name_of(g.kind, g.date, g.period_id)})
     return [{"subject": name, "results": items} for name, items in sorted(by_subject.items())]
 
 
@@ -138,7 +134,7 @@ def dynamics(student, date_from, date_to):
                Grade.date >= date_from, Grade.date <= date_to).order_by(Grade.date)
     ).all()
     weeks = []
-    monday = monday_of(date_from)
+    monday = clock.week_start(date_from)
     while monday <= date_to:
         weeks.append(monday)
         monday += timedelta(days=7)
@@ -155,11 +151,8 @@ def dynamics(student, date_from, date_to):
 def stats(student, date_from, date_to):
     """The pupil's average per subject next to the class average; the place in the class by the
     overall average (None when the school switched rankings off)."""
-    school_class = class_of(student)
-    classmates = db.session.execute(
-        select(Student.id).where(Student.school_id == student.school_id,
-                                 Student.class_name == student.class_name)
-    ).scalars().all()
+    school_class = class_of(student, min(date_to, clock.today()))
+    classmates = [p.id for p in membership.pupils(school_class.id, date_from, date_to)] if school_class else []
     rows = db.session.execute(
         select(Grade.student_id, Subject.name, Grade.value, Grade.weight)
         .join(Subject, Subject.id == Grade.subject_id)
@@ -194,7 +187,7 @@ def stats(student, date_from, date_to):
     if not rankings:
         for item in subjects:
             item["place"] = None
-    return {"class": school_class.name if school_class else student.class_name,
+    return {"class": school_class.name if school_class else None,
             "subjects": subjects, "rankings": rankings, "place": place, "of": len(overall)}
 
 
@@ -216,3 +209,5 @@ def events(student, now=None):
 
 def meetings(student, now=None):
     return _upcoming_and_past(ParentMeeting, student, now or clock.local_now())
+
+

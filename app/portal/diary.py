@@ -2,15 +2,15 @@
 «Динамика», «Статистика и рейтинг», «События», «Родительские собрания».
 
 Every page asks app.diary.family.open_section first (access, scope, access log)."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from .. import clock, inputs
+from .. import clock, formats, inputs
 from ..access import current_actor, grant_allows
-from ..diary import family, queries
-from ..models import WEEKDAYS, AttendanceMark, GradeKind, translated
+from ..diary import family, queries, school_year
+from ..models import WEEKDAYS, AttendanceMark, GradeKind
 from . import bp
 from .guards import citizen_required
 
@@ -44,7 +44,7 @@ def _tabs(student_id, grant):
 
 def _render(template, student, grant, **context):
     return render_template(template, student=student, tabs=_tabs(student.id, grant),
-                           kinds=translated(GradeKind.LABELS), marks=translated(AttendanceMark.LABELS),
+                           kinds=GradeKind.labels(), marks=AttendanceMark.labels(),
                            weekday=lambda day: str(WEEKDAYS[day.weekday()]).capitalize(), **context)
 
 
@@ -54,10 +54,10 @@ def _date(name, default):
     return inputs.query_date(request.args.get(name), name, default)
 
 
-def _term():
-    """The default range of grade pages: from 1 September of the school year to today."""
-    today = clock.today()
-    start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+def _term(student):
+    """The default range of grade pages: from the start of the pupil's school year (the school's
+    AcademicYear, app.diary.school_year) to today."""
+    start, today = school_year.since_start(student.school_id)
     return inputs.date_range(_date("from", start), _date("to", today), max_days=MAX_PERIOD_DAYS)
 
 
@@ -79,7 +79,7 @@ def diary_week(student_id):
 @citizen_required
 def diary_grades(student_id):
     student, grant = open_section(student_id, "grades", "grades")
-    date_from, date_to = _term()
+    date_from, date_to = _term(student)
     return _render("portal/diary_grades.html", student, grant, date_from=date_from, date_to=date_to,
                    subjects=queries.grades_by_subject(student, date_from, date_to))
 
@@ -95,7 +95,7 @@ def diary_results(student_id):
 @citizen_required
 def diary_attendance(student_id):
     student, grant = open_section(student_id, "attendance", "attendance")
-    date_from, date_to = _term()
+    date_from, date_to = _term(student)
     return _render("portal/diary_attendance.html", student, grant, date_from=date_from, date_to=date_to,
                    data=queries.attendance(student, date_from, date_to))
 
@@ -104,9 +104,9 @@ def diary_attendance(student_id):
 @citizen_required
 def diary_dynamics(student_id):
     student, grant = open_section(student_id, "grades", "dynamics")
-    date_from, date_to = _term()
+    date_from, date_to = _term(student)
     data = queries.dynamics(student, date_from, date_to)
-    chart = {"labels": [w.strftime("%d.%m") for w in data["weeks"]],
+    chart = {"labels": [formats.day(w) for w in data["weeks"]],
              "series": [{"label": subject, "data": values} for subject, values in data["series"].items()]}
     return _render("portal/diary_dynamics.html", student, grant, chart=chart, date_from=date_from,
                    date_to=date_to)
@@ -116,7 +116,7 @@ def diary_dynamics(student_id):
 @citizen_required
 def diary_stats(student_id):
     student, grant = open_section(student_id, "grades", "stats")
-    date_from, date_to = _term()
+    date_from, date_to = _term(student)
     return _render("portal/diary_stats.html", student, grant, stats=queries.stats(student, date_from, date_to),
                    date_from=date_from, date_to=date_to)
 

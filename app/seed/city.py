@@ -158,6 +158,9 @@ def seed_city(seed=1, scale=1.0, progress=lambda *a, **k: None, today=None):
             pid += 1
     loader.load("student", ["id", "school_id", "last_name", "first_name", "middle_name", "birth_date", "class_name",
                             "external_id"], pupil_rows, "обучающиеся")
+    # the class of each pupil by ids (app.diary.membership; class_name above is the display cache)
+    loader.load("class_membership", ["student_id", "class_id"],
+                ((p, c) for c, pupils in pupils_of_class.items() for p in pupils), "составы классов")
     pupil_school = {row[0]: row[1] for row in pupil_rows}
     pupil_ids = [row[0] for row in pupil_rows]
     del pupil_rows

@@ -8,8 +8,9 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from .. import clock
+from ..diary import membership
 from ..extensions import db
-from ..models import DOCUMENT_TYPES, Application, ApplicationState as S, School, Student, utcnow
+from ..models import Application, ApplicationState as S, DocumentType, School, Student, utcnow
 from .errors import ValidationFailed
 
 NAME_RE = re.compile(r"^[А-ЯЁа-яёA-Za-z][А-ЯЁа-яёA-Za-z' \-]{0,99}$")
@@ -142,7 +143,7 @@ def prepare_submit(_application, data, actor):
 
 def prepare_verify_passport(application, data, actor):
     document_type = data.get("document_type")
-    if document_type not in DOCUMENT_TYPES:
+    if DocumentType.get(document_type) is None:
         raise ValidationFailed(
             gettext("Choose the type of the document that was checked."),
             {"document_type": gettext("Choose the type of the document that was checked.")},
@@ -159,10 +160,10 @@ def prepare_approve(application, data, actor):
             first_name=application.child_first_name,
             middle_name=application.child_middle_name,
             birth_date=application.child_birth_date,
-            class_name=str(data.get("class_name") or "")[:20],
         )
         db.session.add(student)
         db.session.flush()
+        membership.enroll(student, str(data.get("class_name") or ""))  # the class by id, and its name
         return {"student_id": student.id}
     try:
         student = db.session.get(Student, int(student_id))
