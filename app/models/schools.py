@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from .. import formats
 from .base import WEEKDAYS
 
 
@@ -68,7 +69,7 @@ class ReceptionSlot(Model):
         return str(WEEKDAYS[self.weekday]).lower()
 
     def __str__(self):
-        parts = [f"{self.weekday_name} {self.time_from:%H:%M}–{self.time_to:%H:%M}"]
+        parts = [f"{self.weekday_name} {formats.time(self.time_from)}–{formats.time(self.time_to)}"]
         if self.room:
             parts.append(self.room)
         if self.responsible:
@@ -87,6 +88,9 @@ class Student(Model):
     first_name = Column(String(100), nullable=False)
     middle_name = Column(String(100), nullable=False, default="")
     birth_date = Column(Date, nullable=False)
+    # DISPLAY ONLY: the name of the pupil's class, kept in sync by app.diary.membership (the
+    # roster screen, the importer, a renamed class). The class is the ClassMembership row: never
+    # match pupils to classes on this text.
     class_name = Column(String(20), nullable=False, default="")
     external_id = Column(String(64), nullable=True)  # the school system's id (imports)
 
@@ -108,7 +112,7 @@ class Student(Model):
 
     def __str__(self):
         suffix = f", {self.class_name}" if self.class_name else ""
-        return f"{self.full_name} ({self.birth_date:%d.%m.%Y}{suffix})"
+        return f"{self.full_name} ({formats.date(self.birth_date)}{suffix})"
 
 
 class StaffAssignment(Model):
