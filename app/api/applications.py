@@ -84,7 +84,7 @@ class ApplicationsApi(JsonApi):
           - {in: query, name: page, schema: {type: integer}, description: clamped to 1..100000}
           - {in: query, name: page_size, schema: {type: integer}, description: clamped to 1..100}
           - {in: query, name: state, schema: {type: string, enum: [submitted, passport_verified, approved, notified, rejected, withdrawn, expired]}}
-          - {in: query, name: q, description: "code or the beginning of the child's last name, at most 100 characters (control characters removed)", schema: {type: string}}
+          - {in: query, name: q, description: "a code (7KQ-4MZ, however typed), or the beginning of the child's last name (the first word; % and _ are letters); at most 100 characters (control characters removed); the clerk's queue searches the same way", schema: {type: string}}
           responses:
             200:
               description: A page of applications
