@@ -41,10 +41,10 @@ def create_app(config_object="config.Config", overrides=None):
 
         register_all(app, appbuilder)
 
-    from . import localtime
+    from . import formats
     from .cli import register_cli
 
-    localtime.init_app(app)
+    formats.init_app(app)  # the display formats' template filters (|date, |datetime, …)
     register_cli(app)
     if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:  # client address from that many proxies only
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -45,6 +45,7 @@ from datetime import date
 
 from flask_babel import gettext
 
+from . import formats
 from .domain_error import DomainError
 
 MAX_PAGE = 100_000
@@ -166,7 +167,7 @@ def parse_date(value, field, default=None, required=False, earliest=EARLIEST, la
             _fail(field, gettext("There is no such date."))
     if not earliest <= parsed <= latest:
         _fail(field, gettext("Enter a date from %(earliest)s to %(latest)s.",
-                             earliest=earliest.strftime("%d.%m.%Y"), latest=latest.strftime("%d.%m.%Y")))
+                             earliest=formats.date(earliest), latest=formats.date(latest)))
     return parsed
 
 

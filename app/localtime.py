@@ -1,13 +1,12 @@
-"""Times as people in St. Petersburg read them. The database keeps moments in UTC (naive, from
-models.utcnow); every page, export and e-mail shows them in TIMEZONE (Europe/Moscow) through
-`local()` — in templates the filter `|local` (`{{ a.created_at|local }}`,
-`{{ e.at|local("%d.%m.%Y") }}`)."""
+"""St. Petersburg's time for computations. The database keeps moments in UTC (naive, from
+models.utcnow); `to_local()` gives a moment in TIMEZONE (Europe/Moscow) as an aware datetime.
+Showing dates and moments is app/formats.py's job (the filters |date, |datetime, |time, |day,
+|long_date and formats.date(), formats.datetime() … in Python)."""
 from zoneinfo import ZoneInfo
 
 from .clock import zone  # the service's time zone (TIMEZONE): one definition, in app/clock.py
 
 UTC = ZoneInfo("UTC")
-DEFAULT_FORMAT = "%d.%m.%Y %H:%M"
 
 
 def to_local(moment):
@@ -15,12 +14,3 @@ def to_local(moment):
     if moment is None:
         return None
     return moment.replace(tzinfo=UTC).astimezone(zone())
-
-
-def local(moment, fmt=DEFAULT_FORMAT):
-    """The moment in TIMEZONE as text ('' for None)."""
-    return to_local(moment).strftime(fmt) if moment is not None else ""
-
-
-def init_app(app):
-    app.add_template_filter(local, "local")

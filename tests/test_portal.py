@@ -7,21 +7,15 @@ import html
 import re
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Application, School, Student
+from app.models import Application, Student
+from tests.helpers.data import count, school_id
+from tests.helpers.web import approve_by_api, bearer, text_of, transition_url
 
 NEW_PARENT = dict(email="iks@example.ru", given_name="Икс", family_name="Иксов")
 LYCEUM_HOURS = "пятница 15:00–18:00, кабинет № 63 (2 этаж), Греку Ирина Алексеевна"
-
-
-def text_of(response):
-    """The visible text of a page: no tags, no scripts, entities decoded, spaces collapsed."""
-    page = response.get_data(as_text=True)
-    page = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page)
-    page = re.sub(r"<[^>]+>", " ", page)
-    return " ".join(html.unescape(page).split())
 
 
 def errors_of(response):
@@ -47,16 +41,6 @@ def selected_school(response):
     return int(match.group(1)) if match else None
 
 
-def school_id(app, number):
-    with app.app_context():
-        return db.session.execute(select(School.id).where(School.number == number)).scalar_one()
-
-
-def count_applications(app):
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Application))
-
-
 def form_for(app, **overrides):
     form = {"last_name": "Иксов", "first_name": "Игорь", "middle_name": "Игоревич",
             "birth_date": "2013-04-12", "district": "", "school_id": str(school_id(app, "239"))}
@@ -66,22 +50,6 @@ def form_for(app, **overrides):
 
 def apply(client, form):
     return client.post("/my/applications/new", data=form)
-
-
-def clerk_token(app):
-    client = app.test_client()
-    r = client.post("/api/v1/security/login",
-                    json={"username": "clerk239", "password": "clerk12345", "provider": "db"})
-    assert r.status_code == 200
-    return client, {"Authorization": f"Bearer {r.json['access_token']}"}
-
-
-def approve(app, application_id):
-    client, headers = clerk_token(app)
-    base = f"/api/v1/applications/{application_id}/transitions"
-    assert client.post(f"{base}/verify_passport", json={"document_type": "passport_rf"},
-                       headers=headers).status_code == 200
-    assert client.post(f"{base}/approve", json={}, headers=headers).status_code == 200
 
 
 def application_by_code(app, code):
@@ -174,7 +142,7 @@ def test_validation_messages_in_russian_and_nothing_typed_is_lost(sqlite_app, lo
     districts = re.search(r'(?s)<select id="district".*?</select>', r.get_data(as_text=True)).group(0)
     assert re.search(r'<option value="1"\s+selected>', districts)  # the chosen district is kept
 
-    assert count_applications(sqlite_app) == 1  # only the demo one
+    assert count(sqlite_app, Application) == 1  # only the demo one
     for message in errors.values():
         assert_russian(message)
     assert_russian(future_error)
@@ -211,7 +179,7 @@ def test_after_submit_the_page_says_sent_with_code_hours_and_passport(sqlite_app
     again = apply(client, form_for(sqlite_app))
     assert again.status_code == 400
     assert code in again.get_data(as_text=True)
-    assert count_applications(sqlite_app) == 2
+    assert count(sqlite_app, Application) == 2
 
 
 # --------------------------------------------------------------------------- list, timeline, withdraw
@@ -227,9 +195,9 @@ def test_list_shows_state_and_timeline_and_withdraw_works(sqlite_app, login_pare
     assert 'class="empty"' not in body
 
     application_id, _state = application_by_code(sqlite_app, code)
-    client_clerk, headers = clerk_token(sqlite_app)
-    assert client_clerk.post(f"/api/v1/applications/{application_id}/transitions/verify_passport",
-                             json={"document_type": "passport_rf"}, headers=headers).status_code == 200
+    client_clerk = sqlite_app.test_client()
+    assert client_clerk.post(transition_url(application_id, "verify_passport"), json={"document_type": "passport_rf"},
+                             headers=bearer(client_clerk, "clerk239")).status_code == 200
     page = client.get(f"/my/applications/{code}")
     body = page.get_data(as_text=True)
     timeline = re.search(r'(?s)<ol class="timeline">(.*?)</ol>', body).group(1)
@@ -255,7 +223,7 @@ def test_after_approval_no_withdraw_and_the_pupil_is_listed(app, login_parent):
     login_parent(client, "parent-x", **NEW_PARENT)
     code = apply(client, form_for(app)).headers["Location"].split("/")[-1].split("?")[0]
     application_id, _state = application_by_code(app, code)
-    approve(app, application_id)
+    approve_by_api(app, application_id)
 
     page = client.get(f"/my/applications/{code}")
     body = page.get_data(as_text=True)
@@ -273,7 +241,7 @@ def test_after_approval_no_withdraw_and_the_pupil_is_listed(app, login_parent):
     rows = re.findall(r"(?s)<tr>(.*?)</tr>", table.group(0))
     cells = [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
               for c in re.findall(r"(?s)<t[hd][^>]*>(.*?)</t[hd]>", row)] for row in rows]
-    assert ["Иксов Игорь Игоревич", "12/04/2013"] == cells[1][:2]
+    assert ["Иксов Игорь Игоревич", "12.04.2013"] == cells[1][:2]
     assert len(cells) == 2 and len(cells[1]) == 3
     assert cells[0] == ["Имя", "Дата рождения", "Статус"]
     assert cells[1][2] == "Обучающийся"

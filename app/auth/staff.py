@@ -23,26 +23,17 @@ from flask_appbuilder.fieldwidgets import Select2ManyWidget
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.sqla.models import Role
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from sqlalchemy import inspect, select
 from wtforms.validators import DataRequired
 
-from .. import roles
+from .. import formats, roles
 from ..extensions import db
 from ..inputs import EmailAddress, InvalidInput, parse_email
 from ..models import District, School, StaffAssignment
 from . import passwords
 from .audit import audit_user_event
 from .password_views import new_account, new_password_fields
-
-ROLE_LABELS = {
-    roles.ADMIN: _l("Administrator"),
-    roles.CLERK: _l("School clerk"),
-    roles.TEACHER: _l("Teacher"),
-    roles.SUPERVISOR: _l("District specialist"),
-    roles.PARENT: _l("Parent"),
-    roles.PUBLIC: _l("Guest"),
-}
 
 # FAB's own Russian catalogue has typos or English in these (the «Безопасность» menu); naming the
 # msgids here puts them into our catalogue, which is loaded after FAB's and wins.
@@ -56,8 +47,7 @@ _FAB_MSGIDS = (
 
 # --------------------------------------------------------------------------- the users' admin
 def _role_label(role):
-    label = ROLE_LABELS.get(role.name)
-    return str(label) if label is not None else role.name
+    return str(roles.RoleName.label_for(role.name))
 
 
 def _roles_query():
@@ -81,7 +71,7 @@ def _roles_text(value):
 
 
 def _date_time(value):
-    return value.strftime("%d.%m.%Y %H:%M") if value else "—"
+    return formats.datetime(value) if value else "—"  # stored in UTC, shown in St. Petersburg time
 
 
 def _count(value):
@@ -94,7 +84,7 @@ def _person(value):
 
 class UserDBModelView(fab_views.UserDBModelView):
     """«Пользователи» (administrators): staff accounts with passwords, parents from Gosuslugi.
-    «Сбросить пароль» and «Активен» (disable/enable) are audited; either ends the sessions."""
+    «Сбросить пароль» and «Активна» (disable/enable) are audited; either ends the sessions."""
 
     list_title = _l("Users")
     show_title = _l("User")
@@ -109,16 +99,16 @@ class UserDBModelView(fab_views.UserDBModelView):
         "username": _l("Username"),
         "password": _l("Password"),
         "conf_password": _l("Password again"),
-        "active": _l("Active"),
+        "active": _lp("user account", "Active"),
         "email": _l("E-mail"),
         "roles": _l("Roles"),
         "last_login": _l("Last login"),
         "login_count": _l("Logins"),
         "fail_login_count": _l("Failed logins in a row"),
-        "created_on": _l("Created"),
-        "created_by": _l("Created by"),
-        "changed_on": _l("Changed"),
-        "changed_by": _l("Changed by"),
+        "created_on": _lp("user account", "Created"),
+        "created_by": _lp("user account", "Created by"),
+        "changed_on": _lp("user account", "Changed"),
+        "changed_by": _lp("user account", "Changed by"),
     }
     description_columns = {
         "first_name": "",

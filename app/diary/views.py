@@ -7,6 +7,7 @@ from flask_babel import gettext
 
 from .. import formats, inputs
 from ..access import current_actor
+from ..errors import Refused, shown_on_page
 from . import journal
 
 
@@ -111,25 +112,22 @@ class TeacherMessagesView(BaseView):
     @has_access
     @permission_name("read")
     def thread(self, conversation_id):
-        from flask import flash, redirect, url_for
+        from flask import redirect, url_for
 
         from . import messages
 
         user = self.appbuilder.sm.current_user
+        refused = Refused()
         if request.method == "POST":
             if not self.appbuilder.sm.has_access("can_write", self.class_permission_name):
                 abort(403)
-            try:
+            with shown_on_page(flashed=True) as refused:  # else the page again with what was typed
                 messages.reply(user, conversation_id, request.form.get("text"))
                 return redirect(url_for(".thread", conversation_id=conversation_id))
-            except journal.JournalError as exc:
-                if exc.status != 400:
-                    raise  # 404: not one's conversation — the error handler answers
-                flash(exc.message, "danger")  # the page re-renders with what was typed
         conversation, items = messages.read(user, conversation_id)  # 404 when not one's own
         return self.render_template("journal/thread.html", conversation=conversation, items=items,
                                     student=_students([conversation])[conversation.student_id],
-                                    text=request.form.get("text", ""))
+                                    text=request.form.get("text", "")), refused.status
 
 
 def _students(conversations):

@@ -4,7 +4,7 @@
 Every page asks app.diary.family.open_section first (access, scope, access log)."""
 from datetime import timedelta
 
-from flask import abort, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from .. import clock, formats, inputs
@@ -30,11 +30,9 @@ TABS = [
 
 
 def open_section(student_id, section, what):
-    """The pupil and the grant, or 404 (no access) / 403 (outside the viewer's scope)."""
-    try:
-        return family.open_section(current_actor(), student_id, section, what, request.path)
-    except family.NoAccess as exc:
-        abort(exc.status)
+    """The pupil and the grant, or 404 (no access) / 403 (outside the viewer's scope):
+    family.NoAccess, answered by the one error handler."""
+    return family.open_section(current_actor(), student_id, section, what, request.path)
 
 
 def _tabs(student_id, grant):

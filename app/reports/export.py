@@ -4,21 +4,26 @@ Cells come from data people typed or imported (class, school, district names), s
 spreadsheet would read as a formula — starting with =, +, -, @, tab or CR (OWASP "CSV injection")
 — is neutralised: in CSV it gets a leading apostrophe; in XLSX every text is stored as a string
 cell (never a formula) and such a text also carries Excel's quote prefix, so that editing the cell
-keeps it text. Numbers stay numbers (a negative number is a number, not a text)."""
+keeps it text. Numbers stay numbers (a negative number is a number, not a text).
+
+Dates: in CSV as text in the service's one style (app/formats.py: 09.07.2014, a moment
+09.07.2014 18:30 in St. Petersburg's time); in XLSX as real date cells (Excel sorts and filters
+them as dates) shown as ДД.ММ.ГГГГ, a moment as its St. Petersburg wall-clock time."""
 import csv
 import io
 from datetime import date, datetime
 
-from ..localtime import local
+from .. import formats
+from ..localtime import to_local
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value):
     if isinstance(value, datetime):
-        return local(value)  # moments are kept in UTC
+        return formats.datetime(value)  # moments are kept in UTC
     if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
+        return formats.date(value)
     return value
 
 
@@ -43,6 +48,11 @@ def to_csv(columns, rows):
 def _xlsx_cell(sheet, value):
     from openpyxl.cell import WriteOnlyCell
 
+    if isinstance(value, date):
+        moment = isinstance(value, datetime)
+        cell = WriteOnlyCell(sheet, value=to_local(value).replace(tzinfo=None) if moment else value)
+        cell.number_format = formats.EXCEL_DATETIME if moment else formats.EXCEL_DATE
+        return cell
     value = _cell(value)
     if not isinstance(value, str):
         return value  # numbers, None, booleans: openpyxl writes them as such

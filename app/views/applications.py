@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import applications_search, inputs, workflow
 from ..access import ApplicationScopeFilter, application_scope, current_actor, get_application
+from ..errors import shown_on_page
 from ..extensions import db
 from ..models import Application, ApplicationState
 from ..workflow.transitions import STAFF, by_path, offered_in
@@ -170,28 +171,25 @@ class ApplicationView(DiaryModelView):
         version = request.form.get("version") or None
         if version is not None:
             version = inputs.integer(version, "version", minimum=1, maximum=2**31 - 1)
-        try:
+        # 400 (a field), 403, 409 (already processed): back to the application with the message
+        with shown_on_page(flashed=True):
             workflow.fire(name, current_actor(), application_id, data=data, expected_version=version)
-        except workflow.WorkflowError as exc:
-            if exc.status == 404:
-                raise  # answered by app.errors
-            # 400 (a field), 403, 409 (already processed): back to the application with the message
-            details = "; ".join(str(v) for v in exc.fields.values() if v != exc.message)
-            flash(exc.message + (f" {details}" if details else ""), "danger")
-            return redirect(url_for(".show", pk=pk))
-        flash(str(workflow.TRANSITIONS[name].flash), "success")
+            flash(str(workflow.TRANSITIONS[name].flash), "success")
         return redirect(url_for(".show", pk=pk))
 
-    @expose("/<pk>/<path>", methods=["POST"])
+    @expose("/<pk>/<path>", methods=["GET", "POST"])
     @has_access
     @permission_name("show")
     def transition(self, pk, path):
         """The staff form of a transition record (app.workflow.transitions) that is offered on this
         screen: /applications/<id>/verify, …/approve, …/reject. Beyond seeing applications, the
-        record's permission (can_verify, …) is needed; fire() re-checks scope and state."""
+        record's permission (can_verify, …) is needed; fire() re-checks scope and state.
+        GET is routed only to say 404 for a path that names no transition, 405 for one that does."""
         transition = by_path(STAFF, path)
         if transition is None:
             abort(404)
+        if request.method != "POST":
+            abort(405, valid_methods=["POST"])
         if not self.appbuilder.sm.has_access(transition.staff_permission, self.class_permission_name):
             abort(403)
         return self._fire_from_form(pk, transition.name, transition.form_data(request.form))

@@ -1,12 +1,11 @@
 """The audit log and the outbox, read by the admin."""
 from flask import abort, flash, redirect
 from flask_appbuilder.actions import action
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l, lazy_pgettext as _lp
 
 from ..access import current_actor
 from ..extensions import db
-from ..localtime import local
-from ..models import AUDIT_OBJECTS, ApplicationState, AuditEvent, OutboxMessage, OutboxStatus
+from ..models import ApplicationState, AuditEvent, AuditObject, OutboxMessage, OutboxStatus
 from ..workflow.machine import action_title
 from ..workflow.outbox import retry as outbox_retry
 from .base import DiaryInterface, DiaryModelView
@@ -30,17 +29,17 @@ class AuditEventView(DiaryModelView):
         "action": _l("Action"),
         "object_type": _l("Object"),
         "object_id": _l("Object ID"),
-        "from_state": _l("From"),
-        "to_state": _l("To"),
+        "from_state": _lp("state change", "From"),
+        "to_state": _lp("state change", "To"),
         "details": _l("Details"),
     }
+    seconds_columns = ("at",)  # an audit log: to the second
     formatters_columns = {
-        "at": lambda d: local(d, "%d.%m.%Y %H:%M:%S"),
         # state codes are shown translated
-        "from_state": lambda s: str(ApplicationState.LABELS.get(s, s or "")),
-        "to_state": lambda s: str(ApplicationState.LABELS.get(s, s or "")),
+        "from_state": lambda s: str(ApplicationState.label_for(s)),
+        "to_state": lambda s: str(ApplicationState.label_for(s)),
         "action": action_title,
-        "object_type": lambda t: str(AUDIT_OBJECTS.get(t, t)),
+        "object_type": lambda t: str(AuditObject.label_for(t)),
     }
 
 
@@ -69,7 +68,7 @@ class OutboxView(DiaryModelView):
     label_columns = {
         "created_at": _l("Created"),
         "recipient": _l("Recipient"),
-        "subject": _l("Subject"),
+        "subject": _lp("message", "Subject"),
         "status": _l("Status"),
         "status_label": _l("Status"),
         "attempts": _l("Attempts"),
@@ -79,11 +78,7 @@ class OutboxView(DiaryModelView):
         "body_text": _l("Text"),
         "idempotency_key": _l("Idempotency key"),
     }
-    formatters_columns = {
-        "created_at": lambda d: local(d, "%d.%m.%Y %H:%M:%S"),
-        "next_attempt_at": lambda d: local(d, "%d.%m.%Y %H:%M:%S"),
-        "sent_at": lambda d: local(d, "%d.%m.%Y %H:%M:%S"),
-    }
+    seconds_columns = ("created_at", "next_attempt_at", "sent_at")  # delivery attempts: to the second
 
     @action("retry", _l("Retry sending"), _l("Send the selected messages again?"), "fa-repeat")
     def retry(self, items):

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..inputs import InvalidInput, parse_email
-from ..localtime import local
 from ..models import OutboxMessage, OutboxStatus, User
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,7 @@ def given_up(message, now):
 def _queue_alerts(message, now):
     failed = db.session.execute(
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)).scalar()
-    context = dict(message=message, failed=failed, since=local(message.failing_since),
+    context = dict(message=message, failed=failed, since=message.failing_since,
                    days=current_app.config["OUTBOX_GIVE_UP_DAYS"],
                    url=current_app.config["PUBLIC_URL"].rstrip("/") + "/outbox/list/")
     with force_locale("ru"):

@@ -1,0 +1,127 @@
+"""Dates and times as the service shows them: the one place for display formats.
+
+One style per kind, as a Russian public service writes it, through Flask-Babel (the locale of the
+request, moments converted to TIMEZONE = BABEL_DEFAULT_TIMEZONE, Europe/Moscow):
+
+=============  =====================  =====================================================
+kind           looks like             where
+=============  =====================  =====================================================
+date           09.07.2014             birth dates, lesson dates, «до» of an access
+datetime       09.07.2014 18:30       moments (submitted, messages, audit log with seconds)
+time           18:30                  a time of day (lessons, reception hours)
+day            09.07                  where space is tight (journal column heads, charts)
+week_span      07.07 – 13.07.2014     the diary's week
+long_date      9 июля 2014 г.         prose: the paper application, letters
+=============  =====================  =====================================================
+
+The database keeps moments in naive UTC (models.utcnow), so a naive datetime is read as UTC and
+shown in St. Petersburg's time. School events and parent meetings are the exception: their
+starts_at is the wall-clock time people typed (the calendar feed reads it so too) — pass
+`utc=False`. A date (datetime.date) is never shifted.
+
+Templates: the filters `|date`, `|datetime`, `|time`, `|day`, `|long_date` and the function
+`week_span(start, end)`, registered by init_app. Machine formats (ISO in the API and JSON, ESIA's
+timestamp, import parsers, iCal, <input type=date> values) are not display formats and stay
+where they are. tests/test_display_formats.py checks that nothing else formats dates for display.
+"""
+import datetime as dt
+
+import flask_babel
+from babel import dates as babel_dates
+from flask import has_app_context
+
+from . import clock
+
+DATE = "dd.MM.yyyy"
+DATETIME = "dd.MM.yyyy HH:mm"
+DATETIME_SECONDS = "dd.MM.yyyy HH:mm:ss"  # audit logs and the outbox only
+TIME = "HH:mm"
+DAY = "dd.MM"
+LONG_DATE = "long"  # Babel's long date of the locale: «9 июля 2014 г.» in Russian
+EXCEL_DATE = "DD.MM.YYYY"  # XLSX exports keep real date cells, in Excel's words for the same look
+EXCEL_DATETIME = "DD.MM.YYYY HH:MM"
+EMPTY = ""
+OUTSIDE_APP_LOCALE = "ru"  # str() of a model in a script without an app: Russian, TIMEZONE's default
+
+
+def _is_moment(value):
+    return isinstance(value, dt.datetime)
+
+
+def _format_date(value, pattern, rebase):
+    if has_app_context():
+        return flask_babel.format_date(value, pattern, rebase=rebase)
+    if rebase:
+        value = value.replace(tzinfo=value.tzinfo or dt.timezone.utc).astimezone(clock.zone())
+    return babel_dates.format_date(value, pattern, locale=OUTSIDE_APP_LOCALE)
+
+
+def _format_datetime(value, pattern, rebase):
+    if has_app_context():
+        return flask_babel.format_datetime(value, pattern, rebase=rebase)
+    return babel_dates.format_datetime(value, pattern, tzinfo=clock.zone() if rebase else None,
+                                       locale=OUTSIDE_APP_LOCALE)
+
+
+def _format_time(value, pattern):
+    """A time of day (datetime.time) as it is: no time zone to convert."""
+    if has_app_context():
+        return flask_babel.format_time(value, pattern, rebase=False)
+    return babel_dates.format_time(value, pattern, locale=OUTSIDE_APP_LOCALE)
+
+
+def date(value, utc=True):
+    """09.07.2014. A moment gives its date in St. Petersburg (21:30 UTC is already the next day)."""
+    if value is None:
+        return EMPTY
+    return _format_date(value, DATE, utc and _is_moment(value))
+
+
+def datetime(value, seconds=False, utc=True):
+    """09.07.2014 18:30 (with `seconds`: 09.07.2014 18:30:05) in St. Petersburg's time.
+    `utc=False` for a naive wall-clock time that is already local (events, meetings)."""
+    if value is None:
+        return EMPTY
+    pattern = DATETIME_SECONDS if seconds else DATETIME
+    if not _is_moment(value):  # a plain date: no time to show
+        return date(value)
+    return _format_datetime(value, pattern, utc)
+
+
+def time(value, utc=True):
+    """18:30. A time of day is shown as it is; a moment gives its local time."""
+    if value is None:
+        return EMPTY
+    if _is_moment(value):
+        return _format_datetime(value, TIME, utc)
+    return _format_time(value, TIME)
+
+
+def day(value, utc=True):
+    """09.07 — a short day where space is tight."""
+    if value is None:
+        return EMPTY
+    return _format_date(value, DAY, utc and _is_moment(value))
+
+
+def week_span(start, end):
+    """07.07 – 13.07.2014; across a New Year both dates carry their year (29.12.2014 – 04.01.2015)."""
+    if start is None or end is None:
+        return date(start or end)
+    first = day(start) if start.year == end.year else date(start)
+    return f"{first} – {date(end)}"
+
+
+def long_date(value, utc=True):
+    """9 июля 2014 г. — a date with the month's name, for prose."""
+    if value is None:
+        return EMPTY
+    return _format_date(value, LONG_DATE, utc and _is_moment(value))
+
+
+def init_app(app):
+    """The template filters and the week_span function (one registration for the whole app)."""
+    for name, function in (("date", date), ("datetime", datetime), ("time", time), ("day", day),
+                           ("long_date", long_date)):
+        app.add_template_filter(function, name)
+    app.add_template_global(week_span, "week_span")
