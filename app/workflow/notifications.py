@@ -1,7 +1,7 @@
-"""E-mails caused by transitions, rendered in Russian and written to the outbox
-(inside the transition's transaction; the worker sends them later)."""
+"""E-mails caused by transitions (each transition's record lists its Mail entries), rendered in
+Russian and written to the outbox inside the transition's transaction; the worker sends them later."""
 from flask import current_app, render_template
-from flask_babel import force_locale, lazy_gettext as _l
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from ..extensions import db
@@ -29,42 +29,41 @@ def contact_email(user):
     return ""
 
 
-# transition -> (template name, subject, what the worker does after delivery)
-MAILS = {
-    "submit": ("submitted", _l("Your application has been sent"), None),
-    "approve": ("approved", _l("Access to the e-diary has been granted"), "mark_notified"),
-    "reject": ("rejected", _l("Your application has been rejected"), None),
-    "expire": ("expired", _l("Your application has expired"), None),
+# Who a transition's Mail is for (Mail.to) -> the address, or '' when we have none.
+RECIPIENTS = {
+    "parent": lambda application: contact_email(application.parent),
 }
 
 
-def messages_for(transition_name, application):
-    spec = MAILS.get(transition_name)
-    if spec is None:
-        return []
-    template, subject, on_sent = spec
-    recipient = contact_email(application.parent)
-    if not recipient:
-        return []
-    with force_locale("ru"):
-        context = {
-            "application": application,
-            "school": application.school,
-            "public_url": current_app.config["PUBLIC_URL"].rstrip("/"),
-        }
-        subject_text = str(subject) + f" · {application.code}"
-        body_text = render_template(f"mail/{template}.txt", **context)
-        body_html = render_template(f"mail/{template}.html", **context)
-    return [
-        OutboxMessage(
-            channel="email",
-            recipient=recipient,
-            subject=subject_text,
-            body_text=body_text,
-            body_html=body_html,
-            idempotency_key=f"application:{application.id}:{transition_name}:{application.version}",
-            application_id=application.id,
-            on_sent=on_sent,
-            next_attempt_at=utcnow(),
+def messages_for(transition, application):
+    """The outbox messages of the mails the transition's record declares (rendered in Russian)."""
+    messages = []
+    for index, mail in enumerate(transition.mails):
+        recipient = RECIPIENTS[mail.to](application)
+        if not recipient:
+            continue
+        with force_locale("ru"):
+            context = {
+                "application": application,
+                "school": application.school,
+                "public_url": current_app.config["PUBLIC_URL"].rstrip("/"),
+            }
+            subject_text = str(mail.subject) + f" · {application.code}"
+            body_text = render_template(f"mail/{mail.template}.txt", **context)
+            body_html = render_template(f"mail/{mail.template}.html", **context)
+        key = f"application:{application.id}:{transition.name}:{application.version}"
+        messages.append(
+            OutboxMessage(
+                channel="email",
+                recipient=recipient,
+                subject=subject_text,
+                body_text=body_text,
+                body_html=body_html,
+                # one message per transition and version, whatever retries (a second mail: its own)
+                idempotency_key=key if index == 0 else f"{key}:{mail.template}",
+                application_id=application.id,
+                on_sent=mail.on_sent,
+                next_attempt_at=utcnow(),
+            )
         )
-    ]
+    return messages
