@@ -55,7 +55,9 @@ def test_the_school_subject_column_reads_predmet_on_the_family_pages(app, pupil_
 
 def test_the_teachers_journal_list_reads_predmet_and_a_lessons_topic_reads_tema(app, school):
     client = teacher(app)
-    assert heads(page(client, "/journal/"))[:2] == ["Класс", "Предмет"]
+    index = page(client, "/journal/")
+    assert heads(index)[:2] == ["Класс", "Предмет"]
+    assert "<h2>Электронный журнал</h2>" in index  # as its menu item says (the logs' menu is «Журналы»)
     grid = heads(page(client, f"/journal/{school['algebra']}?from=2026-11-01&to=2026-11-30"))
     assert "Тема" in grid and "Домашнее задание" in grid and "Предмет" not in grid
 
