@@ -154,6 +154,36 @@ def test_report_exports_keep_dates_as_dates(sqlite_app, login_staff):
     assert "16.01.2026 00:30" in [row[column] for row in rows[1:]]
 
 
+def test_every_staff_screen_formats_its_dates(sqlite_app):
+    """Each Date, DateTime and Time column on a FAB list or show page (the project's views and
+    FAB's own user views) goes through the service's formats: FAB would print 2014-07-09."""
+    from datetime import date, time
+
+    from sqlalchemy import types
+
+    samples = {types.DateTime: (datetime(2026, 1, 15, 21, 30), r"\d\d\.\d\d\.\d{4} \d\d:\d\d(:\d\d)?"),
+               types.Date: (date(2014, 7, 9), r"09\.07\.2014"), types.Time: (time(18, 30), r"18:30")}
+    checked = []
+    with sqlite_app.test_request_context("/"):
+        for view in sqlite_app.appbuilder.baseviews:
+            columns = getattr(getattr(view, "datamodel", None), "list_columns", None)
+            if not isinstance(columns, dict):
+                continue
+            shown = set(getattr(view, "list_columns", None) or []) | set(getattr(view, "show_columns", None) or [])
+            for fieldsets in (getattr(view, "show_fieldsets", None), getattr(view, "user_show_fieldsets", None)):
+                shown |= {name for _title, fields in fieldsets or [] for name in fields["fields"]}
+            for name in sorted(shown):
+                kind = next((k for k in samples if isinstance(getattr(columns.get(name), "type", None), k)), None)
+                if kind is None:
+                    continue
+                value, pattern = samples[kind]
+                formatter = (view.formatters_columns or {}).get(name)
+                text = str(formatter(value)) if formatter else str(value)
+                assert re.fullmatch(pattern, text), (type(view).__name__, name, text)
+                checked.append(f"{type(view).__name__}.{name}")
+    assert {"StudentView.birth_date", "UserDBModelView.last_login", "ApplicationView.created_at"} <= set(checked)
+
+
 def test_a_pupil_and_reception_hours_read_the_same_without_an_app():
     """str() of a row (select boxes, scripts, logs) uses the same formats, even outside the app."""
     from datetime import date, time
