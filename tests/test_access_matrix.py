@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AccessGrant, Application, Student, User, utcnow
-from tests.conftest import citizen_login, staff_login
+from tests.helpers.web import citizen_login, staff_login
 
 CITIZENS = {
     "parent": ("parent-ivanova", dict(email="ivanova@example.ru", given_name="Мария",
@@ -187,3 +187,100 @@ def test_writes_are_refused_out_of_scope(app, world):
 
         assert db.session.execute(select(Invitation)).first() is None
         assert db.session.get(Application, a).state in ("approved", "notified")
+
+
+EVENT, MEETING = "Концерт для проверки доступа", "Собрание для проверки доступа"
+SCHEDULE = {"parent", "pupil", "viewer_all", "viewer_schedule"}
+GRADES = {"parent", "pupil", "viewer_all", "viewer_grades"}
+WHOLE_DIARY = {"parent", "pupil", "viewer_all"}
+
+
+@pytest.fixture
+def happenings(app, world):
+    """A school concert and a parent meeting ahead at the pupil's school."""
+    from datetime import datetime
+
+    from app.models import ParentMeeting, SchoolEvent
+
+    with app.app_context():
+        school_id = db.session.get(Student, world["pupil_id"]).school_id
+        db.session.add_all([SchoolEvent(school_id=school_id, title=EVENT, starts_at=datetime(2031, 5, 25, 12)),
+                            ParentMeeting(school_id=school_id, topic=MEETING, starts_at=datetime(2031, 5, 20, 19))])
+        db.session.commit()
+    return world
+
+
+def test_every_section_of_the_diary_page_and_api(happenings):
+    """Each section, page and API: only an active grant whose scope opens it — the revoked and the
+    ended interested person are refused on every one, as is every member of staff."""
+    world, p, name = happenings, happenings["pupil_id"], "Иванович"
+    run(world, [
+        ("GET", f"/my/students/{p}/diary", name, SCHEDULE),
+        ("GET", f"/my/students/{p}/grades", name, GRADES),
+        ("GET", f"/my/students/{p}/results", name, GRADES),
+        ("GET", f"/my/students/{p}/dynamics", name, GRADES),
+        ("GET", f"/my/students/{p}/stats", name, GRADES),
+        ("GET", f"/my/students/{p}/attendance", name, WHOLE_DIARY),
+        ("GET", f"/my/students/{p}/events", EVENT, SCHEDULE),
+        ("GET", f"/my/students/{p}/meetings", MEETING, SCHEDULE),
+        ("GET", f"/my/students/{p}/messages", name, WHOLE_DIARY),
+        ("GET", f"/api/v1/students/{p}/grades", '"subjects"', GRADES),
+        ("GET", f"/api/v1/students/{p}/results", '"subjects"', GRADES),
+        ("GET", f"/api/v1/students/{p}/stats", '"from"', GRADES),
+        ("GET", f"/api/v1/students/{p}/attendance", '"from"', WHOLE_DIARY),
+        ("GET", f"/api/v1/students/{p}/events", EVENT, SCHEDULE),
+        ("GET", f"/api/v1/students/{p}/meetings", MEETING, SCHEDULE),
+        ("GET", f"/api/v1/students/{p}/messages", '"conversations"', WHOLE_DIARY),
+    ])
+
+
+def test_calendar_feed_follows_the_grants(app, happenings):
+    """Everyone's own feed address: the pupil's events are in it only through an active grant
+    that opens the events (not after a revocation or the end date)."""
+    from app.diary import calendar
+
+    feeds = {}
+    with app.app_context():
+        for who, (sub, _claims) in CITIZENS.items():
+            user = db.session.execute(select(User).where(User.username.like(f"%:{sub}"))).scalar_one()
+            feeds[who] = calendar.new_secret(user.id)
+    anonymous = happenings["clients"]["anonymous"]
+    problems = []
+    for who, secret in feeds.items():
+        answer = anonymous.get(f"/ical/{secret}.ics")
+        shown = answer.status_code == 200 and EVENT in answer.get_data(as_text=True)
+        if shown != (who in SCHEDULE):
+            problems.append(f"{who}: {'LEAK' if shown else 'missing'} ({answer.status_code})")
+    assert not problems, problems
+
+
+@pytest.fixture
+def districts(app):
+    from app.models import District, School
+
+    with app.app_context():
+        def school(number):
+            return db.session.execute(select(School).where(School.number == number)).scalar_one()
+
+        own, far = school("239"), school("27")
+        assert own.district_id != far.district_id
+        return dict(own=own.district_id, far=far.district_id, far_school=far.id)
+
+
+def test_reports_pages_and_api_by_district(world, districts):
+    """The supervisor reads the own district only, by any door (page, API, a school of another
+    district); the admin any district; nobody else reads reports. «Петров Пётр» is a pupil of
+    the supervisor's district without a connected parent, «Смирнов Дмитрий» one of the other."""
+    own, far, far_school = districts["own"], districts["far"], districts["far_school"]
+    readers = {"supervisor", "admin"}
+    run(world, [
+        ("GET", f"/reports/coverage?district={own}", "Петров Пётр", readers),
+        ("GET", f"/reports/coverage?district={far}", "Смирнов Дмитрий", {"admin"}),
+        ("GET", f"/reports/coverage?school={far_school}", "Смирнов Дмитрий", {"admin"}),
+        ("GET", f"/reports/coverage?district={own}&school={far_school}", "Смирнов Дмитрий", set()),
+        ("GET", "/api/v1/reports/funnel", '"report": "funnel"', readers),
+        ("GET", f"/api/v1/reports/coverage?district={own}", "Петров Пётр", readers),
+        ("GET", f"/api/v1/reports/coverage?district={far}", "Смирнов Дмитрий", {"admin"}),
+        ("GET", f"/api/v1/reports/coverage?school={far_school}", "Смирнов Дмитрий", {"admin"}),
+        ("GET", f"/api/v1/reports/funnel?district={far}", f'"district_id": {far}', {"admin"}),
+    ])

@@ -1,7 +1,5 @@
 """Scope: nobody sees or changes what is not theirs, whichever door they try
 (FAB pages, the custom POST routes, FAB actions, the JSON API, the parent pages, CSRF)."""
-import re
-import pytest
 from sqlalchemy import func, select
 
 from app import roles
@@ -12,30 +10,18 @@ from app.models import (
     Application,
     AuditEvent,
     OutboxMessage,
-    OutboxStatus,
     ReceptionSlot,
     School,
     Student,
 )
 from app.workflow import fire
-from tests.conftest import make_app, reset_data
+from tests.helpers.app import reset_data
+from tests.helpers.data import failed_message, school_id
+from tests.helpers.web import bearer as jwt
+from tests.helpers.web import csrf_token
 
 CHILD = {"last_name": "Иванова", "first_name": "Ольга", "middle_name": "Петровна",
          "birth_date": "2012-05-05"}
-
-
-def jwt(client, username, password="clerk12345"):
-    response = client.post(
-        "/api/v1/security/login",
-        json={"username": username, "password": password, "provider": "db"},
-    )
-    assert response.status_code == 200, response.data
-    return {"Authorization": f"Bearer {response.json['access_token']}"}
-
-
-def school_id(app, number):
-    with app.app_context():
-        return db.session.execute(select(School.id).where(School.number == number)).scalar_one()
 
 
 def submit(app, client, login_parent, number, sub="parent-ivanova", child=CHILD):
@@ -259,13 +245,7 @@ def test_clerk_keeps_only_own_schools_reception_hours(app, client, login_staff):
 
 # --------------------------------------------------------------------------- FAB action on the outbox
 def test_outbox_retry_action_is_admin_only(app, client, login_staff):
-    with app.app_context():
-        message = db.session.execute(select(OutboxMessage)).scalars().first()
-        message.status = OutboxStatus.FAILED
-        message.attempts = 3
-        message.last_error = "SMTPServerDisconnected: gone"
-        db.session.commit()
-        message_id = message.id
+    message_id = failed_message(app, "SMTPServerDisconnected: gone")
 
     def status():
         with app.app_context():
@@ -287,19 +267,6 @@ def test_outbox_retry_action_is_admin_only(app, client, login_staff):
 
 
 # --------------------------------------------------------------------------- CSRF
-@pytest.fixture(scope="module")
-def csrf_app(smtp_server, idp, tmp_path_factory):
-    path = tmp_path_factory.mktemp("csrf") / "diary.db"
-    return make_app(f"sqlite:///{path}", smtp_server, idp, WTF_CSRF_ENABLED=True)
-
-
-def csrf_token(html):
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
 def test_cross_site_posts_without_token_are_refused(csrf_app, smtp, login_parent):
     app = csrf_app
     reset_data(app)
@@ -335,3 +302,97 @@ def test_cross_site_posts_without_token_are_refused(csrf_app, smtp, login_parent
     assert parent.post("/my/applications/new", data=dict(form, csrf_token=token)).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Application)) == count + 1
+
+
+# --------------------------------------------------------------------------- the transition's own re-check
+def test_fire_rechecks_the_scope_whoever_calls_it(app):
+    """The transition function loads the application through the same scope as every page
+    (app.access.get_application): a clerk of another school or a parent not its own gets 404
+    from fire itself, nothing changes; the school's clerk goes on."""
+    import pytest
+
+    from app.workflow import NotFound
+
+    application_id, _code = petrov(app)
+    before = state_of(app, application_id)
+    with app.app_context():
+        other = db.session.execute(select(School.id).where(School.number == "321")).scalar_one()
+        strangers = [Actor(user_id=None, label="clerk 321", roles=frozenset({roles.CLERK}), school_id=other),
+                     Actor(user_id=10**6, label="parent", roles=frozenset({roles.PARENT}))]
+        for actor, name, data in ((strangers[0], "verify_passport", {"document_type": "passport_rf"}),
+                                  (strangers[1], "withdraw", {})):
+            with pytest.raises(NotFound):
+                fire(name, actor, application_id, data=data)
+    assert state_of(app, application_id) == before
+    as_clerk(app, application_id, "verify_passport", document_type="passport_rf")
+    assert state_of(app, application_id)[0] == "passport_verified"
+
+
+def test_two_clerks_at_once_the_second_sees_what_the_first_decided(pg_app):
+    """The re-check reads the application with its row locked: the clerk who comes second waits
+    for the first one's transaction and is told the application is already approved (state
+    named), not a bare conflict."""
+    import threading
+
+    from app.workflow import IllegalTransition
+
+    app = pg_app
+    application_id, _code = petrov(app)
+    as_clerk(app, application_id, "verify_passport", document_type="passport_rf")
+    with app.app_context():
+        school = db.session.get(Application, application_id).school_id
+    barrier, results = threading.Barrier(2, timeout=30), [None, None]
+
+    def clerk(index, name, data):
+        with app.app_context():
+            actor = Actor(user_id=None, label=f"clerk {index}", roles=frozenset({roles.CLERK}), school_id=school)
+            db.session.get(Application, application_id)  # the page the clerk is looking at
+            barrier.wait()
+            try:
+                results[index] = fire(name, actor, application_id, data=data).state
+            except Exception as exc:  # noqa: BLE001 - inspected below
+                results[index] = exc
+                db.session.rollback()
+
+    threads = [threading.Thread(target=clerk, args=(0, "approve", {})),
+               threading.Thread(target=clerk, args=(1, "reject", {"reason": "Документы не совпали"}))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    won = [r for r in results if isinstance(r, str)]
+    lost = [r for r in results if isinstance(r, Exception)]
+    assert len(won) == 1 and len(lost) == 1, results
+    assert isinstance(lost[0], IllegalTransition) and lost[0].status == 409, repr(lost[0])
+    with app.test_request_context("/"):
+        from app.models import ApplicationState
+
+        assert str(ApplicationState(won[0]).label) in lost[0].message
+
+
+# --------------------------------------------------------------------------- the approval's grant
+def test_an_approved_parent_is_the_representative_even_after_an_invitation(app, login_parent):
+    """A parent who first saw the pupil as an interested person with «only grades» and then had
+    an application approved sees the whole diary and may invite — one grant, the representative's."""
+    from app.models import AccessGrant, User
+
+    parent = app.test_client()
+    login_parent(parent, "parent-ivanova")
+    with app.app_context():
+        pupil = db.session.execute(select(Student).where(Student.last_name == "Иванов")).scalar_one()
+        pupil_id, school = pupil.id, pupil.school_id
+        user_id = db.session.execute(select(User.id).where(User.username.like("%:parent-ivanova"))).scalar_one()
+        db.session.add(AccessGrant(user_id=user_id, student_id=pupil_id, relation="viewer", scope="grades"))
+        db.session.commit()
+    assert parent.get(f"/my/students/{pupil_id}/diary").status_code == 403
+    created = parent.post("/api/v1/applications/", json={"school_id": school, "child": {
+        "last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович", "birth_date": "2014-07-09"}})
+    assert created.status_code == 201, created.json
+    as_clerk(app, created.json["id"], "verify_passport", document_type="passport_rf")
+    as_clerk(app, created.json["id"], "approve", student_id=pupil_id)
+    assert parent.get(f"/my/students/{pupil_id}/diary").status_code == 200
+    assert parent.get(f"/api/v1/students/{pupil_id}/invitations").status_code == 200
+    with app.app_context():
+        active = db.session.execute(select(AccessGrant.relation).where(
+            AccessGrant.user_id == user_id, AccessGrant.revoked_at.is_(None))).scalars().all()
+        assert active == ["representative"]
