@@ -1,10 +1,18 @@
-"""Error pages: Russian, JSON under /api/, never raw exception text (FAB #2395)."""
+"""Error pages: Russian, JSON under /api/, never raw exception text (FAB #2395).
+
+A refusal (app.domain_error.DomainError: status, Russian message, fields) is answered in one of
+two ways, never translated by hand at the place it is caught:
+- `answer`, the one error handler: the Russian error page, or JSON under /api/;
+- `shown_on_page`, for a form page that shows the refusal itself — the form again with the message
+  and the fields marked, in the refusal's status, or (flashed=True) the message flashed on the page
+  the person is sent back to."""
 import logging
 
 import os
 import re
+from contextlib import contextmanager
 
-from flask import abort, current_app, jsonify, render_template, request
+from flask import abort, current_app, flash, jsonify, render_template, request
 from markupsafe import escape
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
@@ -109,6 +117,62 @@ def _rollback():
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection may be gone
         log.debug("rollback failed", exc_info=True)
+
+
+# What a person can act on from the form itself: a field (400), a right they lack (403), someone
+# else's change or a state that moved on (409). Anything else — 404 above all — is the error page.
+FORM_STATUSES = (400, 403, 409)
+
+
+class Refused:
+    """The refusal a form page shows (see `shown_on_page`); false while nothing was refused."""
+
+    def __init__(self):
+        self.error = None
+
+    def __bool__(self):
+        return self.error is not None
+
+    @property
+    def message(self):
+        return self.error.message if self.error is not None else None
+
+    @property
+    def fields(self):
+        return {k: str(v) for k, v in self.error.fields.items()} if self.error is not None else {}
+
+    @property
+    def status(self):
+        """The status of the page that shows the refusal (200 while there is none)."""
+        return self.error.status if self.error is not None else 200
+
+    @property
+    def text(self):
+        """The message with the fields' own messages, for a flash that has no fields to mark."""
+        if self.error is None:
+            return None
+        details = [v for v in self.fields.values() if v and v != self.message]
+        message = self.message or _messages().get(self.status, _messages()[400])
+        return " ".join([message, "; ".join(details)]) if details else message
+
+
+@contextmanager
+def shown_on_page(statuses=FORM_STATUSES, flashed=False):
+    """`with shown_on_page() as refused:` around a form's action. A DomainError whose status is
+    in `statuses` is kept in `refused` (message, fields, status) for the page to show, after the
+    same rollback as the handler's — nothing of the action is saved; with `flashed` its text is
+    flashed too (a page that redirects back, like the staff application page). Any other error
+    (a 404: not one's own, not there) goes on to the one handler, `answer`."""
+    refused = Refused()
+    try:
+        yield refused
+    except DomainError as exc:
+        if exc.status not in statuses:
+            raise
+        _rollback()
+        refused.error = exc
+        if flashed:
+            flash(refused.text, "danger")
 
 
 def answer(exc):

@@ -3,12 +3,10 @@
 Ids, dates and bodies are parsed by app.inputs / app.api.schemas; refusals are domain errors."""
 from flask import request
 from flask_appbuilder.api import expose
-from flask_babel import gettext
 
 from .. import clock, inputs
 from ..access import current_actor
 from ..diary import family, messages, queries, school_year
-from ..domain_error import DomainError
 from ..extensions import db
 from ..models import User
 from . import schemas
@@ -25,12 +23,8 @@ def _term_args(student):
 
 def open_section(student_id, section, what):
     """(pupil, grant) when the caller may read `section` of the pupil; else 404 (no access at all:
-    nothing tells the pupil exists) or 403 (outside a viewer's scope)."""
-    try:
-        return family.open_section(current_actor(), inputs.path_id(student_id), section, what, request.path)
-    except family.NoAccess as exc:
-        raise DomainError(gettext("Not found.") if exc.status == 404 else gettext(
-            "This part of the diary is not shared with you."), status=exc.status) from None
+    nothing tells the pupil exists) or 403 (outside a viewer's scope): family.NoAccess."""
+    return family.open_section(current_actor(), inputs.path_id(student_id), section, what, request.path)
 
 
 class DiaryApi(JsonApi):

@@ -3,12 +3,14 @@ esia.py — citizens through ESIA: routes and account linking; the protocol clie
 ESIA_MODE: oidc_client.py (standard OpenID Connect, oidc-provider-mock in development) or
 esia_client.py (ESIA's own protocol, production) with signer.py (client_secret signatures).
 Staff use FAB's password form."""
+from ..domain_error import DomainError
 
 
-class LoginError(Exception):
-    """A citizen's login failed. `str(exc)` is for the log; `user_message` (already
-    translated) is what the citizen reads, or None for the general message."""
+class LoginError(DomainError):
+    """A citizen's login failed: a domain error (400) whose `str(exc)` is for the log and whose
+    `message` (already translated) is what the citizen reads, or None for the general message
+    (app/auth/esia.py flashes it on the landing page)."""
 
     def __init__(self, log_message, user_message=None):
-        super().__init__(log_message)
-        self.user_message = user_message
+        super().__init__(user_message)
+        self.args = (log_message,)

@@ -50,8 +50,7 @@ def _client():
 
 def _failed(exc):
     log.warning("ESIA login failed (%s mode): %s", _client().mode, exc)
-    flash(exc.user_message or gettext("Login through Gosuslugi failed. Please try again."),
-          "danger")
+    flash(exc.message or gettext("Login through Gosuslugi failed. Please try again."), "danger")
     return redirect(url_for("portal.landing"))
 
 

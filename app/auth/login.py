@@ -6,7 +6,6 @@ at every login; logout only by POST (app/auth/session_views.py). The security ma
 (app/security.py) plugs the classes in as `authdbview` and `security_api`."""
 from flask import flash, g, redirect, request, session
 from flask_appbuilder._compat import as_unicode
-from flask_appbuilder.api import safe
 from flask_appbuilder.security import api as fab_api
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.decorators import no_cache
@@ -16,10 +15,8 @@ from flask_appbuilder.views import expose
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
-from werkzeug.exceptions import ServiceUnavailable
 
 from ..api import schemas
-from ..inputs import InvalidInput
 from . import session_views
 from .attempts import TooManyLogins
 
@@ -64,10 +61,11 @@ class AuthDBView(fab_views.AuthDBView):
 
 class SecurityApi(fab_api.SecurityApi):
     """POST /api/v1/security/login: {"username", "password", "provider": "db"} → {"access_token"};
-    401 on wrong credentials; 429 with a Russian message over the attempt limit."""
+    401 on wrong credentials; 429 with a Russian message over the attempt limit. A body the schema
+    refuses (400) and the attempt counters out of reach (503) are answered by the one error
+    handler (app/errors.py), like every other refusal under /api/."""
 
     @expose("/login", methods=["POST"])
-    @safe
     def login(self):
         """Staff log in for a JSON Web Token (app.api.schemas.LoginInput checks the body first).
         ---
@@ -84,19 +82,12 @@ class SecurityApi(fab_api.SecurityApi):
             401: {$ref: '#/components/responses/NotLoggedIn'}
             429: {$ref: '#/components/responses/TooMany'}
         """
+        schemas.load(schemas.LoginInput(), request.get_json(silent=True) if request.is_json else None)
         try:
-            schemas.load(schemas.LoginInput(), request.get_json(silent=True) if request.is_json else None)
             response = fab_api.SecurityApi.login.__wrapped__(self)
-        except InvalidInput as exc:
-            return self.response(400, message=exc.message, **({"errors": exc.fields} if exc.fields else {}))
-        except TooManyLogins as exc:
+        except TooManyLogins as exc:  # its own message (how long to wait) and Retry-After
             response = self.response(429, message=exc.description)
             response.headers["Retry-After"] = str(exc.retry_after)
-            return response
-        except ServiceUnavailable:  # the attempt counters cannot be reached: no password is checked
-            response = self.response(503, message=gettext(
-                "The service is temporarily unavailable. Please try again in a few minutes."))
-            response.headers["Retry-After"] = "30"
             return response
         if response.status_code == 401:
             return self.response(401, message=gettext("Wrong user name or password."))

@@ -2,20 +2,23 @@
 active grant (app.access.grants) whose scope includes the section (app.access.grant_allows).
 Visits of anyone but an official representative are written to the pupil's access log, which
 the representatives read."""
+from flask_babel import gettext
 from sqlalchemy.orm import joinedload, lazyload
 
 from ..access import active_grants, grant_allows
+from ..domain_error import DomainError
 from ..extensions import db
 from ..models import AccessGrant, AccessLogEntry, Relation, Student
 
 
-class NoAccess(Exception):
+class NoAccess(DomainError):
     """404: no access to this pupil at all (nothing reveals the pupil exists); 403: the pupil is
-    known to the caller but this section is outside their scope."""
+    known to the caller but this section is outside their scope. The one error handler answers it
+    (a Russian page, JSON under /api/)."""
 
     def __init__(self, status):
-        super().__init__(status)
-        self.status = status
+        super().__init__(gettext("Not found.") if status == 404 else
+                         gettext("This part of the diary is not shared with you."), status=status)
 
 
 def open_section(actor, student_id, section, what, path=""):

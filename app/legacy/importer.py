@@ -14,9 +14,11 @@ import secrets
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from ..access import grant_unrevoked
+from ..domain_error import DomainError
 from ..extensions import db
 from ..inputs import InvalidInput, parse_email
 from ..models import (
@@ -46,11 +48,15 @@ class Problem:
         return f"строка {self.line}: {self.message}" if self.line else self.message
 
 
-class ImportFailed(Exception):
+class ImportFailed(DomainError):
+    """The file is refused, nothing saved: a domain error (400) whose `problems` the command lists."""
+
     def __init__(self, problems):
         self.total = len(problems)
         self.problems = problems[:MAX_PROBLEMS]
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__(gettext(
+            "The file was not imported: %(n)s problem(s). Fix them and upload the file again.", n=self.total))
+        self.args = ("\n".join(str(p) for p in self.problems),)
 
 
 @dataclass

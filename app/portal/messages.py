@@ -5,7 +5,7 @@ from flask_babel import gettext
 from .. import inputs
 from ..access import current_actor
 from ..diary import messages
-from ..diary.journal import JournalError
+from ..errors import Refused, shown_on_page
 from ..extensions import db
 from ..models import Student, User
 from . import bp
@@ -24,39 +24,31 @@ def student_messages(student_id):
     if student is None or messages.family_grant(me.id, student_id) is None:
         abort(404)
     teachers = messages.teachers_of(student)
-    form, error = {}, None
+    form, refused = {}, Refused()
     if request.method == "POST":
         form = request.form
         teacher_id = inputs.optional_id(form.get("teacher_id")) or 0  # no such teacher: refused below
-        try:
+        with shown_on_page() as refused:  # else the form again with what was typed
             message = messages.start(me, student_id, teacher_id, form.get("subject"), form.get("text"))
             flash(gettext("The message has been sent."), "success")
             return redirect(url_for("portal.conversation", conversation_id=message.conversation_id))
-        except JournalError as exc:
-            if exc.status != 400:
-                raise  # answered by app.errors
-            error = exc.message  # the form re-renders with what was typed
     rows = messages.conversations_for_family(me.id, student_id)
     return render_template("portal/messages.html", student=student, teachers=teachers,
                            conversations=rows, unread=lambda c: messages.unread(c, me.id),
-                           form=form, error=error), (400 if error else 200)
+                           form=form, error=refused.message), refused.status
 
 
 @bp.route("/my/messages/<int:conversation_id>", methods=["GET", "POST"])
 @citizen_required
 def conversation(conversation_id):
     me = _me()
-    error = None
+    refused = Refused()
     if request.method == "POST":
-        try:
+        with shown_on_page() as refused:  # a 404 (not one's conversation) is the error page
             messages.reply(me, conversation_id, request.form.get("text"))
             return redirect(url_for("portal.conversation", conversation_id=conversation_id))
-        except JournalError as exc:
-            if exc.status != 400:
-                raise  # 404: not one's conversation — answered by app.errors
-            error = exc.message
     talk, items = messages.read(me, conversation_id)  # JournalError 404 when not one's own
     student = db.session.get(Student, talk.student_id)
     teacher = db.session.get(User, talk.teacher_id)
     return render_template("portal/thread.html", conversation=talk, items=items, student=student,
-                           teacher=teacher, error=error, text=request.form.get("text", "")), (400 if error else 200)
+                           teacher=teacher, error=refused.message, text=request.form.get("text", "")), refused.status

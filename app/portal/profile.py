@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .. import inputs, invitations
 from ..access import active_grant, current_actor
+from ..errors import Refused, shown_on_page
 from ..extensions import db
 from ..models import AccessLogEntry, InvitationState, Relation, Scope, Student, User
 from . import bp
@@ -32,26 +33,17 @@ def student_profile(student_id):
         db.session.add(AccessLogEntry(user_id=me.id, user_label=current_actor().label, student_id=student_id,
                                       what="profile", path=request.path))
         db.session.commit()
-    form, errors, error = {}, {}, None
+    form, refused = {}, Refused()
     if request.method == "POST":
         if not representative:
             abort(403)
         form = request.form
-        until = None
-        try:
+        with shown_on_page() as refused:  # else the form again with what was typed, the fields marked
             until = inputs.parse_date(form.get("until"), "until")
-        except inputs.InvalidInput as exc:
-            error, errors = exc.message, exc.fields
-        if not errors:
-            try:
-                invitations.invite(me, student_id, form.get("email"), form.get("kind"),
-                                   form.get("scope") or Scope.ALL, until, consent=bool(form.get("consent")))
-                flash(gettext("The invitation has been sent to %(email)s.", email=form.get("email", "").strip()), "success")
-                return redirect(url_for("portal.student_profile", student_id=student_id))
-            except invitations.InvitationError as exc:
-                if exc.status not in (400, 409):
-                    raise  # answered by app.errors
-                error, errors = exc.message, exc.fields  # the form re-renders with what was typed
+            invitations.invite(me, student_id, form.get("email"), form.get("kind"),
+                               form.get("scope") or Scope.ALL, until, consent=bool(form.get("consent")))
+            flash(gettext("The invitation has been sent to %(email)s.", email=form.get("email", "").strip()), "success")
+            return redirect(url_for("portal.student_profile", student_id=student_id))
     people = invitations.people_of(student_id) if representative else None
     page = inputs.clamped(request.args.get("log_page"), 0, 0, inputs.MAX_PAGE)
     log = db.session.execute(select(AccessLogEntry).where(AccessLogEntry.student_id == student_id)
@@ -59,20 +51,17 @@ def student_profile(student_id):
                              ).scalars().all() if representative else []
     return render_template("portal/profile.html", student=student, grant=grant, representative=representative,
                            people=people, states=InvitationState.labels(), scopes=Scope.labels(),
-                           relations=Relation.labels(), form=form, errors=errors, error=error,
+                           relations=Relation.labels(), form=form, errors=refused.fields, error=refused.message,
                            consent_text=invitations.CONSENT_TEXT, log=log[:LOG_PAGE], log_page=page,
-                           log_more=len(log) > LOG_PAGE), (400 if error else 200)
+                           log_more=len(log) > LOG_PAGE), refused.status
 
 
 @bp.route("/my/students/<int:student_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @citizen_required
 def revoke_invitation(student_id, invitation_id):
-    try:
+    with shown_on_page(flashed=True) as refused:  # 409: no longer waiting; a 404 is the error page
         invitation = invitations.revoke(_user(), invitation_id)
-    except invitations.InvitationError as exc:
-        if exc.status == 404:
-            raise  # answered by app.errors
-        flash(exc.message, "danger")
+    if refused:
         return redirect(url_for("portal.student_profile", student_id=student_id))
     if invitation.student_id != student_id:
         abort(404)
@@ -82,30 +71,23 @@ def revoke_invitation(student_id, invitation_id):
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invitation(token):
-    try:
-        invite = invitations.invitation_for_token(token)
-    except invitations.InvitationError as exc:
-        return render_template("portal/invitation.html", problem=exc.message), exc.status
+    invite = invitations.invitation_for_token(token)  # 404 / 410: the error page says why
     actor = current_actor()
     if actor.user_id is None:
         session["invite_token"] = token  # back here after the Gosuslugi login
         return render_template("portal/invitation.html", invite=invite, login=True,
                                scopes=Scope.labels(), relations=Relation.labels())
-    problem = None
+    refused = Refused()
     if request.method == "POST":
-        try:
+        with shown_on_page() as refused:  # else the invitation again with the problem
             grant = invitations.accept(_user(), token, consent=bool(request.form.get("consent")))
             session.pop("invite_token", None)
             flash(gettext("The invitation has been accepted."), "success")
             return redirect(url_for("portal.student_profile", student_id=grant.student_id))
-        except invitations.InvitationError as exc:
-            if exc.status == 403:
-                session.pop("invite_token", None)
-            return render_template("portal/invitation.html", invite=invite, problem=exc.message,
-                                   scopes=Scope.labels(), relations=Relation.labels(),
-                                   consent_text=invitations.CONSENT_TEXT), exc.status
-    return render_template("portal/invitation.html", invite=invite, problem=problem, scopes=Scope.labels(),
-                           relations=Relation.labels(), consent_text=invitations.CONSENT_TEXT)
+        if refused.status == 403:  # another person's invitation: no coming back to it after a login
+            session.pop("invite_token", None)
+    return render_template("portal/invitation.html", invite=invite, problem=refused.message, scopes=Scope.labels(),
+                           relations=Relation.labels(), consent_text=invitations.CONSENT_TEXT), refused.status
 
 
 def pending_invitation_redirect():

@@ -1,10 +1,10 @@
 """Parent pages: "Мои заявления", "Подать заявление", the application, "Обучающиеся"."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
 from sqlalchemy import select
 
 from .. import inputs, workflow
 from ..access import current_actor, granted_pupils, own_applications
+from ..errors import Refused, shown_on_page
 from ..extensions import db
 from ..models import (
     Application,
@@ -66,8 +66,7 @@ def applications():
 @citizen_required
 def apply():
     form = request.form if request.method == "POST" else {}
-    errors = {}
-    message, status = None, 200
+    refused = Refused()
     if request.method == "POST":
         data = {
             "school_id": form.get("school_id"),
@@ -78,25 +77,18 @@ def apply():
                 "birth_date": form.get("birth_date"),
             },
         }
-        try:
+        with shown_on_page() as refused:  # else the form again with what was typed, the fields marked
             application = workflow.fire("submit", current_actor(), data=data)
-        except workflow.WorkflowError as exc:
-            if exc.status == 404:
-                raise  # answered by app.errors
-            # the form re-renders with what was typed, the fields marked
-            errors = {key.replace("child.", ""): value for key, value in exc.fields.items()}
-            message, status = exc.message, exc.status
-        else:
             flash(str(workflow.TRANSITIONS["submit"].flash), "success")
             return redirect(url_for("portal.application", code=application.code, sent=1))
     return render_template(
         "portal/apply.html",
         submit=workflow.TRANSITIONS["submit"],
         form=form,
-        errors=errors,
-        message=message,
+        errors={key.replace("child.", ""): value for key, value in refused.fields.items()},
+        message=refused.message,
         groups=_schools_by_district(),
-    ), status
+    ), refused.status
 
 
 def _own_application(code):
@@ -122,28 +114,20 @@ def application(code):
     )
 
 
-@bp.route("/my/applications/<code>/<path>", methods=["GET", "POST"])
+@bp.route("/my/applications/<code>/<path>", methods=["POST"])
 @citizen_required
 def transition(code, path):
-    """The parent's button of a transition record offered in the portal (…/withdraw). GET is
-    routed only to say 404 for a path that names no transition, 405 for one that does."""
+    """The parent's button of a transition record offered in the portal (…/withdraw)."""
     transition = by_path(workflow.PORTAL, path)
     if transition is None:
         abort(404)
-    if request.method != "POST":
-        abort(405, valid_methods=["POST"])
     application = _own_application(code)
     version = request.form.get("version") or None
     if version is not None:
         version = inputs.integer(version, "version", minimum=1, maximum=2**31 - 1)
-    try:
+    with shown_on_page(flashed=True):  # 403, 409 (already processed): on the application's page
         workflow.fire(transition.name, current_actor(), application.id,
                       data=transition.form_data(request.form), expected_version=version)
-    except workflow.WorkflowError as exc:
-        if exc.status == 404:
-            raise  # answered by app.errors
-        flash(exc.message, "danger")  # 403, 409: already processed — shown on the application's page
-    else:
         flash(str(transition.flash), "success")
     return redirect(url_for("portal.application", code=code))
 

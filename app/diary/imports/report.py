@@ -2,6 +2,9 @@
 or the report of an applied one."""
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
+
+from ...domain_error import DomainError
 from .formats import KINDS
 
 MAX_PROBLEMS = 200  # a report longer than this helps nobody; the count is still given
@@ -23,11 +26,17 @@ class Problem:
         return f"{', '.join(where)}: {self.message}"
 
 
-class ImportFailed(Exception):
+class ImportFailed(DomainError):
+    """The file is refused, nothing saved: `problems` (at most MAX_PROBLEMS) of `total`. A domain
+    error (400, «Файл не загружен, ошибок: N…»); the import page and `flask diary import` list
+    the problems; str() is the list, for the log."""
+
     def __init__(self, problems, total=None):
         self.problems = problems[:MAX_PROBLEMS]
         self.total = total if total is not None else len(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__(gettext(
+            "The file was not imported: %(n)s problem(s). Fix them and upload the file again.", n=self.total))
+        self.args = ("\n".join(str(p) for p in self.problems),)
 
 
 @dataclass
