@@ -114,13 +114,16 @@ def application(code):
     )
 
 
-@bp.route("/my/applications/<code>/<path>", methods=["POST"])
+@bp.route("/my/applications/<code>/<path>", methods=["GET", "POST"])
 @citizen_required
 def transition(code, path):
-    """The parent's button of a transition record offered in the portal (…/withdraw)."""
+    """The parent's button of a transition record offered in the portal (…/withdraw). GET is
+    routed only to say 404 for a path that names no transition, 405 for one that does."""
     transition = by_path(workflow.PORTAL, path)
     if transition is None:
         abort(404)
+    if request.method != "POST":
+        abort(405, valid_methods=["POST"])
     application = _own_application(code)
     version = request.form.get("version") or None
     if version is not None:
