@@ -62,6 +62,19 @@ def app(request, smtp):
     return app
 
 
+@pytest.fixture(scope="session")
+def _csrf_app(smtp_server, idp, tmp_path_factory):
+    return make_app(f"sqlite:///{tmp_path_factory.mktemp('csrf')}/diary.db", smtp_server, idp,
+                    WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def csrf_app(_csrf_app, smtp):
+    """An SQLite app with CSRF protection on (the others have it off for brevity)."""
+    reset_data(_csrf_app)
+    return _csrf_app
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

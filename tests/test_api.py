@@ -1,64 +1,20 @@
 """The operator contract of the HTTP API (README), on SQLite and PostgreSQL."""
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AccessGrant, Application, AuditEvent, OutboxMessage, School, Student
-
-CHILD = {"last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович",
-         "birth_date": "2014-07-09"}
-
-
-def jwt(client, username, password="clerk12345"):
-    response = client.post(
-        "/api/v1/security/login",
-        json={"username": username, "password": password, "provider": "db"},
-    )
-    assert response.status_code == 200, response.data
-    return {"Authorization": f"Bearer {response.json['access_token']}"}
-
-
-def count(app, model, *where):
-    with app.app_context():
-        return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar()
-
-
-def snapshot(app, application_id):
-    """Everything a transition may touch, to prove that a refused one changed nothing."""
-    with app.app_context():
-        a = db.session.get(Application, application_id)
-        return {
-            "state": a.state,
-            "version": a.version,
-            "student_id": a.student_id,
-            "reason": a.reason,
-            "document_type": a.document_type,
-            "audit": count(app, AuditEvent),
-            "outbox": count(app, OutboxMessage),
-            "students": count(app, Student),
-            "grants": count(app, AccessGrant),
-        }
-
-
-def petrov_application(app):
-    with app.app_context():
-        return db.session.execute(
-            select(Application.id).where(Application.child_last_name == "Петров")).scalar_one()
-
-
-def school_id(app, number):
-    with app.app_context():
-        return db.session.execute(select(School.id).where(School.number == number)).scalar_one()
+from app.models import AccessGrant, Application, AuditEvent, OutboxMessage, Student
+from tests.helpers.data import IVAN as CHILD
+from tests.helpers.data import application_state as snapshot
+from tests.helpers.data import count, find_application, school_id
+from tests.helpers.web import bearer as jwt
+from tests.helpers.web import transition_url as url
 
 
 def roster_id(app, last_name):
     with app.app_context():
         return db.session.execute(select(Student.id).where(Student.last_name == last_name)).scalar_one()
-
-
-def url(application_id, name):
-    return f"/api/v1/applications/{application_id}/transitions/{name}"
 
 
 # --------------------------------------------------------------------------- health, login
@@ -119,7 +75,7 @@ def test_health_and_public_schools(client):
 
 # --------------------------------------------------------------------------- anonymous, non-JSON
 def test_anonymous_gets_401_everywhere(app, client):
-    application_id = petrov_application(app)
+    application_id = find_application(app, "Петров")
     before = snapshot(app, application_id)
     assert client.get("/api/v1/applications/").status_code == 401
     assert client.get(f"/api/v1/applications/{application_id}").status_code == 401
@@ -156,7 +112,7 @@ def test_non_json_bodies_are_400_and_change_nothing(app, client, login_parent):
 
     staff = app.test_client()
     headers = jwt(staff, "clerk239")
-    application_id = petrov_application(app)
+    application_id = find_application(app, "Петров")
     before = snapshot(app, application_id)
     r = staff.post(url(application_id, "verify_passport"), data={"document_type": "passport_rf"},
                    headers=headers)
@@ -224,7 +180,7 @@ def test_staff_cannot_create_applications(app, client):
 
 def test_get_application_has_the_documented_shape(app, client):
     headers = jwt(client, "clerk239")
-    application_id = petrov_application(app)
+    application_id = find_application(app, "Петров")
     r = client.get(f"/api/v1/applications/{application_id}", headers=headers)
     assert r.status_code == 200
     body = r.json
@@ -288,7 +244,7 @@ def test_list_is_scoped_and_paginated(app, client, login_parent):
 # --------------------------------------------------------------------------- transitions
 def test_clerk_verifies_and_approves_with_a_roster_pupil(app, client):
     headers = jwt(client, "clerk239")
-    application_id = petrov_application(app)
+    application_id = find_application(app, "Петров")
     pupil = roster_id(app, "Петров")
     r = client.post(url(application_id, "verify_passport"), json={"document_type": "passport_rf"},
                     headers=headers)
@@ -310,7 +266,7 @@ def test_clerk_verifies_and_approves_with_a_roster_pupil(app, client):
 
 def test_approve_with_empty_body_adds_the_child_to_the_roster(app, client):
     headers = jwt(client, "clerk239")
-    application_id = petrov_application(app)
+    application_id = find_application(app, "Петров")
     assert client.post(url(application_id, "verify_passport"), json={"document_type": "other"},
                        headers=headers).status_code == 200
     students = count(app, Student)
@@ -325,7 +281,7 @@ def test_approve_with_empty_body_adds_the_child_to_the_roster(app, client):
 
 def test_reject_needs_a_reason(app, client):
     headers = jwt(client, "clerk239")
-    application_id = petrov_application(app)
+    application_id = find_application(app, "Петров")
     before = snapshot(app, application_id)
     for body in ({}, {"reason": ""}, {"reason": "  "}, {"reason": 42}):
         r = client.post(url(application_id, "reject"), json=body, headers=headers)
@@ -341,7 +297,7 @@ def test_reject_needs_a_reason(app, client):
 
 def test_illegal_transitions_are_409_and_change_nothing(app, client):
     headers = jwt(client, "clerk239")
-    application_id = petrov_application(app)
+    application_id = find_application(app, "Петров")
     before = snapshot(app, application_id)
     r = client.post(url(application_id, "approve"), json={}, headers=headers)
     assert r.status_code == 409
@@ -364,7 +320,7 @@ def test_illegal_transitions_are_409_and_change_nothing(app, client):
 
 def test_unknown_or_internal_transitions_are_refused(app, client):
     headers = jwt(client, "admin", "admin12345")
-    application_id = petrov_application(app)
+    application_id = find_application(app, "Петров")
     before = snapshot(app, application_id)
     for name in ("fly", "submit", "expire", "mark_notified"):
         r = client.post(url(application_id, name), json={}, headers=headers)
@@ -377,7 +333,7 @@ def test_unknown_or_internal_transitions_are_refused(app, client):
 
 def test_stale_version_is_409(app, client):
     headers = jwt(client, "clerk239")
-    application_id = petrov_application(app)
+    application_id = find_application(app, "Петров")
     r = client.post(url(application_id, "verify_passport"),
                     json={"document_type": "passport_rf", "version": 1}, headers=headers)
     assert r.status_code == 200
@@ -402,7 +358,7 @@ BAD_DATA = [
 
 def test_bad_transition_data_is_400_and_nothing_is_half_saved(app, client):
     headers = jwt(client, "clerk239")
-    application_id = petrov_application(app)
+    application_id = find_application(app, "Петров")
     verified = False
     for name, body, field in BAD_DATA:
         if name == "approve" and not verified:

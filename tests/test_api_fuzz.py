@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app.extensions import db
 from app.models import School
-from tests.conftest import staff_login
+from tests.helpers.web import staff_login
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 CHECKS = [

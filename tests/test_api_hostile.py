@@ -9,8 +9,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, Conversation, Invitation, Message, OutboxMessage, Student
-from tests.test_family_pages import pupil_world  # noqa: F401 - fixture
-from tests.test_api import CHILD, count, jwt, petrov_application, school_id, snapshot, url
+from tests.helpers.data import IVAN as CHILD
+from tests.helpers.data import application_state as snapshot
+from tests.helpers.data import count, find_application, school_id
+from tests.helpers.web import approve_by_api
+from tests.helpers.web import bearer as jwt
+from tests.helpers.web import transition_url as url
 
 HUGE = "99999999999999999999"
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")
@@ -31,11 +35,7 @@ def family(app, client, login_parent):
     login_parent(client, "parent-ivanova")
     created = client.post("/api/v1/applications/", json={"school_id": school_id(app, "239"), "child": CHILD})
     assert created.status_code == 201, created.data
-    clerk = jwt(app.test_client(), "clerk239")
-    staff = app.test_client()
-    assert staff.post(url(created.json["id"], "verify_passport"), json={"document_type": "passport_rf"},
-                      headers=clerk).status_code == 200
-    assert staff.post(url(created.json["id"], "approve"), json={}, headers=clerk).status_code == 200
+    clerk = approve_by_api(app, created.json["id"])
     pupil = client.get("/api/v1/students/").json["result"][0]["id"]
     return {"parent": client, "pupil": pupil, "application": created.json["id"], "clerk": clerk}
 
@@ -52,7 +52,7 @@ def test_ids_beyond_the_database_integers_are_404(app, family):
                  f"/api/v1/applications/{'9' * 5000}", "/api/v1/applications/0"):
         assert staff.get(path, headers=clerk).status_code == 404, path
         assert russian(staff.get(path, headers=clerk)) == {}
-    application = petrov_application(app)
+    application = find_application(app, "Петров")
     before = snapshot(app, application)
     r = staff.post(url(HUGE, "reject"), json={"reason": "Не пришёл в школу"}, headers=clerk)
     assert r.status_code == 404
@@ -150,7 +150,7 @@ def test_wrong_types_in_an_application_are_400_and_save_nothing(app, family):
 
 def test_wrong_types_in_a_transition_are_400_and_change_nothing(app, family):
     clerk, staff = family["clerk"], app.test_client()
-    application = petrov_application(app)
+    application = find_application(app, "Петров")
     before = snapshot(app, application)
     for name, body, field in (
         ("reject", {"reason": {"text": "Не пришёл"}}, "reason"),

@@ -5,88 +5,29 @@ A parent logs in through the identity provider (oidc-provider-mock standing in f
 the code on the staff screens, records the passport check and approves it; the parent gets the
 e-mail and sees the pupil; the parent pages fit a phone screen (375 px) without horizontal scroll.
 
-The app is served by werkzeug on a free loopback port. The ESIA redirect URI is built by
-`url_for(..., _external=True)` from the request host (SERVER_NAME is None in the tests), so it
-follows the port the browser uses; the mock provider is on http://localhost:<port>.
+The app is served on a free loopback port, the identity provider is on http://localhost:<port>
+(fixtures `live_app` and `browser`: tests/fixtures/browser.py).
 
 Elements are found by id, name, form action or role, not by their wording: the UI texts are
 Russian and still being edited. The Russian wording that the journey expects is checked
 separately, all at once, at the end of the test (see `wording`).
 
 Run: .venv/bin/python -m pytest tests/test_browser.py"""
-import os
 import re
-import threading
 from datetime import date
-from urllib.parse import urlparse
 
-import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is not installed: the browser journey needs the system Chromium "
-                "(apt-get install chromium)", allow_module_level=True)
+from app.extensions import db
+from app.models import Application, School, Student
+from tests.helpers.app import drain_outbox
+from tests.helpers.browser import PHONE, esia_login, new_page, no_horizontal_scroll, staff_login
+from tests.helpers.web import DEMO_PARENTS
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from app.extensions import db  # noqa: E402
-from app.models import Application, School, Student  # noqa: E402
-from tests.conftest import DEMO_PARENTS, drain_outbox  # noqa: E402
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PARENT = "parent-ivanova"
 PARENT_EMAIL = DEMO_PARENTS[PARENT]["email"]
 CHILD = ("Иванов", "Иван", "Иванович", "2014-07-09")
 CODE = re.compile(r"^[0-9A-Z]{3}-[0-9A-Z]{3}$")
-PHONE = {"width": 375, "height": 740}
-TIMEOUT_MS = 10_000
-
-
-# --------------------------------------------------------------------------- fixtures
-@pytest.fixture
-def live_app(sqlite_app):
-    """The demo app served over HTTP on 127.0.0.1:<free port>; yields its base URL."""
-    server = make_server("127.0.0.1", 0, sqlite_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                              daemon=True, name="live-app")
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def new_page(browser, **options):
-    """A page in a fresh context (own cookies). Requests leave loopback never: the provider's
-    page links a CDN stylesheet that would only stall the load. Dialogs are confirmed."""
-    context = browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow", **options)
-    context.set_default_timeout(TIMEOUT_MS)
-
-    def only_loopback(route):
-        if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            route.abort()
-
-    context.route("**/*", only_loopback)
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    return page
 
 
 # --------------------------------------------------------------------------- helpers
@@ -110,16 +51,6 @@ def ids_of(app):
         return result
 
 
-def no_horizontal_scroll(page):
-    return page.evaluate(
-        """() => ({
-            scrollWidth: document.documentElement.scrollWidth,
-            clientWidth: document.documentElement.clientWidth,
-            innerWidth: window.innerWidth,
-        })"""
-    )
-
-
 # --------------------------------------------------------------------------- the journey
 def test_parent_applies_clerk_approves_in_a_real_browser(sqlite_app, live_app, browser, idp, smtp,
                                                          tmp_path):
@@ -135,12 +66,8 @@ def test_parent_applies_clerk_approves_in_a_real_browser(sqlite_app, live_app, b
 
     # (1) the parent logs in through "Госуслуги" (the mock provider)
     parent = new_page(browser)
-    parent.goto(f"{live_app}/welcome")
-    with parent.expect_navigation(url=re.compile(r"^http://localhost:\d+/")):
-        parent.locator('a[href="/login/esia"]').click()
-    parent.locator('input[name="sub"]').fill(PARENT)
-    with parent.expect_navigation(url=f"{live_app}/my/applications"):
-        parent.locator('form:has(input[name="sub"]) button[type="submit"]').click()
+    esia_login(parent, live_app, PARENT)
+    assert parent.url == f"{live_app}/my/applications"
 
     # (2) "Подать заявление": district, school 239, the child; the page shows the code
     apply_link = parent.locator('header nav a[href="/my/applications/new"]')
@@ -162,12 +89,7 @@ def test_parent_applies_clerk_approves_in_a_real_browser(sqlite_app, live_app, b
 
     # (3) the clerk of school 239, in another context: log in, find by the code, check, approve
     clerk = new_page(browser)
-    clerk.goto(f"{live_app}/login/")
-    clerk.fill("#username", "clerk239")
-    clerk.fill("#password", "clerk12345")
-    with clerk.expect_navigation():
-        clerk.locator('form[name="login"] [type="submit"]').click()
-    assert "/login" not in clerk.url, "the clerk's login failed"
+    staff_login(clerk, live_app, "clerk239", "clerk12345")
     clerk.goto(f"{live_app}/applications/list/")
     clerk.fill("#q", code)
     with clerk.expect_navigation(url=re.compile(r"/applications/show/\d+$")):

@@ -6,14 +6,14 @@ progress, and the confirm dialogs (withdrawing an application, revoking an invit
 whose «Отмена» sends nothing."""
 import re
 from pathlib import Path
-from urllib.parse import urlparse
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Application, Invitation, School, TeachingAssignment, User
-from tests.test_browser import CHROMIUM, TIMEOUT_MS, browser, live_app  # noqa: F401
-from tests.test_browser_family import log_in, volkov  # noqa: F401
+from tests.helpers.browser import TIMEOUT_MS, esia_login, new_context, staff_login
+from tests.helpers.data import set_password
+from tests.helpers.web import TEACHER_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 VIOLATION_HOOK = """
@@ -28,11 +28,7 @@ class Watched:
     """A page in its own context that records CSP violations and script errors per URL."""
 
     def __init__(self, browser, problems):
-        self.context = browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow")
-        self.context.set_default_timeout(TIMEOUT_MS)
-        self.context.route("**/*", lambda route: route.continue_()
-                           if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost")
-                           else route.abort())
+        self.context = new_context(browser)
         self.context.add_init_script(VIOLATION_HOOK)
         self.page = self.context.new_page()
         self.problems = problems
@@ -73,21 +69,16 @@ class Watched:
                 raise
 
 
-def staff_login(watched, live_app, username, password):
-    page = watched.page
-    watched.visit(f"{live_app}/login/")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.locator("#staff-login [type=submit]").click()
-    assert "/login" not in page.url, f"{username} did not log in"
+def watched_staff_login(watched, live_app, username, password):
+    watched.visit(f"{live_app}/login/")  # the login page is walked too
+    staff_login(watched.page, live_app, username, password)
 
 
 def facts(app):
     with app.app_context():
         school = db.session.execute(select(School).where(School.number == "239")).scalar_one()
         teacher = db.session.execute(select(User).where(User.username == "t.orlova")).scalar_one()
-        app.appbuilder.sm.reset_password(teacher.id, "teacher-2026")
+        set_password("t.orlova", TEACHER_PASSWORD)
         assignment = db.session.execute(select(TeachingAssignment.id).where(
             TeachingAssignment.teacher_id == teacher.id)).scalars().first()
         application = db.session.execute(select(Application.id).where(
@@ -106,7 +97,7 @@ def state(app, model, **where):
         return value
 
 
-def test_main_pages_run_under_the_policy(sqlite_app, live_app, browser, volkov):  # noqa: F811
+def test_main_pages_run_under_the_policy(sqlite_app, live_app, browser, volkov):
     app = sqlite_app
     ids = facts(app)
     problems = []
@@ -114,7 +105,7 @@ def test_main_pages_run_under_the_policy(sqlite_app, live_app, browser, volkov):
     # ------------------------------------------------------------------ the family
     parent = Watched(browser, problems)
     page = parent.page
-    log_in(page, live_app)
+    esia_login(page, live_app)
     parent.collect()
     for path in ["/welcome", "/my/applications", "/my/students", f"/my/students/{volkov}",
                  f"/my/students/{volkov}/diary?week=2026-11-25",
@@ -182,7 +173,7 @@ def test_main_pages_run_under_the_policy(sqlite_app, live_app, browser, volkov):
     # ------------------------------------------------------------------ the clerk
     clerk = Watched(browser, problems)
     page = clerk.page
-    staff_login(clerk, live_app, "clerk239", "clerk12345")
+    watched_staff_login(clerk, live_app, "clerk239", "clerk12345")
     for path in ["/applications/list/", f"/applications/show/{ids['application']}",
                  "/reception-hours/list/", "/reception-hours/add", "/roster/list/", "/school-events/list/",
                  "/school-events/add", "/parent-meetings/list/", "/no-such-page"]:
@@ -206,7 +197,7 @@ def test_main_pages_run_under_the_policy(sqlite_app, live_app, browser, volkov):
     # ------------------------------------------------------------------ the teacher's journal
     teacher = Watched(browser, problems)
     page = teacher.page
-    staff_login(teacher, live_app, "t.orlova", "teacher-2026")
+    watched_staff_login(teacher, live_app, "t.orlova", TEACHER_PASSWORD)
     teacher.visit(f"{live_app}/journal/")
     teacher.visit(f"{live_app}/journal/{ids['assignment']}?from=2026-11-01&to=2026-11-30")
     cell = page.locator("input.cell").first
@@ -219,7 +210,7 @@ def test_main_pages_run_under_the_policy(sqlite_app, live_app, browser, volkov):
     # ------------------------------------------------------------------ the administrator
     admin = Watched(browser, problems)
     page = admin.page
-    staff_login(admin, live_app, "admin", "admin12345")
+    watched_staff_login(admin, live_app, "admin", "admin12345")
     for path in ["/", "/districts/list/", "/schools/list/", f"/schools/show/{ids['school']}",
                  f"/schools/edit/{ids['school']}", "/users/list/", "/roles/list/", "/audit/list/",
                  "/outbox/list/", "/staff-assignments/list/", "/reports/funnel", "/reports/backlog"]:

@@ -1,31 +1,18 @@
 """The family pages in real Chromium: a parent opens the week, the grades and the chart; axe-core
 (npm, run inside the page) reports no serious or critical accessibility violations on the family
-pages; at 375 px they have no horizontal scrolling."""
+pages; at 375 px they have no horizontal scrolling. (The pupil Волков with his representative:
+fixture `volkov`, tests/fixtures/diary.py.)"""
 import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from app.extensions import db
-from app.models import AccessGrant, Student, User
-from tests.conftest import DEMO_PARENTS
-from tests.test_browser import CHROMIUM, PHONE, browser, live_app, new_page, no_horizontal_scroll  # noqa: F401
-from tests.test_imports import import_examples
+from tests.helpers.browser import PHONE, esia_login, new_page, no_horizontal_scroll
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = ["diary?week=2026-11-25", "grades?from=2026-09-01&to=2026-12-31", "results", "attendance?from=2026-09-01&to=2026-12-31",
          "dynamics?from=2026-11-01&to=2026-11-30", "stats?from=2026-09-01&to=2026-12-31", "events", "meetings",
          "messages"]
-
-
-def log_in(page, live_app, sub="parent-ivanova"):
-    page.goto(f"{live_app}/welcome")
-    with page.expect_navigation(url=re.compile(r"^http://localhost:\d+/")):
-        page.locator('a[href="/login/esia"]').click()
-    page.locator('input[name="sub"]').fill(sub)
-    with page.expect_navigation(url=re.compile(re.escape(live_app) + "/my/")):
-        page.locator('form:has(input[name="sub"]) button[type="submit"]').click()
 
 
 def serious_violations(page):
@@ -38,24 +25,11 @@ def serious_violations(page):
     return result
 
 
-@pytest.fixture
-def volkov(sqlite_app, idp):
-    idp.put_user("parent-ivanova", **DEMO_PARENTS["parent-ivanova"])
-    with sqlite_app.app_context():
-        import_examples()
-        pupil = db.session.execute(select(Student.id).where(Student.external_id == "S-1002")).scalar_one()
-        parent = db.session.execute(select(User.id).where(User.username.like("%:parent-ivanova"))).scalar_one()
-        db.session.add(AccessGrant(user_id=parent, student_id=pupil))
-        db.session.commit()
-        db.session.remove()
-    return pupil
-
-
 def test_parent_reads_week_grades_and_chart(sqlite_app, live_app, browser, volkov):
     if not AXE.exists():
         pytest.fail("node_modules/axe-core is missing: run `make install` (npm ci)")
     page = new_page(browser)
-    log_in(page, live_app)
+    esia_login(page, live_app)
     page.goto(f"{live_app}/my/students")
     page.locator(f'a[href="/my/students/{volkov}"]').click()  # «Профиль обучающегося»
     page.wait_for_url(re.compile(rf"/my/students/{volkov}$"))
@@ -81,7 +55,7 @@ def test_family_pages_are_accessible_and_fit_a_phone(sqlite_app, live_app, brows
     if not AXE.exists():
         pytest.fail("node_modules/axe-core is missing: run `make install` (npm ci)")
     page = new_page(browser, viewport=PHONE, bypass_csp=True)  # axe-core goes in as an inline script
-    log_in(page, live_app)
+    esia_login(page, live_app)
     problems = []
     for path in [*(f"/my/students/{volkov}/{p}" for p in PAGES), "/my/students", f"/my/students/{volkov}",
                  "/my/settings"]:

@@ -5,28 +5,24 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Grade, Lesson, Student, TeachingAssignment, User
-from tests.test_browser import CHROMIUM, browser, live_app, new_page  # noqa: F401
-from tests.test_imports import import_examples
+from app.models import Grade, Lesson, Student, TeachingAssignment
+from tests.helpers.browser import new_page, staff_login
+from tests.helpers.data import import_examples, set_password, user_id
+from tests.helpers.web import TEACHER_PASSWORD
 
 
 def test_teacher_enters_grades_with_the_keyboard(sqlite_app, live_app, browser):
     with sqlite_app.app_context():
         import_examples()
-        user = db.session.execute(select(User).where(User.username == "t.orlova")).scalar_one()
-        sqlite_app.appbuilder.sm.reset_password(user.id, "teacher-2026")
+        set_password("t.orlova", TEACHER_PASSWORD)
         assignment = db.session.execute(select(TeachingAssignment.id).where(
-            TeachingAssignment.teacher_id == user.id)).scalar_one()
+            TeachingAssignment.teacher_id == user_id("t.orlova"))).scalar_one()
         lesson = db.session.execute(select(Lesson.id).where(Lesson.subject.has(name="Алгебра"))).scalar_one()
         pupils = dict(db.session.execute(select(Student.external_id, Student.id).where(
             Student.external_id.isnot(None))).all())
         db.session.remove()
     page = new_page(browser)
-    page.goto(f"{live_app}/login/")
-    page.fill("#username", "t.orlova")
-    page.fill("#password", "teacher-2026")
-    with page.expect_navigation():
-        page.locator("#staff-login input[type=submit]").click()
+    staff_login(page, live_app, "t.orlova", TEACHER_PASSWORD)
     page.goto(f"{live_app}/journal/{assignment}?from=2026-11-01&to=2026-11-30")
     first = page.locator(f'input.cell[data-student="{pupils["S-1003"]}"][data-lesson="{lesson}"]')
     second = page.locator(f'input.cell[data-student="{pupils["S-1001"]}"][data-lesson="{lesson}"]')

@@ -6,16 +6,13 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AccessGrant, Student, User
-from tests.conftest import DEMO_PARENTS, drain_outbox
-from tests.test_browser import CHROMIUM, browser, live_app, new_page  # noqa: F401
+from app.models import Student
+from tests.helpers.app import drain_outbox
+from tests.helpers.browser import esia_login, new_page, provider_login
+from tests.helpers.data import grant
+from tests.helpers.web import DEMO_PARENTS
 
 GRANDMA = dict(email="nina@example.ru", given_name="Нина", family_name="Бабушкина")
-
-
-def log_in(page, sub):
-    page.locator('input[name="sub"]').fill(sub)
-    page.locator('form:has(input[name="sub"]) button[type="submit"]').click()
 
 
 def test_invite_accept_see_only_grades_then_revoke(sqlite_app, live_app, browser, idp, smtp):
@@ -23,18 +20,13 @@ def test_invite_accept_see_only_grades_then_revoke(sqlite_app, live_app, browser
     idp.put_user("grandma-nina", **GRANDMA)
     with sqlite_app.app_context():
         pupil = db.session.execute(select(Student.id).where(Student.last_name == "Иванов")).scalar_one()
-        parent_id = db.session.execute(select(User.id).where(User.username.like("%:parent-ivanova"))).scalar_one()
-        db.session.add(AccessGrant(user_id=parent_id, student_id=pupil))
-        db.session.commit()
+        grant("parent-ivanova", pupil)
         db.session.remove()
     drain_outbox(sqlite_app)
     smtp.mailbox.clear()
 
     parent = new_page(browser)
-    parent.goto(f"{live_app}/welcome")
-    parent.locator('a[href="/login/esia"]').click()
-    log_in(parent, "parent-ivanova")
-    parent.wait_for_url(re.compile(r"/my/"))
+    esia_login(parent, live_app)
     parent.goto(f"{live_app}/my/students")
     parent.locator(f'a[href="/my/students/{pupil}"]').click()
     parent.wait_for_url(re.compile(rf"/my/students/{pupil}$"))
@@ -53,7 +45,7 @@ def test_invite_accept_see_only_grades_then_revoke(sqlite_app, live_app, browser
     grandma = new_page(browser)
     grandma.goto(f"{live_app}/invite/{link}")
     grandma.locator('main a[href="/login/esia"]').click()
-    log_in(grandma, "grandma-nina")
+    provider_login(grandma, "grandma-nina")
     grandma.wait_for_url(re.compile(rf"/invite/{re.escape(link)}$"))
     grandma.check('input[name="consent"]')
     grandma.locator('main form button[type="submit"]').click()

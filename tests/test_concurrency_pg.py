@@ -10,17 +10,8 @@ from app.extensions import db
 from app.models import AccessGrant, Application, AuditEvent, OutboxMessage, Student
 from app.workflow import Conflict, IllegalTransition, ValidationFailed, WorkflowError, fire
 from app.workflow.outbox import drain
-from tests.test_workflow import (
-    IVAN,
-    count,
-    drive,
-    events,
-    get,
-    parent,
-    roster_student,
-    school,
-    staff,
-)
+from tests.helpers.data import count
+from tests.helpers.workflow import IVAN, drive, events, get, parent, roster_student, school, staff
 
 
 def race(app, *jobs):

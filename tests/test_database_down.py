@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from scripts.pgcluster import PG_BIN, temporary_postgres
-from tests.conftest import DEMO_PARENTS, citizen_login, make_app, reset_data, staff_login
+from tests.helpers.app import make_app, reset_data
+from tests.helpers.web import DEMO_PARENTS, citizen_login, staff_login
 
 UNAVAILABLE = "Сервис временно недоступен"
 # Flask re-raises an error that happens before the view (the server-side session is read from the

@@ -3,7 +3,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AccessLogEntry
-from tests.test_family_pages import pupil_world  # noqa: F401 - fixture
 
 ENDPOINTS = ["diary", "grades", "results", "attendance", "stats", "events", "meetings", "messages"]
 

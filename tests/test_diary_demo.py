@@ -2,15 +2,12 @@
 parent already sees her daughter; the demo teacher has a journal. Idempotent."""
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.diary.demo import load_diary_demo
 from app.extensions import db
 from app.models import Application, AuditEvent, Grade, Lesson
-
-
-def count(model):
-    return db.session.scalar(select(func.count()).select_from(model))
+from tests.helpers.data import count
 
 
 def test_demo_term_is_full_and_loads_once(sqlite_app, login_parent, login_staff):
@@ -30,7 +27,7 @@ def test_demo_term_is_full_and_loads_once(sqlite_app, login_parent, login_staff)
     week = parent.get(f"/my/students/{sofia.student_id}/diary?week=2026-11-25").get_data(as_text=True)
     assert "Математика" in week and "Домашнее задание" in week
     grades_page = parent.get(f"/my/students/{sofia.student_id}/grades?from=2026-09-01&to=2026-11-25")
-    assert "среднее" in grades_page.get_data(as_text=True)
+    assert "средний балл" in grades_page.get_data(as_text=True)
     assert "Олимпиада по математике" in parent.get(f"/my/students/{sofia.student_id}/messages").get_data(as_text=True)
     teacher = login_staff(sqlite_app.test_client(), "teacher239", "teacher12345")
     assert "6 «А»" in teacher.get("/journal/").get_data(as_text=True)

@@ -14,7 +14,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from tests.conftest import citizen_login, make_app, reset_data
+from tests.helpers.app import make_app, reset_data
+from tests.helpers.web import citizen_login
 from tests.esia_server import EsiaServer, make_key_and_cert
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")

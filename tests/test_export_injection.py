@@ -6,12 +6,10 @@ import csv
 import io
 
 from openpyxl import load_workbook
-from sqlalchemy import select
 
-from app.extensions import db
-from app.models import School
 from app.reports.export import to_csv, to_xlsx
-from tests.test_import_page import upload
+from tests.helpers.data import school_id
+from tests.helpers.web import upload
 
 EVIL = '=HYPERLINK("//x.io")'
 HOSTILE = [EVIL, "+7(812)", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
@@ -24,11 +22,9 @@ def test_a_formula_class_name_is_text_in_the_supervisors_coverage_export(app, lo
                 "S-9002;Волков;Максим;;2012-09-15;@SUM(A1)\n").encode()
     answer = upload(clerk, "students.csv", students)
     assert answer.status_code == 200, answer.get_data(as_text=True)[-2000:]
-    with app.app_context():
-        school_id = db.session.execute(select(School.id).where(School.number == "239")).scalar_one()
-
+    lyceum = school_id(app, "239")
     supervisor = login_staff(app.test_client(), "supervisor", "super12345")
-    exported = supervisor.get(f"/reports/coverage?school={school_id}&format=csv")
+    exported = supervisor.get(f"/reports/coverage?school={lyceum}&format=csv")
     assert exported.status_code == 200
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     by_unit = {row[0]: row for row in rows[1:]}
@@ -36,7 +32,7 @@ def test_a_formula_class_name_is_text_in_the_supervisors_coverage_export(app, lo
     assert EVIL not in by_unit and not any(unit.startswith(("=", "@")) for unit in by_unit)
     assert by_unit["'" + EVIL][1:3] == ["1", "0"]  # pupils, connected: plain numbers
 
-    exported = supervisor.get(f"/reports/coverage?school={school_id}&format=xlsx")
+    exported = supervisor.get(f"/reports/coverage?school={lyceum}&format=xlsx")
     assert exported.status_code == 200
     sheet = load_workbook(io.BytesIO(exported.data)).active
     cells = {row[0].value: row for row in sheet.iter_rows(min_row=2)}

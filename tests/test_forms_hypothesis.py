@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Application, Student, User
-from tests.test_hostile_input import no_nul_stored
+from tests.helpers.data import no_nul_stored
 
 FORM_SETTINGS = settings(max_examples=50, deadline=None, database=None,
                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -7,7 +7,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
@@ -16,15 +16,11 @@ from app.models import (
     Conversation,
     Invitation,
     Lesson,
-    Message,
-    ParentMeeting,
-    ReceptionSlot,
-    Remark,
-    SchoolEvent,
     Student,
     TeachingAssignment,
     User,
 )
+from tests.helpers.data import no_nul_stored
 
 NUL = "a\x00b"
 HUGE = "99999999999999999999"
@@ -74,20 +70,6 @@ def ids(app):
         conversation = db.session.execute(select(Conversation.id).order_by(Conversation.id)).scalars().first()
     return dict(parent=parent, daughter=daughter, assignment=assignment, lesson=lesson,
                 application=application, conversation=conversation)
-
-
-def no_nul_stored(app):
-    """No text column of the tables the forms write holds a NUL (SQLite would store one)."""
-    with app.app_context():
-        checks = [
-            (Message, Message.text), (Conversation, Conversation.subject), (Remark, Remark.text),
-            (Lesson, Lesson.topic), (Lesson, Lesson.homework), (Invitation, Invitation.email),
-            (Application, Application.child_last_name), (SchoolEvent, SchoolEvent.title),
-            (ParentMeeting, ParentMeeting.topic), (ReceptionSlot, ReceptionSlot.room),
-        ]
-        for model, column in checks:  # read in Python: SQLite's LIKE stops at a NUL
-            values = db.session.execute(select(column)).scalars().all()
-            assert not [v for v in values if v and "\x00" in v], (model.__name__, column.key)
 
 
 # --------------------------------------------------------------------------- NUL in every text field

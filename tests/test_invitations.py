@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AccessGrant, AccessLogEntry, Consent, Invitation, Student, User, utcnow
-from tests.conftest import drain_outbox
+from app.models import AccessGrant, AccessLogEntry, Consent, Invitation, Student, utcnow
+from tests.helpers.app import drain_outbox
+from tests.helpers.data import grant
+from tests.helpers.web import invite
 
 GRANDMA = dict(email="nina@example.ru", given_name="Нина", family_name="Бабушкина")
 
@@ -20,15 +22,8 @@ def family(app, login_parent):
     login_parent(parent, "parent-ivanova")
     with app.app_context():
         pupil = db.session.execute(select(Student.id).where(Student.last_name == "Иванов")).scalar_one()
-        ivanova = db.session.execute(select(User.id).where(User.username.like("%:parent-ivanova"))).scalar_one()
-        db.session.add(AccessGrant(user_id=ivanova, student_id=pupil))
-        db.session.commit()
+        grant("parent-ivanova", pupil)
     return {"parent": parent, "pupil": pupil}
-
-
-def invite(client, pupil, email="Nina@Example.ru", **extra):
-    data = {"kind": "viewer", "email": email, "scope": "grades", "consent": "1", **extra}
-    return client.post(f"/my/students/{pupil}", data=data)
 
 
 def link_from_mail(smtp, address):

@@ -1,47 +1,17 @@
 """The teachers' journal: only own classes × subjects; cells take grades and attendance marks with
 validation; every change audited with the old and the new value."""
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
-    Attendance, AuditEvent, Grade, Lesson, Remark, Student, TeachingAssignment, User,
+    Attendance, AuditEvent, Grade, Lesson, Remark, Student, TeachingAssignment,
 )
-from tests.test_imports import import_examples
+from tests.helpers.data import import_examples, set_password
+from tests.helpers.web import TEACHER_PASSWORD, assert_russian, teacher
 
 
-@pytest.fixture
-def school(app):
-    with app.app_context():
-        import_examples()
-        sm = app.appbuilder.sm
-        for username in ("t.orlova", "a.belov"):
-            user = db.session.execute(select(User).where(User.username == username)).scalar_one()
-            sm.reset_password(user.id, "teacher-2026")
-
-        def assignment(username, subject):
-            return db.session.execute(
-                select(TeachingAssignment.id).join(User, User.id == TeachingAssignment.teacher_id)
-                .where(User.username == username, TeachingAssignment.subject.has(name=subject))
-            ).scalar_one()
-
-        def lesson(subject):
-            return db.session.execute(select(Lesson.id).where(Lesson.subject.has(name=subject))).scalars().first()
-
-        def pupil(external_id):
-            return db.session.execute(select(Student.id).where(Student.external_id == external_id)).scalar_one()
-
-        return dict(algebra=assignment("t.orlova", "Алгебра"), russian=assignment("a.belov", "Русский язык"),
-                    algebra_lesson=lesson("Алгебра"), russian_lesson=lesson("Русский язык"),
-                    volkov=pupil("S-1002"), sokolova=pupil("S-1001"))
-
-
-def teacher(app, login_staff, username="t.orlova"):
-    return login_staff(app.test_client(), username, "teacher-2026")
-
-
-def test_teacher_sees_own_classes_and_the_grid(app, school, login_staff):
-    client = teacher(app, login_staff)
+def test_teacher_sees_own_classes_and_the_grid(app, school):
+    client = teacher(app)
     assert client.get("/").headers["Location"].endswith("/journal/")
     index = client.get("/journal/").get_data(as_text=True)
     assert "Алгебра" in index and "Русский язык" not in index
@@ -50,8 +20,8 @@ def test_teacher_sees_own_classes_and_the_grid(app, school, login_staff):
     assert 'value="3"' in grid  # Волков's grade from the import
 
 
-def test_cell_saves_grade_and_mark_with_audit(app, school, login_staff):
-    client = teacher(app, login_staff)
+def test_cell_saves_grade_and_mark_with_audit(app, school):
+    client = teacher(app)
     url = f"/journal/{school['algebra']}/cell"
     answer = client.post(url, json={"student_id": school["volkov"], "lesson_id": school["algebra_lesson"],
                                     "value": "4 оп"})
@@ -76,8 +46,8 @@ def test_cell_saves_grade_and_mark_with_audit(app, school, login_staff):
                                                       Grade.student_id == school["volkov"])).first() is None
 
 
-def test_bad_values_are_refused_in_russian_and_change_nothing(app, school, login_staff):
-    client = teacher(app, login_staff)
+def test_bad_values_are_refused_in_russian_and_change_nothing(app, school):
+    client = teacher(app)
     url = f"/journal/{school['algebra']}/cell"
     for value in ("6", "5 5", "отл", "Н Б"):
         answer = client.post(url, json={"student_id": school["volkov"], "lesson_id": school["algebra_lesson"],
@@ -90,7 +60,7 @@ def test_bad_values_are_refused_in_russian_and_change_nothing(app, school, login
 
 
 def test_other_teachers_classes_lessons_and_pupils_are_refused(app, school, login_staff):
-    client = teacher(app, login_staff)
+    client = teacher(app)
     assert client.get(f"/journal/{school['russian']}").status_code == 404
     cell = {"student_id": school["volkov"], "lesson_id": school["russian_lesson"], "value": "2"}
     assert client.post(f"/journal/{school['russian']}/cell", json=cell).status_code == 404
@@ -107,8 +77,8 @@ def test_other_teachers_classes_lessons_and_pupils_are_refused(app, school, logi
         assert db.session.execute(select(Grade).where(Grade.value == "2")).first() is None
 
 
-def test_topic_homework_and_remark_are_saved_and_audited(app, school, login_staff):
-    client = teacher(app, login_staff)
+def test_topic_homework_and_remark_are_saved_and_audited(app, school):
+    client = teacher(app)
     base = f"/journal/{school['algebra']}"
     answer = client.post(f"{base}/lesson", json={"lesson_id": school["algebra_lesson"],
                                                  "topic": "Системы уравнений", "homework": "№ 120"})
@@ -127,15 +97,12 @@ def test_topic_homework_and_remark_are_saved_and_audited(app, school, login_staf
         assert sorted(actions) == ["lesson_set", "remark_added"]
 
 
-def test_journal_pages_are_russian(sqlite_app, login_staff):
-    from tests.test_russian import assert_russian
-
+def test_journal_pages_are_russian(sqlite_app):
     with sqlite_app.app_context():
         import_examples()
-        user = db.session.execute(select(User).where(User.username == "t.orlova")).scalar_one()
-        sqlite_app.appbuilder.sm.reset_password(user.id, "teacher-2026")
+        set_password("t.orlova", TEACHER_PASSWORD)
         assignment = db.session.execute(select(TeachingAssignment.id)).scalars().first()
-    client = teacher(sqlite_app, login_staff)
+    client = teacher(sqlite_app)
     assert_russian(client, "/journal/")
     assert_russian(client, f"/journal/{assignment}?from=2026-11-01&to=2026-11-30")
     assert_russian(client, f"/journal/{assignment}?from=2020-01-01&to=2020-01-31")  # empty state

@@ -1,14 +1,6 @@
 """The whole application journey over HTTP, on SQLite and PostgreSQL."""
-from tests.conftest import drain_outbox
-
-
-def jwt(client, username, password):
-    response = client.post(
-        "/api/v1/security/login",
-        json={"username": username, "password": password, "provider": "db"},
-    )
-    assert response.status_code == 200, response.data
-    return {"Authorization": f"Bearer {response.json['access_token']}"}
+from tests.helpers.app import drain_outbox
+from tests.helpers.web import bearer
 
 
 def test_parent_applies_clerk_approves_parent_is_notified(app, client, login_parent, smtp):
@@ -29,7 +21,7 @@ def test_parent_applies_clerk_approves_parent_is_notified(app, client, login_par
     assert len(application["code"]) == 7 and application["code"][3] == "-"
 
     staff = app.test_client()
-    headers = jwt(staff, "clerk239", "clerk12345")
+    headers = bearer(staff, "clerk239")
     url = f"/api/v1/applications/{application['id']}/transitions"
     r = staff.post(f"{url}/verify_passport", json={"document_type": "passport_rf"}, headers=headers)
     assert r.status_code == 200, r.json

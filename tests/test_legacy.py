@@ -2,7 +2,6 @@
 the ESIA account, and the first-login welcome notice."""
 import hashlib
 import hmac
-import html
 import re
 from pathlib import Path
 
@@ -22,7 +21,9 @@ from app.models import (
     Student,
     User,
 )
-from tests.conftest import citizen_login, make_app, reset_data
+from tests.helpers.app import make_app, reset_data
+from tests.helpers.data import citizen_id, count
+from tests.helpers.web import citizen_login, csrf_token, error_of, text_of
 
 DATA = Path(__file__).parent / "data"
 GOOD = DATA / "legacy_accounts.csv"
@@ -37,13 +38,6 @@ LINKED = "Существующая учетная запись успешно п
 ALREADY = "Эта учетная запись уже привязана к ЕСИА"
 TOO_MANY = "Слишком много попыток. Попробуйте позже."
 WELCOME = "Добро пожаловать в «Электронный дневник»!"
-
-
-def text_of(response):
-    page = response.get_data(as_text=True)
-    page = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page)
-    page = re.sub(r"<[^>]+>", " ", page)
-    return " ".join(html.unescape(page).split())
 
 
 # --------------------------------------------------------------------------- set-up helpers
@@ -80,21 +74,11 @@ def run_import(app, path, *extra):
     return app.test_cli_runner().invoke(args=["legacy", "import", str(path), *extra])
 
 
-def count(app, model):
-    with app.app_context():
-        return db.session.execute(select(func.count()).select_from(model)).scalar()
-
-
 def account(app, email):
     with app.app_context():
         row = db.session.execute(select(LegacyAccount).where(LegacyAccount.email == email)).scalar_one()
         db.session.expunge(row)
         return row
-
-
-def user_id(app, sub):
-    with app.app_context():
-        return db.session.execute(select(Identity.user_id).where(Identity.subject == sub)).scalar_one()
 
 
 def audit(app, action, object_id=None):
@@ -109,12 +93,6 @@ def audit(app, action, object_id=None):
 
 def link(client, email, password):
     return client.post("/my/account/link", data={"email": email, "password": password})
-
-
-def flash_of(response):
-    found = re.search(r'(?s)<div class="flash flash-danger" role="alert"[^>]*>(.*?)</div>',
-                      response.get_data(as_text=True))
-    return html.unescape(found.group(1)).strip() if found else None
 
 
 @pytest.fixture
@@ -240,7 +218,7 @@ def test_reimport_is_idempotent_and_leaves_linked_accounts_alone(imported, login
     assert "уже привязанных к ЕСИА 1" in third.output
     assert f"строка 2: {IVANOVA_OLD[0]} — уже привязана к ЕСИА" in third.output
     assert {m: count(app, m) for m in counts} == counts
-    assert account(app, IVANOVA_OLD[0]).linked_user_id == user_id(app, "parent-ivanova")
+    assert account(app, IVANOVA_OLD[0]).linked_user_id == citizen_id(app, "parent-ivanova")
 
 
 # --------------------------------------------------------------------------- linking
@@ -263,7 +241,7 @@ def test_link_moves_pupils_and_applications_to_the_parent(imported, login_parent
     assert "Вся информация из привязанного аккаунта перенесена в ваш текущий аккаунт" in shown
     assert "Иванов Иван Иванович" in shown and OLD_CODE in shown
 
-    parent = user_id(app, "parent-ivanova")
+    parent = citizen_id(app, "parent-ivanova")
     acc = account(app, IVANOVA_OLD[0])
     assert acc.linked_user_id == parent and acc.linked_at is not None
     students = client.get("/my/students")
@@ -286,7 +264,7 @@ def test_link_moves_pupils_and_applications_to_the_parent(imported, login_parent
 
 def test_link_keeps_one_grant_when_the_parent_already_sees_the_pupil(imported, login_parent):
     app = imported
-    parent = user_id(app, "parent-petrov")
+    parent = citizen_id(app, "parent-petrov")
     with app.app_context():
         db.session.add(AccessGrant(user_id=parent, student_id=2))  # approved before, by the school
         db.session.commit()
@@ -315,13 +293,13 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(imported, login_pa
     wrong = link(client, IVANOVA_OLD[0], "не тот пароль")
     unknown = link(client, "nobody@mail.ru", IVANOVA_OLD[1])
     assert wrong.status_code == unknown.status_code == 400
-    assert flash_of(wrong) == flash_of(unknown) == INVALID
+    assert error_of(wrong) == error_of(unknown) == INVALID
     assert "nobody@mail.ru" in unknown.get_data(as_text=True)  # the form keeps the e-mail
     assert IVANOVA_OLD[1] not in unknown.get_data(as_text=True)  # never the password
     empty = link(client, "", "")
-    assert empty.status_code == 400 and flash_of(empty)
+    assert empty.status_code == 400 and error_of(empty)
     assert account(app, IVANOVA_OLD[0]).linked_user_id is None
-    parent = user_id(app, "parent-ivanova")
+    parent = citizen_id(app, "parent-ivanova")
     failed = audit(app, "link_failed")
     assert [(a, d["reason"]) for a, _o, d in failed] == [(parent, "wrong_password"),
                                                          (parent, "unknown_email")]
@@ -337,17 +315,17 @@ def test_already_linked_account_is_refused_only_after_the_right_password(importe
     second = app.test_client()
     login_parent(second, "parent-petrov")
     refused = link(second, *SIDOROVA_OLD)
-    assert refused.status_code == 409 and flash_of(refused) == ALREADY
+    assert refused.status_code == 409 and error_of(refused) == ALREADY
     guess = link(second, SIDOROVA_OLD[0], "угадываю")
-    assert flash_of(guess) == INVALID  # no hint that the account exists or is linked
+    assert error_of(guess) == INVALID  # no hint that the account exists or is linked
     again = link(first, *SIDOROVA_OLD)
-    assert flash_of(again) == ALREADY
+    assert error_of(again) == ALREADY
     acc = account(app, SIDOROVA_OLD[0])
-    assert acc.linked_user_id == user_id(app, "parent-ivanova")
+    assert acc.linked_user_id == citizen_id(app, "parent-ivanova")
     refusals = audit(app, "link_refused", acc.id)
     assert [(a, d["reason"]) for a, _o, d in refusals] == [
-        (user_id(app, "parent-petrov"), "already_linked"),
-        (user_id(app, "parent-ivanova"), "already_linked")]
+        (citizen_id(app, "parent-petrov"), "already_linked"),
+        (citizen_id(app, "parent-ivanova"), "already_linked")]
     assert "Сидорова Анна" not in second.get("/my/students").get_data(as_text=True)
 
 
@@ -423,11 +401,6 @@ def strict_app(smtp_server, idp, tmp_path_factory):
                     LEGACY_LINK_ACCOUNT_DELAY_MAX_SECONDS=900)
 
 
-def csrf(client, path):
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
 def test_attempts_are_limited_per_email_and_per_address(strict_app, idp, smtp):
     app = strict_app
     reset_data(app)
@@ -436,17 +409,17 @@ def test_attempts_are_limited_per_email_and_per_address(strict_app, idp, smtp):
 
     def post(client, email, password, address):
         return client.post("/my/account/link", environ_base={"REMOTE_ADDR": address}, data={
-            "email": email, "password": password, "csrf_token": csrf(client, "/my/account/link")})
+            "email": email, "password": password, "csrf_token": csrf_token(client.get("/my/account/link"))})
 
     client = app.test_client()
     citizen_login(client, idp, "parent-ivanova", email="ivanova@example.ru", given_name="Мария",
                   family_name="Иванова")
     for _ in range(3):
-        assert flash_of(post(client, IVANOVA_OLD[0], "мимо", "10.0.0.1")) == INVALID
+        assert error_of(post(client, IVANOVA_OLD[0], "мимо", "10.0.0.1")) == INVALID
     blocked = post(client, IVANOVA_OLD[0], IVANOVA_OLD[1], "10.0.0.1")  # even the right one
-    assert blocked.status_code == 429 and flash_of(blocked) == TOO_MANY
+    assert blocked.status_code == 429 and error_of(blocked) == TOO_MANY
     # the e-mail is blocked from any address
-    assert flash_of(post(client, IVANOVA_OLD[0], IVANOVA_OLD[1], "10.0.0.2")) == TOO_MANY
+    assert error_of(post(client, IVANOVA_OLD[0], IVANOVA_OLD[1], "10.0.0.2")) == TOO_MANY
     # the address is not blocked for another e-mail (per address and e-mail; tests/test_throttling.py)
     assert post(client, PETROV_OLD[0], PETROV_OLD[1], "10.0.0.1").status_code == 302
     assert account(app, IVANOVA_OLD[0]).linked_user_id is None
@@ -471,7 +444,7 @@ def test_forms_need_the_csrf_token(strict_app, idp, smtp):
     with app.app_context():
         assert db.session.execute(select(Identity.welcome_hidden).where(
             Identity.subject == "parent-petrov")).scalar_one() is False
-    token = csrf(client, "/my/welcome")
+    token = csrf_token(client.get("/my/welcome"))
     assert client.post("/my/welcome/hide", data={"csrf_token": token}).status_code == 302
     with app.app_context():
         assert db.session.execute(select(Identity.welcome_hidden).where(
@@ -495,7 +468,7 @@ def test_unknown_email_takes_as_long_as_a_wrong_password(sqlite_app, login_paren
 
     def timed(email):
         started = time.perf_counter()
-        assert flash_of(link(client, email, "не тот")) == INVALID
+        assert error_of(link(client, email, "не тот")) == INVALID
         return time.perf_counter() - started
 
     timed("warm-up@mail.ru")  # the dummy hash of this format is made once per process

@@ -14,7 +14,10 @@ from app.diary.views import _event_text, notify_families
 from app.extensions import db
 from app.models import AccessGrant, Identity, Invitation, OutboxMessage, SchoolEvent, Student, User, utcnow
 from app.workflow.outbox import drain
-from tests.conftest import Mailbox, free_port
+from scripts.pgcluster import free_port
+from tests.fixtures.servers import Mailbox
+from tests.helpers.data import grant
+from tests.helpers.web import invite
 
 TITLE = "Собрание\r\nBcc: x@evil.ru"
 
@@ -34,11 +37,8 @@ class Envelopes(Mailbox):
 def families():
     """Both demo parents get access to a pupil of school 1 (лицей № 239): two families hear of its events."""
     pupils = db.session.execute(select(Student.id).where(Student.school_id == 1).order_by(Student.id).limit(2)).scalars()
-    parents = db.session.execute(select(Identity.user_id).where(
-        Identity.subject.in_(["parent-ivanova", "parent-petrov"])).order_by(Identity.subject)).scalars()
-    for user_id, student_id in zip(parents, pupils):
-        db.session.add(AccessGrant(user_id=user_id, student_id=student_id))
-    db.session.commit()
+    for sub, student_id in zip(["parent-ivanova", "parent-petrov"], pupils.all()):
+        grant(sub, student_id)
 
 
 @pytest.fixture
@@ -144,8 +144,6 @@ def test_parse_email_accepts_one_plain_address_only(app):
 
 
 def test_an_invitation_to_a_hostile_address_is_refused_on_the_page_and_the_api(app, login_parent):
-    from tests.test_invitations import invite
-
     parent = app.test_client()
     login_parent(parent, "parent-ivanova")
     with app.app_context():

@@ -5,9 +5,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AccessGrant, Conversation, Message, User
-from tests.conftest import drain_outbox
-from tests.test_journal import school, teacher  # noqa: F401 - fixture
+from app.models import Conversation, Message, User
+from tests.helpers.app import drain_outbox
+from tests.helpers.data import grant
+from tests.helpers.web import assert_russian, teacher
 
 
 @pytest.fixture
@@ -21,21 +22,15 @@ def family(app, school, login_parent):
     }.items():
         clients[sub] = app.test_client()
         login_parent(clients[sub], sub, **claims)
+    grant(app, "parent-ivanova", school["volkov"])
+    grant(app, "tutor-oleg", school["volkov"], relation="viewer", scope="schedule_homework")
+    grant(app, "grandma-nina", school["volkov"], relation="viewer", scope="all")
     with app.app_context():
-        users = {u.username.split(":")[-1]: u for u in db.session.execute(select(User)).scalars()}
-        db.session.add_all([
-            AccessGrant(user_id=users["parent-ivanova"].id, student_id=school["volkov"]),
-            AccessGrant(user_id=users["tutor-oleg"].id, student_id=school["volkov"], relation="viewer",
-                        scope="schedule_homework"),
-            AccessGrant(user_id=users["grandma-nina"].id, student_id=school["volkov"], relation="viewer",
-                        scope="all"),
-        ])
-        db.session.commit()
-        clients["ids"] = {name: u.id for name, u in users.items()}
+        clients["ids"] = {u.username.split(":")[-1]: u.id for u in db.session.execute(select(User)).scalars()}
     return clients
 
 
-def test_parent_writes_teacher_answers_both_get_mail(app, school, family, login_staff, smtp):
+def test_parent_writes_teacher_answers_both_get_mail(app, school, family, smtp):
     drain_outbox(app)
     smtp.mailbox.clear()
     parent = family["parent-ivanova"]
@@ -50,7 +45,7 @@ def test_parent_writes_teacher_answers_both_get_mail(app, school, family, login_
     (to_teacher,) = smtp.mailbox.to("t.orlova@school239.spb.ru")
     assert "Новое сообщение" in to_teacher["Subject"] and "Максим болел" in to_teacher.get_body(("plain",)).get_content()
 
-    clerk_free = teacher(app, login_staff)
+    clerk_free = teacher(app)
     inbox = clerk_free.get("/teacher-messages/").get_data(as_text=True)
     assert "Волков Максим Игоревич" in inbox and "новое" in inbox
     conversation_id = int(re.search(r"/teacher-messages/(\d+)", inbox).group(1))
@@ -78,7 +73,7 @@ def test_who_may_not_write_or_read(app, school, family, login_staff):
         clerk_id = db.session.execute(select(User.id).where(User.username == "clerk239")).scalar_one()
     for name in ("grandma-nina", "tutor-oleg", "parent-petrov"):  # not their conversation
         assert family[name].get(f"/my/messages/{conversation_id}").status_code == 404
-    belov = teacher(app, login_staff, "a.belov")
+    belov = teacher(app, "a.belov")
     assert belov.get(f"/teacher-messages/{conversation_id}").status_code == 404
     assert belov.post(f"/teacher-messages/{conversation_id}", data={"text": "чужое"}).status_code == 404
     # only the pupil's teachers can be chosen; an empty text is refused; nothing saved
@@ -92,9 +87,7 @@ def test_who_may_not_write_or_read(app, school, family, login_staff):
     assert clerk.get("/teacher-messages/").status_code in (302, 403)
 
 
-def test_message_pages_are_russian(app, school, family, login_staff):
-    from tests.test_russian import assert_russian
-
+def test_message_pages_are_russian(app, school, family):
     url = f"/my/students/{school['volkov']}/messages"
     parent = family["parent-ivanova"]
     assert_russian(parent, url)
@@ -102,6 +95,6 @@ def test_message_pages_are_russian(app, school, family, login_staff):
     with app.app_context():
         conversation_id = db.session.execute(select(Conversation.id)).scalar_one()
     assert_russian(parent, f"/my/messages/{conversation_id}")
-    orlova = teacher(app, login_staff)
+    orlova = teacher(app)
     assert_russian(orlova, "/teacher-messages/")
     assert_russian(orlova, f"/teacher-messages/{conversation_id}")

@@ -11,13 +11,12 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from app.extensions import db
-from app.models import (
-    AccessGrant, Identity, NotificationPreference, OutboxMessage, Student, User, UserSettings,
-)
+from app.models import Identity, NotificationPreference, OutboxMessage, UserSettings
 from app.notify.routing import after_quiet_hours, next_digest_time
 from app.notify.sms import normalize_phone
 from app.workflow.outbox import deliver_one
-from tests.test_journal import school, teacher  # noqa: F401 - fixture
+from tests.helpers.data import citizen_id, grant
+from tests.helpers.web import teacher
 
 PARENT_PHONE = "+79211234567"
 
@@ -59,16 +58,14 @@ def family(app, login_parent, school, **preference):
     login_parent(parent, "parent-ivanova")
     tutor = app.test_client()
     login_parent(tutor, "tutor-oleg", email="tutor@example.ru", given_name="Олег", family_name="Репетиторов")
+    grant(app, "parent-ivanova", school["volkov"])
+    grant(app, "tutor-oleg", school["volkov"], relation="viewer", scope="schedule_homework")
     with app.app_context():
-        users = {u.username.split(":")[-1]: u for u in db.session.execute(select(User)).scalars()}
-        ivanova, oleg = users["parent-ivanova"], users["tutor-oleg"]
-        db.session.add(AccessGrant(user_id=ivanova.id, student_id=school["volkov"]))
-        db.session.add(AccessGrant(user_id=oleg.id, student_id=school["volkov"], relation="viewer",
-                                   scope="schedule_homework"))
-        identity = db.session.execute(select(Identity).where(Identity.user_id == ivanova.id)).scalar_one()
+        ivanova = citizen_id("parent-ivanova")
+        identity = db.session.execute(select(Identity).where(Identity.user_id == ivanova)).scalar_one()
         identity.phone = "8 (921) 123-45-67"
         for kind in ("grade", "absence", "homework"):
-            db.session.add(NotificationPreference(user_id=ivanova.id, student_id=school["volkov"], kind=kind,
+            db.session.add(NotificationPreference(user_id=ivanova, student_id=school["volkov"], kind=kind,
                                                   **preference))
         db.session.commit()
 
@@ -79,8 +76,8 @@ def deliver_all(app, due_by=None):
             pass
 
 
-def set_grade(app, login_staff, school, value="5"):
-    client = teacher(app, login_staff)
+def set_grade(app, school, value="5"):
+    client = teacher(app)
     answer = client.post(f"/journal/{school['algebra']}/cell", json={
         "student_id": school["volkov"], "lesson_id": school["algebra_lesson"], "value": value})
     assert answer.status_code == 200, answer.json
@@ -99,7 +96,7 @@ def test_phone_numbers_are_checked_as_russian_mobiles():
 
 
 def test_new_grade_goes_by_email_and_sms_but_not_to_a_homework_only_tutor(
-        app, school, login_parent, login_staff, smtp, gateway):
+        app, school, login_parent, smtp, gateway):
     family(app, login_parent, school, email=True, sms=True)
     with app.app_context():
         db.session.add(UserSettings(user_id=db.session.execute(select(Identity.user_id).where(
@@ -108,7 +105,7 @@ def test_new_grade_goes_by_email_and_sms_but_not_to_a_homework_only_tutor(
             quiet_to=datetime.strptime("00:01", "%H:%M").time()))
         db.session.commit()
     smtp.mailbox.clear()
-    set_grade(app, login_staff, school, "5")
+    set_grade(app, school, "5")
     deliver_all(app)
     mails = smtp.mailbox.to("ivanova@example.ru")
     assert len(mails) == 1 and "Новая оценка: Максим" in mails[0]["Subject"]
@@ -117,7 +114,7 @@ def test_new_grade_goes_by_email_and_sms_but_not_to_a_homework_only_tutor(
     assert [m["to"] for m in gateway.received] == [PARENT_PHONE]
     assert "Новая оценка: Максим" in gateway.received[0]["text"]
     # homework reaches both: the representative and the tutor
-    client = teacher(app, login_staff)
+    client = teacher(app)
     client.post(f"/journal/{school['algebra']}/lesson", json={
         "lesson_id": school["algebra_lesson"], "topic": "Уравнения", "homework": "№ 200"})
     deliver_all(app)
@@ -137,10 +134,10 @@ def test_sms_waits_for_the_end_of_quiet_hours(app):
         assert next_digest_time(day) == datetime(2026, 11, 25, 16, 0)  # 19:00 local
 
 
-def test_digest_gathers_the_days_events_into_one_letter(app, school, login_parent, login_staff, smtp):
+def test_digest_gathers_the_days_events_into_one_letter(app, school, login_parent, smtp):
     family(app, login_parent, school, email=False, digest=True)
     smtp.mailbox.clear()
-    client = set_grade(app, login_staff, school, "4")
+    client = set_grade(app, school, "4")
     client.post(f"/journal/{school['algebra']}/cell", json={
         "student_id": school["volkov"], "lesson_id": school["algebra_lesson"], "value": "4 Н"})
     deliver_all(app)
@@ -149,19 +146,19 @@ def test_digest_gathers_the_days_events_into_one_letter(app, school, login_paren
     mails = smtp.mailbox.to("ivanova@example.ru")
     assert len(mails) == 1, [m["Subject"] for m in mails]
     body = mails[0].get_body(("plain",)).get_content()
-    assert "Новая оценка: Максим" in body and "Посещаемость: Максим" in body and "Отсутствовал" in body
+    assert "Новая оценка: Максим" in body and "Посещаемость: Максим" in body and "Отсутствие" in body
     with app.app_context():
         assert {m.status for m in outbox("digest")} == {"sent"}
 
 
 def test_gateway_down_keeps_sms_pending_and_sends_it_once_later(
-        app, school, login_parent, login_staff, smtp, gateway):
+        app, school, login_parent, smtp, gateway):
     family(app, login_parent, school, email=False, sms=True)
     deliver_all(app)  # what the demo data left in the outbox
     gateway.failing = True
     with app.app_context():
         app.config["OUTBOX_BACKOFF_SECONDS"] = 0
-    set_grade(app, login_staff, school, "2 Н")
+    set_grade(app, school, "2 Н")
     # the lesson's date is in the past, quiet hours may defer: deliver as of tomorrow noon
     due = datetime.utcnow() + timedelta(days=1)
     with app.app_context():

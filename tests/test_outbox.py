@@ -9,33 +9,17 @@ from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import OutboxMessage, utcnow
 from app.workflow import fire
 from app.workflow.outbox import backoff, drain, retry
-from tests.conftest import drain_outbox, free_port, make_app, reset_data
-from tests.test_workflow import (
-    IVAN,
-    IVANOVA_EMAIL,
-    count,
-    drive,
-    events,
-    get,
-    parent,
-    staff,
-    submit,
-)
-
-
-def outbox(application_id=None):
-    db.session.expire_all()
-    query = select(OutboxMessage).order_by(OutboxMessage.id)
-    if application_id is not None:
-        query = query.where(OutboxMessage.application_id == application_id)
-    return db.session.execute(query).scalars().all()
+from scripts.pgcluster import free_port
+from tests.helpers.app import drain_outbox, make_app, reset_data
+from tests.helpers.data import count, outbox
+from tests.helpers.data import outbox_alerts as alerts
+from tests.helpers.workflow import IVAN, IVANOVA_EMAIL, drive, events, get, parent, staff, submit
 
 
 def approval_message(application_id):
@@ -47,10 +31,6 @@ def deliver_demo_mail(smtp):
     """Send what the demo data left in the outbox, so a test counts only its own messages."""
     assert drain()["sent"] == 1  # Petrov's submission
     smtp.mailbox.clear()
-
-
-def alerts():
-    return [m for m in outbox() if m.idempotency_key.startswith("outbox-alert:")]
 
 
 def message_ids(smtp):

@@ -20,12 +20,15 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEvent, OutboxMessage, utcnow
+from app.models import AuditEvent, utcnow
 from app.workflow import fire
 from app.workflow.outbox import backoff, drain
 from config import Config
-from tests.conftest import Mailbox, free_port
-from tests.test_workflow import IVAN, drive, get, staff, submit
+from scripts.pgcluster import free_port
+from tests.fixtures.servers import Mailbox
+from tests.helpers.data import outbox
+from tests.helpers.data import outbox_alerts as alerts
+from tests.helpers.workflow import IVAN, drive, get, staff, submit
 
 # The shipped defaults, not the test suite's quick ones (MAX_ATTEMPTS=3, no backoff).
 DEFAULTS = {name: getattr(Config, name) for name in (
@@ -42,17 +45,8 @@ def clock():
         yield traveller
 
 
-def outbox():
-    db.session.expire_all()
-    return db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
-
-
 def ours(application_ids):
     return [m for m in outbox() if m.application_id in application_ids]
-
-
-def alerts():
-    return [m for m in outbox() if m.idempotency_key.startswith("outbox-alert:")]
 
 
 def work(clock, duration):

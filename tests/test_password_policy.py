@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 from app.auth import passwords
 from app.extensions import db
 from app.models import AuditEvent, School, User
+from tests.helpers.data import count
+from tests.helpers.web import bearer, staff_login
 
 SHORT = "Пароль должен содержать не менее 10 символов."
 LONG = "Пароль должен содержать не более 128 символов."
@@ -16,20 +18,9 @@ PERSONAL = "Пароль не должен совпадать с именем, �
 COMMON = "Этот пароль слишком распространён: его подбирают одним из первых. Выберите другой."
 
 
-def login(client, username, password):
-    response = client.post("/login/", data={"username": username, "password": password})
-    assert response.status_code == 302
-    return client
-
-
 def user_named(app, username):
     with app.app_context():
         return db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-
-
-def user_count(app):
-    with app.app_context():
-        return db.session.execute(select(func.count(User.id))).scalar_one()
 
 
 @pytest.mark.parametrize("password, username, expected", [
@@ -55,7 +46,7 @@ def test_the_policy(sqlite_app, password, username, expected):
 
 
 def test_admin_reset_refuses_common_passwords(app):
-    admin = login(app.test_client(), "admin", "admin12345")
+    admin = staff_login(app.test_client(), "admin", "admin12345")
     clerk = user_named(app, "clerk239")
     for weak in ("1234567890", "qwertyuiop", "password123"):
         page = admin.post(f"/resetpassword/form?pk={clerk.id}", data={"password": weak, "conf_password": weak})
@@ -67,7 +58,7 @@ def test_admin_reset_refuses_common_passwords(app):
 
 
 def test_own_password_change_refuses_common_and_personal_passwords(sqlite_app):
-    clerk = login(sqlite_app.test_client(), "clerk239", "clerk12345")
+    clerk = staff_login(sqlite_app.test_client(), "clerk239", "clerk12345")
     before = user_named(sqlite_app, "clerk239").password
     for weak, message in (("qwertyuiop", COMMON), ("Греку Ирина", PERSONAL), ("йцукенгшщз", COMMON)):
         page = clerk.post("/resetmypassword/form", data={
@@ -79,16 +70,16 @@ def test_own_password_change_refuses_common_and_personal_passwords(sqlite_app):
 
 
 def test_admin_new_account_follows_the_policy(app):
-    admin = login(app.test_client(), "admin", "admin12345")
+    admin = staff_login(app.test_client(), "admin", "admin12345")
     with app.app_context():
         clerk_role = app.appbuilder.sm.find_role("Clerk").id
     fields = {"first_name": "Анна", "last_name": "Петрова", "username": "apetrova", "active": "y",
               "email": "anna.petrova@school239.spb.ru", "roles": [str(clerk_role)]}
-    count = user_count(app)
+    users = count(app, User)
     for weak, message in (("1234567890", COMMON), ("Anna.Petrova", PERSONAL), ("apetrova", SHORT)):
         page = admin.post("/users/add", data={**fields, "password": weak, "conf_password": weak})
         assert message in page.get_data(as_text=True), weak
-    assert user_count(app) == count
+    assert count(app, User) == users
     done = admin.post("/users/add", data={**fields, "password": "Белые-ночи-2026", "conf_password": "Белые-ночи-2026"})
     assert done.status_code == 302 and user_named(app, "apetrova") is not None
 
@@ -127,38 +118,32 @@ def test_the_security_manager_refuses_weak_passwords_whoever_calls_it(sqlite_app
 
 
 # --------------------------------------------------------------------------- FAB's REST user API
-def admin_token(client):
-    answer = client.post("/api/v1/security/login",
-                         json={"username": "admin", "password": "admin12345", "provider": "db"})
-    assert answer.status_code == 200  # the JSON login stays (README contract)
-    return {"Authorization": f"Bearer {answer.json['access_token']}"}
-
 
 def test_fab_rest_user_management_is_off(app):
     client = app.test_client()
-    bearer = admin_token(client)
+    token = bearer(client, "admin", "admin12345")  # the JSON login stays (README contract)
     with app.app_context():
         admin_role = app.appbuilder.sm.find_role("Admin").id
-    count = user_count(app)
-    created = client.post("/api/v1/security/users/", headers=bearer, json={
+    users = count(app, User)
+    created = client.post("/api/v1/security/users/", headers=token, json={
         "first_name": "X", "last_name": "Y", "username": "backdoor", "email": "backdoor@example.ru",
         "active": True, "roles": [admin_role], "password": "1"})
     assert created.status_code in (404, 405)
-    assert user_count(app) == count and user_named(app, "backdoor") is None
+    assert count(app, User) == users and user_named(app, "backdoor") is None
     clerk = user_named(app, "clerk239")
-    changed = client.put(f"/api/v1/security/users/{clerk.id}", headers=bearer, json={"password": "2"})
+    changed = client.put(f"/api/v1/security/users/{clerk.id}", headers=token, json={"password": "2"})
     assert changed.status_code in (404, 405) and "2" not in (changed.get_json(silent=True) or {}).values()
     assert user_named(app, "clerk239").password == clerk.password
     for path in ("/api/v1/security/users/", "/api/v1/security/roles/", "/api/v1/security/permissions/",
                  "/api/v1/security/groups/", "/api/v1/security/permissions-resources/"):
-        assert client.get(path, headers=bearer).status_code == 404, path
+        assert client.get(path, headers=token).status_code == 404, path
     # the screens that replace it are there
-    admin = login(app.test_client(), "admin", "admin12345")
+    admin = staff_login(app.test_client(), "admin", "admin12345")
     assert admin.get("/users/add").status_code == 200
 
 
 def test_reset_form_of_an_impossible_account_is_404(app):
-    admin = login(app.test_client(), "admin", "admin12345")
+    admin = staff_login(app.test_client(), "admin", "admin12345")
     for pk in ("99999999999999999999", "-9223372036854775809", "abc", "1e5", ""):
         assert admin.get(f"/resetpassword/form?pk={pk}").status_code == 404, pk
         assert admin.post(f"/resetpassword/form?pk={pk}", data={

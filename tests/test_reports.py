@@ -12,7 +12,8 @@ from app.extensions import db
 from app.models import AccessGrant, Application, School, Student, User
 from app.reports.rollup import refresh
 from app.workflow import rules
-from tests.test_russian import assert_russian
+from tests.helpers.data import school_id
+from tests.helpers.web import assert_russian, bearer
 
 NOW = datetime.utcnow()
 
@@ -32,7 +33,7 @@ def add_application(parent_id, school_id, last, state, days_ago, decided_after_d
 def city(app):
     with app.app_context():
         parent = db.session.execute(select(User.id).where(User.username == "admin")).scalar_one()
-        s239, s27 = (db.session.execute(select(School.id).where(School.number == n)).scalar_one() for n in ("239", "27"))
+        s239, s27 = (school_id(n) for n in ("239", "27"))
         for i, days in enumerate((1, 2, 3, 4, 10)):  # approved after 1, 2, 3, 4, 10 days at 239
             add_application(parent, s239, f"Одобренный{i}", "approved", 30, days)
         add_application(parent, s239, "Отклонённый", "rejected", 20, 1, reason="Нет в списке обучающихся")
@@ -141,7 +142,7 @@ def test_academic_report_by_city_district_and_school(app, login_staff):
 
     admin = login_staff(app.test_client(), "admin", "admin12345")
     header, rows = table(admin, f"school={s239_id}")
-    assert header == ["Класс", "Предмет", "Средний балл", "Оценки", "Посещаемость, %", "Средний балл по району"]
+    assert header == ["Класс", "Предмет", "Средний балл", "Оценок", "Посещаемость, %", "Средний балл по району"]
     assert {(r[0], r[1]): float(r[2]) for r in rows} == {("6 «А»", s): a for s, a in expected.items()}
     for r in rows:
         whole = lessons[r[1]] * pupils
@@ -163,11 +164,9 @@ def test_academic_report_by_city_district_and_school(app, login_staff):
 
 def test_reports_api_keeps_the_supervisors_district(app, city):
     """GET /api/v1/reports/<name>: the figures of the page, under the same scope."""
-    from tests.test_api import jwt
-
     client = app.test_client()
     assert client.get("/api/v1/reports/funnel").status_code == 401
-    supervisor = jwt(client, "supervisor", "super12345")
+    supervisor = bearer(client, "supervisor", "super12345")
     with app.app_context():
         own = db.session.execute(select(School.district_id).where(School.id == city["s239"])).scalar_one()
         other = db.session.execute(select(School.district_id).where(School.id == city["s27"])).scalar_one()
@@ -180,9 +179,9 @@ def test_reports_api_keeps_the_supervisors_district(app, city):
     assert client.get(f"/api/v1/reports/funnel?district={other}", headers=supervisor).status_code == 403
     assert client.get(f"/api/v1/reports/coverage?school={city['s27']}", headers=supervisor).status_code == 404
     assert client.get("/api/v1/reports/nonsense", headers=supervisor).status_code == 404
-    clerk = jwt(client, "clerk239", "clerk12345")
+    clerk = bearer(client, "clerk239", "clerk12345")
     assert client.get("/api/v1/reports/funnel", headers=clerk).status_code == 403
-    admin = jwt(client, "admin", "admin12345")
+    admin = bearer(client, "admin", "admin12345")
     city_wide = client.get(f"/api/v1/reports/backlog?days=30", headers=admin).json
     assert {"239", "27"} <= {r["school"] for r in city_wide["rows"]}
 

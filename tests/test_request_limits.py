@@ -20,9 +20,10 @@ import pytest
 from sqlalchemy import select as sql_select
 
 from app.extensions import db
-from app.models import TeachingAssignment, User
-from tests.conftest import free_port
-from tests.test_imports import import_examples
+from app.models import TeachingAssignment
+from scripts.pgcluster import free_port
+from tests.helpers.data import import_examples, set_password, user_id
+from tests.helpers.web import TEACHER_PASSWORD, teacher
 
 ROOT = Path(__file__).resolve().parent.parent
 TOO_LARGE = "Слишком большой запрос."
@@ -149,26 +150,25 @@ def _teacher_cell_url(app):
     """A teacher of the example school (docs/import-examples) and the journal's cell URL."""
     with app.app_context():
         import_examples()
-        user = db.session.execute(sql_select(User).where(User.username == "t.orlova")).scalar_one()
-        app.appbuilder.sm.reset_password(user.id, "teacher-2026")
+        set_password("t.orlova", TEACHER_PASSWORD)
         assignment = db.session.execute(sql_select(TeachingAssignment.id).where(
-            TeachingAssignment.teacher_id == user.id)).scalars().first()
+            TeachingAssignment.teacher_id == user_id("t.orlova"))).scalars().first()
         db.session.remove()
     return f"/journal/{assignment}/cell"
 
 
-def test_deeply_nested_json_is_400_in_russian_everywhere(app, login_parent, login_staff):
+def test_deeply_nested_json_is_400_in_russian_everywhere(app, login_parent):
     anonymous = app.test_client()
     parent = app.test_client()
     login_parent(parent)
     cell_url = _teacher_cell_url(app)
-    teacher = login_staff(app.test_client(), "t.orlova", "teacher-2026")
-    assert teacher.get(cell_url.rsplit("/", 1)[0]).status_code == 200
+    journal = teacher(app)
+    assert journal.get(cell_url.rsplit("/", 1)[0]).status_code == 200
     targets = [
         (anonymous, "/api/v1/security/login"),  # Flask-AppBuilder's API (@safe)
         (parent, "/api/v1/applications/"),  # ours, get_json(silent=True)
         (parent, "/api/v1/students/1/invitations"),
-        (teacher, cell_url),  # a staff page's JSON endpoint
+        (journal, cell_url),  # a staff page's JSON endpoint
     ]
     problems = []
     for client, path in targets:

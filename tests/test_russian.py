@@ -3,9 +3,7 @@ error pages and every e-mail the workflow sends.
 
 A page's visible text and its user-facing attributes (placeholder, title, aria-label, button values)
 are scanned for Latin words; data that is legitimately Latin (e-mail addresses, application codes,
-URLs, user names of demo staff) is removed first."""
-import html
-import re
+URLs, user names of demo staff) is removed first (tests/helpers/web.py)."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,42 +12,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Application, School
 from app.workflow.expiry import expire_overdue
-
-from tests.conftest import drain_outbox
-
-# Latin words a Russian user legitimately sees as data: the demo staff's user names.
-STAFF_NAMES = {"admin", "clerk239", "clerk321", "clerk27", "supervisor"}
-# Names of file formats, written so in Russian texts too.
-FORMATS = {"csv", "xlsx", "json"}
-DATA = [
-    re.compile(r"[\w.+-]+@[\w.-]+"),  # e-mail addresses
-    re.compile(r"https?://\S+"),  # links in e-mails
-    re.compile(r"\b[0-9A-Z]{3}-[0-9A-Z]{3}\b"),  # application codes like 7KQ-4MZ
-]
-
-
-def visible_text(page):
-    page = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page)
-    page = re.sub(r"(?s)<!--.*?-->", " ", page)
-    attrs = re.findall(r'\b(?:placeholder|title|aria-label|alt|data-original-title)="([^"]*)"', page)
-    buttons = re.findall(r'<input[^>]+type="(?:submit|button)"[^>]*value="([^"]*)"', page)
-    text = re.sub(r"<[^>]+>", " ", page)
-    return " ".join(html.unescape(" ".join([text, *attrs, *buttons])).split())
-
-
-def english_words(text):
-    for pattern in DATA:
-        text = pattern.sub(" ", text)
-    words = re.findall(r"\b[A-Za-z][A-Za-z']{2,}\b", text)
-    return sorted({w for w in words if w.lower() not in STAFF_NAMES | FORMATS})
-
-
-def assert_russian(client, path):
-    response = client.get(path, follow_redirects=True)
-    assert response.status_code == 200, (path, response.status_code)
-    found = english_words(visible_text(response.get_data(as_text=True)))
-    assert not found, f"English on {path}: {found}"
-    assert re.search("[а-яА-Я]", visible_text(response.get_data(as_text=True))), path
+from tests.helpers.app import drain_outbox
+from tests.helpers.web import assert_russian, english_words, visible_text
 
 
 def submitted_application(app, client, school="239", last_name="Иванов"):

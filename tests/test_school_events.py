@@ -2,9 +2,9 @@
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AccessGrant, OutboxMessage, ParentMeeting, SchoolClass, SchoolEvent, Student, User
-from tests.test_imports import import_examples
-from tests.test_russian import assert_russian
+from app.models import OutboxMessage, ParentMeeting, SchoolClass, SchoolEvent
+from tests.helpers.data import grant, import_examples, pupil_id
+from tests.helpers.web import assert_russian
 
 
 def test_clerk_adds_a_class_meeting_and_the_family_is_notified(app, login_staff, login_parent):
@@ -13,10 +13,8 @@ def test_clerk_adds_a_class_meeting_and_the_family_is_notified(app, login_staff,
     with app.app_context():
         import_examples()
         klass = db.session.execute(select(SchoolClass).where(SchoolClass.name == "7 «Б»")).scalar_one()
-        volkov = db.session.execute(select(Student.id).where(Student.external_id == "S-1002")).scalar_one()
-        ivanova = db.session.execute(select(User.id).where(User.username.like("%:parent-ivanova"))).scalar_one()
-        db.session.add(AccessGrant(user_id=ivanova, student_id=volkov))
-        db.session.commit()
+        volkov = pupil_id("S-1002")
+        grant("parent-ivanova", volkov)
         class_id = klass.id
     clerk = login_staff(app.test_client(), "clerk239", "clerk12345")
     assert_russian(clerk, "/parent-meetings/list/")

@@ -396,3 +396,19 @@ def test_an_approved_parent_is_the_representative_even_after_an_invitation(app, 
         active = db.session.execute(select(AccessGrant.relation).where(
             AccessGrant.user_id == user_id, AccessGrant.revoked_at.is_(None))).scalars().all()
         assert active == ["representative"]
+
+
+def test_scope_rules_are_written_only_in_app_access():
+    """Nobody outside app/access/ compares a row with the actor's school or district, tells an
+    active grant by its columns, or reads role names for a scope decision: they ask app.access."""
+    import pathlib
+    import re
+
+    pattern = re.compile(r"actor\.(school_id|district_id)|revoked_at\.is_\(None\)|valid_until\s*[<>]"
+                         r"|in\s+\w+\.roles\b|roles\.(ADMIN|CLERK|TEACHER|SUPERVISOR|PARENT)\s+in\b")
+    root = pathlib.Path(__file__).resolve().parent.parent / "app"
+    found = [f"{path.relative_to(root.parent)}:{number}: {line.strip()}"
+             for path in root.rglob("*.py") if path.parts[len(root.parts)] not in ("access", "models")
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if pattern.search(line)]
+    assert not found, "\n".join(found)

@@ -8,7 +8,7 @@ from sqlalchemy import cast, func, Integer, select
 from app.extensions import db
 from app.models import AccessGrant, Application, Grade, Lesson, SchoolClass, Student
 from app.reports import queries
-from tests.conftest import reset_data
+from tests.helpers.app import reset_data
 
 
 def fingerprint():

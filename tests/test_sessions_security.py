@@ -9,8 +9,6 @@ import hmac
 import os
 import re
 import subprocess
-import sys
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -22,18 +20,13 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, User, UserSessionKey, WebSession
+from scripts.pgcluster import free_port
+from tests.helpers.app import sqlite_app_in
+from tests.helpers.data import user_id
+from tests.helpers.web import DEMO_PARENTS, bearer, citizen_login, csrf_token, staff_pages_open
 
 ROOT = Path(__file__).resolve().parent.parent
 COOKIE = "diary_session"
-
-
-def user_id(app, username):
-    with app.app_context():
-        return db.session.execute(select(User.id).where(User.username == username)).scalar_one()
-
-
-def staff_pages_open(client):
-    return client.get("/applications/list/").status_code == 200
 
 
 def staff_api_opens(client, headers=None):
@@ -49,13 +42,6 @@ def replay(app, cookie_value):
     client = app.test_client()
     client.set_cookie(COOKIE, cookie_value)
     return client
-
-
-def bearer(client, username, password):
-    answer = client.post("/api/v1/security/login",
-                         json={"username": username, "password": password, "provider": "db"})
-    assert answer.status_code == 200, answer.data[:300]
-    return {"Authorization": f"Bearer {answer.json['access_token']}"}
 
 
 # --------------------------------------------------------------------------- SECRET_KEY
@@ -76,8 +62,6 @@ def test_flask_refuses_to_start_without_a_proper_secret_key(tmp_path, key):
 
 
 def test_gunicorn_refuses_to_start_without_a_secret_key(tmp_path):
-    from tests.conftest import free_port
-
     port = free_port()
     server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}",
                                "run:app"], cwd=ROOT, env=_env_without_key(tmp_path),
@@ -225,8 +209,6 @@ def test_the_staff_login_gives_a_new_session_id_and_drops_the_old_one(app, login
 
 
 def test_the_gosuslugi_login_gives_a_new_session_id(app, idp):
-    from tests.conftest import DEMO_PARENTS, citizen_login
-
     client = app.test_client()
     with client.session_transaction() as session:
         session["planted"] = "x"
@@ -273,10 +255,7 @@ def test_idle_timeout_and_absolute_lifetime_for_staff_and_families(sqlite_app, l
 
 
 def test_the_limits_are_settings(tmp_path, smtp_server, idp, login_staff):
-    from tests.conftest import make_app, reset_data
-
-    app = make_app(f"sqlite:///{tmp_path}/limits.db", smtp_server, idp, SESSION_IDLE_MINUTES_STAFF=5)
-    reset_data(app)
+    app = sqlite_app_in(tmp_path, smtp_server, idp, SESSION_IDLE_MINUTES_STAFF=5)
     with time_machine.travel(datetime.now(timezone.utc), tick=False) as clock:
         clerk = login_staff(app.test_client(), "clerk239", "clerk12345")
         clock.shift(timedelta(minutes=4))
@@ -352,19 +331,6 @@ def test_a_password_reset_ends_the_api_tokens_too(app, login_staff):
 
 
 # --------------------------------------------------------------------------- logout by POST + CSRF
-@pytest.fixture
-def csrf_app(tmp_path, smtp_server, idp):
-    from tests.conftest import make_app, reset_data
-
-    app = make_app(f"sqlite:///{tmp_path}/csrf.db", smtp_server, idp, WTF_CSRF_ENABLED=True)
-    reset_data(app)
-    return app
-
-
-def csrf_token(page):
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-
-
 def test_logout_and_log_out_everywhere_need_a_post_with_the_csrf_token(csrf_app, login_parent):
     app = csrf_app
     clerk = app.test_client()
@@ -426,13 +392,10 @@ def test_every_logout_route_of_the_url_map_refuses_a_plain_get(sqlite_app, login
 def test_sessions_live_in_redis_when_it_is_configured(tmp_path, smtp_server, idp, redis_server, login_staff):
     import redis
 
-    from tests.conftest import make_app, reset_data
-
     url = redis_server.rsplit("/", 1)[0] + "/5"
     store = redis.Redis.from_url(url)
     store.flushdb()
-    app = make_app(f"sqlite:///{tmp_path}/redis.db", smtp_server, idp, SESSION_REDIS_URL=url)
-    reset_data(app)
+    app = sqlite_app_in(tmp_path, smtp_server, idp, SESSION_REDIS_URL=url)
     clerk = login_staff(app.test_client(), "clerk239", "clerk12345")
     copied = clerk.get_cookie(COOKIE).value
     key = f"session:{copied}"

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import NotificationPreference, UserSettings
-from tests.test_family_pages import pupil_world  # noqa: F401 - fixture
+from tests.helpers.data import citizen_id
 
 
 def test_settings_store_channels_per_pupil_and_kind(app, pupil_world):
@@ -57,11 +57,7 @@ def test_feed_contents_for_a_lesson_week(app, pupil_world):
     from app.diary.calendar import feed, new_secret, user_for_secret
 
     with app.app_context():
-        from app.models import User
-
-        parent = db.session.execute(select(User.id).where(User.username.like("%:parent-ivanova"))).scalar_one()
-        tutor = db.session.execute(select(User.id).where(User.username.like("%:tutor-oleg"))).scalar_one()
-        papa = db.session.execute(select(User.id).where(User.username.like("%:papa-sergey"))).scalar_one()
+        parent, tutor, papa = (citizen_id(sub) for sub in ("parent-ivanova", "tutor-oleg", "papa-sergey"))
         assert user_for_secret(new_secret(parent)) == parent
         parent_events = Calendar.from_ical(feed(parent, today=date(2026, 11, 25))).walk("VEVENT")
         lessons = [e for e in parent_events if "Алгебра" in str(e["SUMMARY"])]

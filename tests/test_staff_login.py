@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import AuditEvent, User
 from tests.helpers.app import sqlite_app_in
 from tests.helpers.data import user_id
-from tests.helpers.web import alerts, api_login, login_form, staff_pages_open
+from tests.helpers.web import alerts, api_login, login_form, staff_login, staff_pages_open
 
 TOO_MANY = "Слишком много попыток входа. Попробуйте через 15 минут."
 WRONG = "Неверное имя пользователя или пароль."
@@ -153,8 +153,7 @@ def test_json_failures_count_too(limited_app):
 
 # --------------------------------------------------------------------------- sessions end
 def test_a_disabled_accounts_session_ends_at_the_next_request(app):
-    clerk = app.test_client()
-    login_form(clerk, "clerk239", "clerk12345")
+    clerk = staff_login(app.test_client(), "clerk239", "clerk12345")
     token = api_login(app.test_client(), "clerk239", "clerk12345").json["access_token"]
     assert staff_pages_open(clerk)
     with app.app_context():
@@ -174,8 +173,7 @@ def test_a_disabled_accounts_session_ends_at_the_next_request(app):
 
 def test_sessions_and_tokens_from_before_a_password_reset_stop_working(sqlite_app):
     """The security manager's reset (what every reset path calls) ends them all at once."""
-    browser = sqlite_app.test_client()
-    login_form(browser, "clerk239", "clerk12345")
+    browser = staff_login(sqlite_app.test_client(), "clerk239", "clerk12345")
     api = sqlite_app.test_client()
     tokens = api.post("/api/v1/security/login", json={
         "username": "clerk239", "password": "clerk12345", "provider": "db", "refresh": True}).json
@@ -201,12 +199,15 @@ def test_cookie_is_httponly_and_lax_and_secure_under_https(sqlite_app, tmp_path,
 
 
 # --------------------------------------------------------------------------- administrators
-def test_admin_resets_a_password_and_the_old_session_ends(app):
-    clerk_id = user_id(app, "clerk239")
-    clerk = app.test_client()
-    login_form(clerk, "clerk239", "clerk12345")
-    admin = app.test_client()
-    login_form(admin, "admin", "admin12345")
+@pytest.fixture
+def clerk_and_admin(app):
+    """The clerk of лицей № 239 (its account's id, a logged-in client) and the administrator."""
+    return (user_id(app, "clerk239"), staff_login(app.test_client(), "clerk239", "clerk12345"),
+            staff_login(app.test_client(), "admin", "admin12345"))
+
+
+def test_admin_resets_a_password_and_the_old_session_ends(app, clerk_and_admin):
+    clerk_id, clerk, admin = clerk_and_admin
     show = admin.get(f"/users/show/{clerk_id}").get_data(as_text=True)
     assert "Сбросить пароль" in show and "Ответственный в ОУ" in show
     form = admin.get(f"/resetpassword/form?pk={clerk_id}").get_data(as_text=True)
@@ -233,8 +234,7 @@ def test_admin_resets_a_password_and_the_old_session_ends(app):
 
 
 def test_a_password_equal_to_the_user_name_is_refused(sqlite_app):
-    admin = sqlite_app.test_client()
-    login_form(admin, "admin", "admin12345")
+    admin = staff_login(sqlite_app.test_client(), "admin", "admin12345")
     with sqlite_app.app_context():
         sm = sqlite_app.appbuilder.sm
         clerk = sm.find_user(username="clerk239")
@@ -247,12 +247,8 @@ def test_a_password_equal_to_the_user_name_is_refused(sqlite_app):
     assert admin.get("/resetpassword/form?pk=99999").status_code == 404
 
 
-def test_admin_disables_and_enables_an_account_in_the_users_form(app):
-    clerk_id = user_id(app, "clerk239")
-    clerk = app.test_client()
-    login_form(clerk, "clerk239", "clerk12345")
-    admin = app.test_client()
-    login_form(admin, "admin", "admin12345")
+def test_admin_disables_and_enables_an_account_in_the_users_form(app, clerk_and_admin):
+    clerk_id, clerk, admin = clerk_and_admin
     edit = admin.get(f"/users/edit/{clerk_id}").get_data(as_text=True)
     assert "Активна" in edit and "Ответственный в ОУ" in edit
     with app.app_context():
@@ -279,8 +275,7 @@ def test_admin_disables_and_enables_an_account_in_the_users_form(app):
 
 def test_only_administrators_reset_passwords_and_edit_users(sqlite_app):
     supervisor_id = user_id(sqlite_app, "supervisor")
-    clerk = sqlite_app.test_client()
-    login_form(clerk, "clerk239", "clerk12345")
+    clerk = staff_login(sqlite_app.test_client(), "clerk239", "clerk12345")
     for url in (f"/resetpassword/form?pk={supervisor_id}", "/users/list/", f"/users/edit/{supervisor_id}",
                 f"/users/show/{supervisor_id}"):
         assert clerk.get(url).status_code in (302, 403), url
@@ -297,10 +292,8 @@ def test_only_administrators_reset_passwords_and_edit_users(sqlite_app):
 # --------------------------------------------------------------------------- own password
 def test_staff_change_their_own_password(app):
     clerk_id = user_id(app, "clerk239")
-    clerk = app.test_client()
-    login_form(clerk, "clerk239", "clerk12345")
-    other_device = app.test_client()
-    login_form(other_device, "clerk239", "clerk12345")
+    clerk = staff_login(app.test_client(), "clerk239", "clerk12345")
+    other_device = staff_login(app.test_client(), "clerk239", "clerk12345")
     info = clerk.get("/users/userinfo/").get_data(as_text=True)
     assert "Сменить пароль" in info and "Моя учётная запись" in info
     form = clerk.get("/resetmypassword/form").get_data(as_text=True)
@@ -332,8 +325,7 @@ def test_own_password_must_differ_from_the_user_name(sqlite_app):
         sm = sqlite_app.appbuilder.sm
         sm.find_user(username="clerk321").username = "clerk321-olga"
         db.session.commit()
-    client = sqlite_app.test_client()
-    login_form(client, "clerk321-olga", "clerk12345")
+    client = staff_login(sqlite_app.test_client(), "clerk321-olga", "clerk12345")
     page = client.post("/resetmypassword/form", data={
         "current_password": "clerk12345", "password": "clerk321-olga", "conf_password": "clerk321-olga",
     }).get_data(as_text=True)

@@ -16,7 +16,7 @@ import requests
 from sqlalchemy import select
 
 from app.extensions import db
-from tests.conftest import free_port
+from scripts.pgcluster import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")

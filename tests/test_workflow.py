@@ -5,17 +5,15 @@ from datetime import date, timedelta
 
 import pytest
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from app.access import SYSTEM, actor_for
+from app.access import SYSTEM
 from app.extensions import db
 from app.models import (
     AccessGrant,
     Application,
     AuditEvent,
-    Identity,
     OutboxMessage,
-    School,
     Student,
     utcnow,
 )
@@ -29,10 +27,10 @@ from app.workflow import (
     fire,
 )
 from app.workflow.expiry import expire_overdue
+from tests.helpers.data import count
+from tests.helpers.workflow import IVAN, IVANOVA_EMAIL, drive, events, get, parent
+from tests.helpers.workflow import roster_student, school, snapshot, staff, submit
 
-IVANOVA_EMAIL = "ivanova@example.ru"
-IVAN = {"last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович",
-        "birth_date": "2014-07-09"}
 STATES = ["submitted", "passport_verified", "approved", "notified", "rejected", "withdrawn",
           "expired"]
 # The legal (transition, from-state) pairs of the design card.
@@ -50,87 +48,6 @@ ADVANCING = ["verify_passport", "approve", "reject", "withdraw", "expire", "mark
 
 
 # --------------------------------------------------------------------------- helpers
-def parent(sub="parent-ivanova"):
-    identity = db.session.execute(select(Identity).where(Identity.subject == sub)).scalar_one()
-    return actor_for(identity.user)
-
-
-def staff(username):
-    user = current_app.appbuilder.sm.find_user(username=username)
-    assert user is not None, username
-    return actor_for(user)
-
-
-def school(number):
-    return db.session.execute(select(School).where(School.number == number)).scalar_one()
-
-
-def roster_student(last_name, number="239"):
-    return db.session.execute(
-        select(Student).where(Student.last_name == last_name,
-                              Student.school_id == school(number).id)
-    ).scalar_one()
-
-
-def count(model, *where):
-    return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
-
-
-def get(application_id):
-    db.session.expire_all()
-    return db.session.get(Application, application_id)
-
-
-def snapshot():
-    """Everything a transition may touch, to prove a failed one touched nothing."""
-    db.session.expire_all()
-    rows = db.session.execute(
-        select(Application.id, Application.state, Application.version, Application.reason,
-               Application.document_type, Application.student_id, Application.verified_by_id,
-               Application.decided_at).order_by(Application.id)
-    ).all()
-    return {
-        "applications": [tuple(r) for r in rows],
-        "audit": count(AuditEvent),
-        "outbox": count(OutboxMessage),
-        "grants": [tuple(r) for r in db.session.execute(
-            select(AccessGrant.id, AccessGrant.user_id, AccessGrant.student_id,
-                   AccessGrant.revoked_at).order_by(AccessGrant.id)).all()],
-        "roster": count(Student),
-    }
-
-
-def submit(actor=None, school_number="239", child=None, **extra):
-    data = {"school_id": school(school_number).id, "child": dict(child or IVAN), **extra}
-    return fire("submit", actor or parent(), data=data).id
-
-
-def drive(state, child=None):
-    """A fresh application of Ivanova at school 239 in `state`; returns its id."""
-    clerk = staff("clerk239")
-    application_id = submit(child=child)
-    if state == "submitted":
-        return application_id
-    if state == "expired":
-        fire("expire", SYSTEM, application_id)
-        return application_id
-    if state == "withdrawn":
-        fire("withdraw", parent(), application_id)
-        return application_id
-    fire("verify_passport", clerk, application_id, {"document_type": "passport_rf"})
-    if state == "passport_verified":
-        return application_id
-    if state == "rejected":
-        fire("reject", clerk, application_id, {"reason": "Документы не совпали"})
-        return application_id
-    fire("approve", clerk, application_id, {})
-    if state == "approved":
-        return application_id
-    assert state == "notified"
-    fire("mark_notified", SYSTEM, application_id)
-    return application_id
-
-
 def valid_data(name):
     return {
         "verify_passport": {"document_type": "passport_rf"},
@@ -158,14 +75,6 @@ def assert_fails_cleanly(error, status, call):
     db.session.rollback()
     assert snapshot() == before
     return caught.value
-
-
-def events(application_id):
-    db.session.expire_all()
-    return db.session.execute(
-        select(AuditEvent).where(AuditEvent.object_type == "application",
-                                 AuditEvent.object_id == application_id).order_by(AuditEvent.id)
-    ).scalars().all()
 
 
 def mails(application_id):

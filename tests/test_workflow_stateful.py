@@ -28,15 +28,9 @@ from app.workflow import (
     fire,
 )
 from app.workflow.outbox import drain
-from tests.conftest import reset_data
-from tests.test_workflow import (
-    count,
-    parent,
-    roster_student,
-    school,
-    snapshot,
-    staff,
-)
+from tests.helpers.app import reset_data
+from tests.helpers.data import count
+from tests.helpers.workflow import parent, roster_student, school, snapshot, staff
 
 # ------------------------------------------------------------------ the model (design card)
 SOURCES = {

@@ -15,6 +15,8 @@ EXAMPLES = Path(__file__).resolve().parent.parent.parent / "docs" / "import-exam
 EXAMPLE_FILES = ["classes.csv", "subjects.csv", "teachers.csv", "assignments.csv", "students.csv",
                  "lessons.csv", "grades.csv", "attendance.csv", "grades.json"]
 EXAMPLE_SCHOOL = 1  # лицей № 239 in the demo data
+IVAN = {"last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович",
+        "birth_date": "2014-07-09"}  # a child of the demo roster (лицей № 239), as an application names him
 
 
 def in_context(function):
@@ -34,33 +36,20 @@ def count(model, *where):
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-@in_context
-def school_id(number):
-    return db.session.execute(select(School.id).where(School.number == number)).scalar_one()
+def _lookup(column, key):
+    """The one `column` value of the row whose `key` column equals the value asked for."""
+    @in_context
+    def find(value):
+        return db.session.execute(select(column).where(key == value)).scalar_one()
+
+    return find
 
 
-@in_context
-def user_id(username):
-    return db.session.execute(select(User.id).where(User.username == username)).scalar_one()
-
-
-@in_context
-def citizen_id(sub):
-    """The account of the person who logs in through Gosuslugi as `sub` (after a first login)."""
-    return db.session.execute(select(Identity.user_id).where(Identity.subject == sub)).scalar_one()
-
-
-@in_context
-def pupil_id(external_id):
-    """A pupil of the imported examples by the school system's id, e.g. S-1002 (Волков)."""
-    return db.session.execute(select(Student.id).where(Student.external_id == external_id)).scalar_one()
-
-
-@in_context
-def find_application(child_last_name):
-    """The id of the (one) application for a child of that last name, e.g. the demo data's «Петров»."""
-    return db.session.execute(
-        select(Application.id).where(Application.child_last_name == child_last_name)).scalar_one()
+school_id = _lookup(School.id, School.number)  # school_id("239"): лицей № 239
+user_id = _lookup(User.id, User.username)  # user_id("clerk239")
+citizen_id = _lookup(Identity.user_id, Identity.subject)  # the account of a Gosuslugi login ("parent-ivanova")
+pupil_id = _lookup(Student.id, Student.external_id)  # a pupil of the imported examples ("S-1002": Волков)
+find_application = _lookup(Application.id, Application.child_last_name)  # ("Петров": the demo data's)
 
 
 @in_context
@@ -71,6 +60,24 @@ def application_state(application_id):
     return dict(state=a.state, version=a.version, student_id=a.student_id, reason=a.reason,
                 document_type=a.document_type, audit=count(AuditEvent), outbox=count(OutboxMessage),
                 students=count(Student), grants=count(AccessGrant))
+
+
+@in_context
+def no_nul_stored():
+    """No text column of the tables the forms write holds a NUL (SQLite would store one)."""
+    from app.models import (
+        Conversation, Invitation, Lesson, Message, ParentMeeting, ReceptionSlot, Remark, SchoolEvent,
+    )
+
+    checks = [
+        (Message, Message.text), (Conversation, Conversation.subject), (Remark, Remark.text),
+        (Lesson, Lesson.topic), (Lesson, Lesson.homework), (Invitation, Invitation.email),
+        (Application, Application.child_last_name), (SchoolEvent, SchoolEvent.title),
+        (ParentMeeting, ParentMeeting.topic), (ReceptionSlot, ReceptionSlot.room),
+    ]
+    for model, column in checks:  # read in Python: SQLite's LIKE stops at a NUL
+        values = db.session.execute(select(column)).scalars().all()
+        assert not [v for v in values if v and "\x00" in v], (model.__name__, column.key)
 
 
 # --------------------------------------------------------------------------- setting up
@@ -99,6 +106,17 @@ def set_password(username, password):
     from flask import current_app
 
     current_app.appbuilder.sm.reset_password(user_id(username), password)
+
+
+@in_context
+def failed_message(error="ConnectionRefusedError: [Errno 111] Connection refused"):
+    """The outbox's first message as the worker leaves it after its last attempt; its id."""
+    from app.models import OutboxStatus
+
+    message = db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().first()
+    message.status, message.attempts, message.last_error = OutboxStatus.FAILED, 3, error
+    db.session.commit()
+    return message.id
 
 
 def outbox(application_id=None):

@@ -1,5 +1,6 @@
 """What a user does and sees over HTTP, through Flask's test client."""
 import html
+import io
 import re
 from urllib.parse import urlparse
 
@@ -70,6 +71,35 @@ def teacher(app, username="t.orlova"):
     return staff_login(app.test_client(), username, TEACHER_PASSWORD)
 
 
+def transition_url(application_id, name):
+    """The API's address of a transition of an application."""
+    return f"/api/v1/applications/{application_id}/transitions/{name}"
+
+
+def approve_by_api(app, application_id, clerk="clerk239"):
+    """The school's clerk records the passport check and approves, through the API; returns the
+    clerk's headers."""
+    client = app.test_client()
+    headers = bearer(client, clerk)
+    for name, body in (("verify_passport", {"document_type": "passport_rf"}), ("approve", {})):
+        answer = client.post(transition_url(application_id, name), json=body, headers=headers)
+        assert answer.status_code == 200, answer.data[:500]
+    return headers
+
+
+def invite(client, pupil, email="Nina@Example.ru", **extra):
+    """The representative's invitation form on the pupil's profile (an interested person, "only
+    grades", consent given unless `extra` says otherwise); the answer."""
+    data = {"kind": "viewer", "email": email, "scope": "grades", "consent": "1", **extra}
+    return client.post(f"/my/students/{pupil}", data=data)
+
+
+def upload(client, name, data, **form):
+    """A file (`data`, bytes) sent through the import page as `name`; the answer."""
+    return client.post("/imports/", data={"file": (io.BytesIO(data), name), **form},
+                       content_type="multipart/form-data")
+
+
 def staff_pages_open(client):
     """The clerk's queue opens (a logged-out client is sent to the login page instead)."""
     return client.get("/applications/list/").status_code == 200
@@ -95,6 +125,11 @@ def alerts(page, kind=None):
     return [html.unescape(re.sub(r"<[^>]+>|&times;", "", text)).strip()
             for classes, text in found
             if kind is None or re.search(rf"\b(?:alert|flash)-{kind}\b", classes)]
+
+
+def error_of(page):
+    """The first error message shown on a page (an alert or flash of kind "danger"), or None."""
+    return next(iter(alerts(page, "danger")), None)
 
 
 def csrf_token(page):

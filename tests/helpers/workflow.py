@@ -7,11 +7,9 @@ from app.access import SYSTEM, actor_for
 from app.extensions import db
 from app.models import AccessGrant, Application, AuditEvent, Identity, OutboxMessage, School, Student
 from app.workflow import fire
-from tests.helpers.data import count
+from tests.helpers.data import IVAN, count
 
 IVANOVA_EMAIL = "ivanova@example.ru"
-IVAN = {"last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович",
-        "birth_date": "2014-07-09"}
 
 
 def parent(sub="parent-ivanova"):
