@@ -15,7 +15,7 @@ def register_all(app, appbuilder):
     from .api.sharing import InvitationsApi, StudentsApi
     from .api.reports import ReportsApi
     from .api.schools import SchoolsApi
-    from .auth import esia, sessions
+    from .auth import esia, session_views, sessions
     from .portal import bp as portal_bp
 
     appbuilder.add_view(
@@ -83,6 +83,7 @@ def register_all(app, appbuilder):
     register_error_handlers(app)
     esia.init_app(app)
     sessions.init_app(app)  # sessions end when the account is disabled or its password changes
+    session_views.init_app(app)  # logging out (POST), «Выйти на всех устройствах»
 
     @app.route("/ping")
     def ping():

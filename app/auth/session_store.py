@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 from .. import clock
 from ..extensions import db
 from ..models import WebSession, utcnow
+from .session_policy import lifetime_of
 
 
 def _plain(value):
@@ -42,8 +43,6 @@ class _PolicyLifetime:
         self.serializer.encoder = msgspec.msgpack.Encoder(enc_hook=_plain)
 
     def _upsert_session(self, session_lifetime, session, store_id):
-        from .sessions import lifetime_of
-
         return super()._upsert_session(lifetime_of(session), session, store_id)
 
     def open_session(self, app, request):
@@ -66,8 +65,6 @@ class _PolicyLifetime:
         return super().should_set_storage(app, session)
 
     def get_expiration_time(self, app, session):
-        from .sessions import lifetime_of
-
         if session.permanent:
             return clock.now() + lifetime_of(session)
         return None

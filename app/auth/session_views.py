@@ -13,7 +13,8 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from .audit import audit_user_event
-from .sessions import STAFF, end_session, kind_of
+from .session_policy import STAFF, kind_of
+from .sessions import end_session
 
 bp = Blueprint("sessions", __name__)
 

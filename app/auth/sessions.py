@@ -17,21 +17,17 @@
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
 
 from flask import current_app, flash, redirect, request, session
 from flask_babel import gettext
 from flask_login import current_user, logout_user, user_logged_in
 
 from .. import clock
-from ..access import is_staff_user
 from . import session_keys
+from .session_policy import FAMILY, STAFF, kind_of, limits
 from .session_store import renew_id
 
-STAFF, FAMILY = "staff", "family"
 TOUCH_SECONDS = 60  # the last-seen time is written at most once a minute (one write, not one per request)
-# The store keeps a session a little past its end, so that its last request is told why it ended.
-STORE_GRACE_SECONDS = 600
 
 
 def account_stamp(user, create=False):
@@ -45,29 +41,6 @@ def account_stamp(user, create=False):
 def keep_current_session(user):
     """The own password was just changed: this session stays valid (the others end)."""
     session["pw_stamp"] = account_stamp(user, create=True)
-
-
-def kind_of(user):
-    return STAFF if is_staff_user(user) else FAMILY
-
-
-def _limits(kind):
-    config = current_app.config
-    if kind == STAFF:
-        return config["SESSION_IDLE_MINUTES_STAFF"] * 60, config["SESSION_MAX_HOURS_STAFF"] * 3600
-    return config["SESSION_IDLE_MINUTES_FAMILY"] * 60, config["SESSION_MAX_HOURS_FAMILY"] * 3600
-
-
-def lifetime_of(data):
-    """How long the store keeps this session from now: the idle timeout, capped by what is left
-    of the absolute lifetime (a session without a login — CSRF token, OIDC state — as long as a
-    family's idle timeout), plus STORE_GRACE_SECONDS; the check before each request decides."""
-    kind = data.get("kind")
-    idle, absolute = _limits(kind or FAMILY)
-    seconds = idle
-    if kind and data.get("login_at"):
-        seconds = min(idle, data["login_at"] + absolute - clock.timestamp())
-    return timedelta(seconds=max(int(seconds), 1) + STORE_GRACE_SECONDS)
 
 
 def _on_login(app, user):
@@ -93,7 +66,7 @@ def _problem(user):
     kind, login_at, seen_at = session.get("kind"), session.get("login_at"), session.get("seen_at")
     if kind not in (STAFF, FAMILY) or not login_at or not seen_at:
         return "changed"
-    idle, absolute = _limits(kind)
+    idle, absolute = limits(kind)
     now = clock.timestamp()
     if now - seen_at > idle or now - login_at > absolute:
         return "expired"
@@ -147,6 +120,3 @@ def init_app(app):
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     user_logged_in.connect(_on_login, app)
     app.before_request(end_stale_session)
-    from . import session_views
-
-    session_views.init_app(app)
