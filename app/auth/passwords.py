@@ -1,6 +1,7 @@
 """The one password policy for staff accounts, on every path that sets a password: the
 administrator's «Новый сотрудник» and «Сбросить пароль», the own «Сменить пароль»
-(app/auth/staff.py), `flask staff create` (app/cli.py) and the security manager itself
+(app/auth/password_views.py), `flask staff create` (app/auth/staff.py create_staff, called by
+app/cli.py) and the security manager itself
 (app/security.py: add_user / reset_password refuse a weak password whoever calls them).
 
 A new password is refused when it is
