@@ -126,3 +126,12 @@ def test_no_module_translates_a_caught_error_by_its_status():
                             isinstance(inner.value, ast.Name) and inner.value.id == node.name:
                         found.append(f"{path.relative_to(APP.parent)}:{inner.lineno}")
     assert not found, found
+
+
+def test_a_topic_too_long_or_not_text_is_a_400_naming_the_field(app, school):
+    orlova = teacher(app)
+    url = f"/journal/{school['algebra']}/lesson"
+    for topic, message in (("т" * 501, "Слишком длинная тема"), (["список"], "Введите текст.")):
+        refused = orlova.post(url, json={"lesson_id": school["algebra_lesson"], "topic": topic, "homework": ""})
+        assert refused.status_code == 400, refused.data[:300]  # was a 500: JournalError took no fields
+        assert message in refused.json["message"] and message in refused.json["errors"]["topic"]

@@ -30,12 +30,11 @@ from ..models import (
 
 
 class JournalError(DomainError):
-    """A refused journal write: `message` is Russian, `status` the HTTP status to answer."""
+    """A refused journal write: `message` is Russian, `status` the HTTP status to answer, `fields`
+    the form fields it is about."""
 
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+    def __init__(self, message, status=400, fields=None):
+        super().__init__(message, fields, status)
 
 
 def assignments_of(actor):
