@@ -9,7 +9,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := chromium wrk redis-server
 SCALE ?= 1
 
-.PHONY: install system-deps translations run test bench init demo clean lock audit
+.PHONY: install system-deps translations run test test-fast bench init demo clean lock audit
 PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
@@ -61,6 +61,11 @@ run: demo
 
 test: install system-deps
 	$(BIN)/python -m pytest
+
+# The quick part of `make test`, for the edit-test loop: no browser, nothing marked slow
+# (markers: pytest.ini); PostgreSQL stays in.
+test-fast: install system-deps
+	$(BIN)/python -m pytest -m "not browser and not slow"
 
 # Benchmarks print figures (ratios against a baseline measured in the same run); not part of make test.
 # SCALE=1 is the whole city (make bench SCALE=0.05 for a quick look).

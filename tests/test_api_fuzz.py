@@ -35,6 +35,8 @@ from app.extensions import db
 from app.models import School
 from tests.helpers.web import staff_login
 
+pytestmark = pytest.mark.slow  # schemathesis fuzzing of the whole API
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 CHECKS = [
     not_a_server_error,

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the city benchmark at a tiny scale (gunicorn and wrk)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -12,6 +12,8 @@ from scripts.pgcluster import PG_BIN, temporary_postgres
 from tests.helpers.app import make_app, reset_data
 from tests.helpers.web import DEMO_PARENTS, citizen_login, staff_login
 
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]  # a PostgreSQL cluster of its own, stopped and started
+
 UNAVAILABLE = "Сервис временно недоступен"
 # Flask re-raises an error that happens before the view (the server-side session is read from the
 # database when the request context is pushed) in TESTING mode instead of calling the handlers;

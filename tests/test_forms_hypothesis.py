@@ -12,6 +12,8 @@ from app.extensions import db
 from app.models import Application, Student, User
 from tests.helpers.data import no_nul_stored
 
+pytestmark = pytest.mark.slow  # Hypothesis examples posted into every main form
+
 FORM_SETTINGS = settings(max_examples=50, deadline=None, database=None,
                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 

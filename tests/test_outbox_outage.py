@@ -159,6 +159,7 @@ class Holding(Mailbox):
         return "250 Message accepted for delivery"
 
 
+@pytest.mark.slow  # a real worker process, killed and started again
 def test_a_worker_killed_mid_batch_resends_under_the_same_message_id(app, smtp, config):
     holding = Holding()
     controller = Controller(holding, hostname="127.0.0.1", port=free_port())

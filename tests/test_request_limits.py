@@ -279,6 +279,7 @@ def gunicorn_worker(_sqlite_app):
         server.wait(20)
 
 
+@pytest.mark.slow  # a gunicorn worker
 def test_gunicorn_worker_does_not_swallow_a_150_mb_body(gunicorn_worker):
     port, worker = gunicorn_worker
     before = _memory_kb(worker, "VmRSS")

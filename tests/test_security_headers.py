@@ -79,6 +79,7 @@ def clients(sqlite_app, login_staff, login_parent):
     return {"anonymous": anonymous, "clerk": clerk, "parent": parent}
 
 
+@pytest.mark.slow  # every route of the URL map
 def test_every_route_of_the_url_map_carries_the_headers(sqlite_app, clients):
     routes = list(walk(sqlite_app))
     assert len(routes) > 250  # the walk covers the whole map, FAB's screens and APIs included

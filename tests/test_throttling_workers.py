@@ -18,6 +18,8 @@ from sqlalchemy import select
 from app.extensions import db
 from scripts.pgcluster import free_port
 
+pytestmark = pytest.mark.slow  # four gunicorn workers attacked in parallel
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 PAIR_LIMIT = 7  # failures per (address, account)

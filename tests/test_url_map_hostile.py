@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every route of the URL map × hostile values × six kinds of user
+
 HOSTILE = ["99999999999999999999", "-9223372036854775809", "0001-01-01", "9999-12-31", "a\x00b",
            "%", "[[[[[[[[", "x" * 5000]
 # Query parameters read by our pages and API (grep request.args): each gets every hostile value.

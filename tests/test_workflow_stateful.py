@@ -4,6 +4,7 @@ a few applications, plus the outbox worker, checked after every step against a p
 model of the design card's state machine."""
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -31,6 +32,8 @@ from app.workflow.outbox import drain
 from tests.helpers.app import reset_data
 from tests.helpers.data import count
 from tests.helpers.workflow import parent, roster_student, school, snapshot, staff
+
+pytestmark = pytest.mark.slow  # a Hypothesis state machine
 
 # ------------------------------------------------------------------ the model (design card)
 SOURCES = {
