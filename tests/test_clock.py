@@ -346,3 +346,38 @@ def test_a_process_twelve_hours_behind_utc_still_lives_in_st_petersburgs_day(tmp
         "page_today": ["Понедельник, 30.11 · сегодня"],
         "api_week_start": "2026-11-30",
     }
+
+
+# --------------------------------------------------------------------------- FAB's own stamps
+@pytest.fixture
+def far_west_process():
+    """This process's own zone twelve hours behind UTC (FAB stamps accounts with datetime.now())."""
+    import time as process_clock
+
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "Etc/GMT+12"
+    process_clock.tzset()
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        process_clock.tzset()
+
+
+def test_account_times_are_utc_whatever_the_process_zone(app, login_staff, far_west_process):
+    """A login and a new account are stored in UTC like every other moment (and shown in
+    St. Petersburg's time), not in the process's own zone: FAB's datetime.now() stamps of
+    last_login / created_on were twelve hours off here."""
+    utc_now = datetime.now(ZoneInfo("UTC")).replace(tzinfo=None)
+    login_staff(app.test_client(), "clerk239", "clerk12345")
+    with app.app_context():
+        clerk = db.session.execute(select(User).where(User.username == "clerk239")).scalar_one()
+        assert abs(clerk.last_login - utc_now) < timedelta(minutes=10), clerk.last_login
+        role = app.appbuilder.sm.find_role("Clerk")
+        added = app.appbuilder.sm.add_user("stamp-check", "Анна", "Тестова", "stamp-check@example.ru", role,
+                                       password="Ключ-к-журналу-2026")
+        assert abs(added.created_on - utc_now) < timedelta(minutes=10), added.created_on
+        assert abs(added.changed_on - utc_now) < timedelta(minutes=10), added.changed_on

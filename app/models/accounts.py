@@ -1,5 +1,6 @@
 """A citizen's accounts at identity providers, a legacy account, and their own settings."""
 from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
@@ -10,6 +11,8 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    event,
+    inspect,
 )
 from sqlalchemy.orm import relationship
 
@@ -96,3 +99,25 @@ class UserSettings(Model):
     quiet_from = Column(Time, nullable=True)  # e.g. 22:00
     quiet_to = Column(Time, nullable=True)  # e.g. 08:00
     calendar_secret_hash = Column(String(64), nullable=True, unique=True)
+
+
+# FAB's User stamps its own times with the process's local clock (datetime.now() in FAB's model
+# defaults, its login statistics and its user API). Every moment we store is naive UTC from
+# app.clock, and every screen shows it in TIMEZONE: on a server whose zone is not UTC, FAB's
+# stamps would be hours off. One listener gives them the service's clock on every path.
+_USER_STAMPS = ("created_on", "changed_on", "last_login")
+
+
+@event.listens_for(User, "before_insert")
+def _stamp_new_user(_mapper, _connection, user):
+    now = utcnow()
+    user.created_on = now
+    user.changed_on = now
+
+
+@event.listens_for(User, "before_update")
+def _stamp_changed_user(_mapper, _connection, user):
+    state = inspect(user)
+    for name in _USER_STAMPS:
+        if state.attrs[name].history.added and getattr(user, name) is not None:
+            setattr(user, name, utcnow())
