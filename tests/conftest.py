@@ -10,9 +10,7 @@ Markers (pytest.ini) are set here from the fixtures a test uses: `postgres` (the
 server), `browser` (Chromium); `slow` is set by the slow modules themselves."""
 import pytest
 
-from scripts.pgcluster import free_port  # noqa: F401 - imported from here by older modules
-from tests.fixtures.servers import Mailbox  # noqa: F401 - imported from here by older modules
-from tests.helpers.app import drain_outbox, make_app, reset_data  # noqa: F401 - drain_outbox: the same
+from tests.helpers.app import make_app, reset_data
 from tests.helpers.web import DEMO_PARENTS, citizen_login, staff_login
 
 pytest_plugins = ["tests.fixtures.servers", "tests.fixtures.browser", "tests.fixtures.diary"]
