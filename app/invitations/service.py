@@ -138,7 +138,8 @@ def accept(user, token, consent):
             "The invitation was sent to %(email)s, but your Gosuslugi account has another e-mail address. Log in with "
             "the account of that address, or ask the parent to invite your address.", email=mask(invitation.email)), 403)
     if not consent:
-        raise InvitationError(gettext("Confirm the consent to accept the invitation."), 400, {"consent": "required"})
+        message = gettext("Confirm the consent to accept the invitation.")
+        raise InvitationError(message, 400, {"consent": message})
     if active_grant(user.id, invitation.student_id) is not None:
         raise InvitationError(gettext("You already have access to this pupil."), 409)
     now = utcnow()
