@@ -61,3 +61,15 @@ def test_write_to_a_teacher_through_the_api(app, pupil_world):
     assert listed[0]["messages"][0]["text"] == "Когда контрольная?" and listed[0]["messages"][0]["mine"]
     assert pupil_world["tutor-oleg"].post(f"/api/v1/students/{p}/messages",
                                           json={"teacher_id": teacher_id, "text": "?"}).status_code == 403
+
+
+def test_a_conversation_answers_as_its_openapi_declares(app, pupil_world):
+    """A client generated from /api/v1/_openapi reads «unread» as the answer sends it: a yes/no
+    (the document said integer while the answer was false/true)."""
+    client, p = pupil_world["parent-ivanova"], pupil_world["volkov"]
+    teacher_id = api(client, p, "messages").json["teachers"][0]["id"]
+    client.post(f"/api/v1/students/{p}/messages", json={"teacher_id": teacher_id, "text": "Когда контрольная?"})
+    conversation = api(client, p, "messages").json["conversations"][0]
+    declared = client.get("/api/v1/_openapi").json["components"]["schemas"]["ConversationOut"]["properties"]
+    assert conversation["unread"] is False and declared["unread"]["type"] == "boolean"
+    assert set(conversation) == set(declared)

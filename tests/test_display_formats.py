@@ -201,8 +201,7 @@ def test_a_pupil_and_reception_hours_read_the_same_without_an_app():
 # give a machine value lists only its file.
 MACHINE_FORMATS = {
     ("auth/esia_client.py", "TIMESTAMP_FORMAT"): "ESIA's request timestamp (yyyy.MM.dd HH:mm:ss Z)",
-    ("api/schools.py", '"%H:%M"'): "the API's reception hours",
-    ("api/diary.py", '"%H:%M"'): "the API's lesson times",
+    ("api/schemas.py", '"%H:%M"'): "the API's lesson times and reception hours (HourMinute)",
     ("diary/imports/readers.py", '"%Y-%m-%d"'): "import cells read back to text for the parsers",
     ("diary/imports/readers.py", '"%H:%M"'): "import cells read back to text for the parsers",
     ("notify/mail.py", "%Y%m%d-%H%M%S"): "file names of letters written to MAIL_DIR",

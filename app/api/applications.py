@@ -10,8 +10,8 @@ from ..access import application_scope, current_actor, get_application
 from ..models import Application
 from ..workflow.transitions import api_transition, api_transitions
 from . import schemas
-from .auth import api_login_required, json_response, uses_bearer_token
-from .base import JsonApi, args, body, paginate
+from .auth import api_login_required, uses_bearer_token
+from .base import JsonApi, answer, args, body, openapi, paginate
 from .schools import reception_hours
 
 def application_json(application, with_history=False):
@@ -31,12 +31,12 @@ def application_json(application, with_history=False):
             "last_name": application.child_last_name,
             "first_name": application.child_first_name,
             "middle_name": application.child_middle_name,
-            "birth_date": application.child_birth_date.isoformat(),
+            "birth_date": application.child_birth_date,
         },
         "reason": application.reason,
         "document_type": application.document_type,
         "student_id": application.student_id,
-        "created_at": application.created_at.isoformat(),
+        "created_at": application.created_at,
     }
     if with_history:
         data["history"] = [
@@ -44,7 +44,7 @@ def application_json(application, with_history=False):
                 "action": event.action,
                 "from": event.from_state,
                 "to": event.to_state,
-                "at": event.at.isoformat(),
+                "at": event.at,
                 "actor": event.actor_label,
             }
             for event in application.events
@@ -75,23 +75,17 @@ class ApplicationsApi(JsonApi):
 
     @expose("/", methods=["GET"])
     @api_login_required
+    @openapi("get", "List applications", "ApplicationPageOut", "A page of applications", params=(
+        {"in": "query", "name": "page", "schema": {"type": "integer"}, "description": "clamped to 1..100000"},
+        {"in": "query", "name": "page_size", "schema": {"type": "integer"}, "description": "clamped to 1..100"},
+        {"in": "query", "name": "state", "schema": {"type": "string", "enum": [
+            "submitted", "passport_verified", "approved", "notified", "rejected", "withdrawn", "expired"]}},
+        {"in": "query", "name": "q", "schema": {"type": "string"}, "description": (
+            "a code (7KQ-4MZ, however typed), or the beginning of the child's last name (the first word; % and _ "
+            "are letters); at most 100 characters (control characters removed); the clerk's queue searches the "
+            "same way")}), refusals=(400, 401))
     def list_applications(self):
-        """Applications the caller may see (parent: own; clerk: own school; supervisor: district).
-        ---
-        get:
-          summary: List applications
-          parameters:
-          - {in: query, name: page, schema: {type: integer}, description: clamped to 1..100000}
-          - {in: query, name: page_size, schema: {type: integer}, description: clamped to 1..100}
-          - {in: query, name: state, schema: {type: string, enum: [submitted, passport_verified, approved, notified, rejected, withdrawn, expired]}}
-          - {in: query, name: q, description: "a code (7KQ-4MZ, however typed), or the beginning of the child's last name (the first word; % and _ are letters); at most 100 characters (control characters removed); the clerk's queue searches the same way", schema: {type: string}}
-          responses:
-            200:
-              description: A page of applications
-              content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationPageOut'}}}
-            400: {$ref: '#/components/responses/BadInput'}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-        """
+        """Applications the caller may see (parent: own; clerk: own school; supervisor: district)."""
         asked = args(schemas.ApplicationListArgs())
         query = select(Application).where(application_scope(current_actor()))
         if asked.get("state"):
@@ -101,74 +95,36 @@ class ApplicationsApi(JsonApi):
             query = query.where(found)
         page, rows = paginate(query, asked.get("page"), asked.get("page_size"),
                               Application.created_at.desc(), Application.id.desc())
-        return json_response(200, {**page, "result": [application_json(a) for a in rows]})
+        return answer(schemas.ApplicationPageOut, {**page, "result": [application_json(a) for a in rows]})
 
     @expose("/", methods=["POST"])
     @api_login_required
+    @openapi("post", "Submit an application", "ApplicationOut", "Created", body="ApplicationInput", status=201,
+             refusals=(400, 401, 403))
     def create_application(self):
-        """Submit an application (parent).
-        ---
-        post:
-          summary: Submit an application
-          requestBody:
-            required: true
-            content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationInput'}}}
-          responses:
-            201:
-              description: Created
-              content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationOut'}}}
-            400: {$ref: '#/components/responses/BadInput'}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-        """
+        """Submit an application (parent)."""
         data = body(schemas.ApplicationInput())
         application = workflow.fire("submit", current_actor(), data=data)
-        return json_response(201, application_json(application, with_history=True))
+        return answer(schemas.ApplicationOut, application_json(application, with_history=True), status=201)
 
     @expose("/<int:pk>", methods=["GET"])
     @api_login_required
+    @openapi("get", "Get an application", "ApplicationOut", "The application", params=("pk",), refusals=(401, 404))
     def get_application(self, pk):
-        """One application with its history.
-        ---
-        get:
-          summary: Get an application
-          parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          responses:
-            200:
-              description: The application
-              content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationOut'}}}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            404: {$ref: '#/components/responses/NotFound'}
-        """
+        """One application with its history."""
         application = get_application(current_actor(), inputs.path_id(pk))
         if application is None:
             raise workflow.NotFound()
-        return json_response(200, application_json(application, with_history=True))
+        return answer(schemas.ApplicationOut, application_json(application, with_history=True))
 
     @expose("/<int:pk>/transitions/<name>", methods=["POST"])
     @api_login_required
+    @openapi("post", "Change the state of an application", "TransitionOut", "The new state", params=(
+        "pk", {"in": "path", "name": "name", "required": True, "schema": {"type": "string"}}),
+        body="TransitionInput", body_required=False, refusals=(400, 401, 403, 404, 409))
     def transition(self, pk, name):
         """Perform a transition (the actions are the records of app.workflow.transitions offered to
-        the API: see operation_helper, which lists them in the OpenAPI description).
-        ---
-        post:
-          summary: Change the state of an application
-          parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          - {in: path, name: name, required: true, schema: {type: string}}
-          requestBody:
-            content: {application/json: {schema: {$ref: '#/components/schemas/TransitionInput'}}}
-          responses:
-            200:
-              description: The new state
-              content: {application/json: {schema: {$ref: '#/components/schemas/TransitionOut'}}}
-            400: {$ref: '#/components/responses/BadInput'}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-            409: {$ref: '#/components/responses/Conflict'}
-        """
+        the API: see operation_helper, which lists them in the OpenAPI description)."""
         if request.is_json or request.get_data() or request.mimetype or not uses_bearer_token():
             # Writes must be JSON: a cross-site form post or fetch is never JSON without a
             # CORS preflight, which is this API's CSRF guard for browser sessions. Only a
@@ -180,7 +136,7 @@ class ApplicationsApi(JsonApi):
         if api_transition(name) is None:  # unknown, or not offered to the API (expire, mark_notified…)
             raise workflow.NotFound(gettext("Unknown action: %(name)s.", name=name))
         application = workflow.fire(name, current_actor(), pk, data=data, expected_version=data.get("version"))
-        return json_response(200, {
+        return answer(schemas.TransitionOut, {
             "id": application.id,
             "state": application.state,
             "state_label": application.state_label,

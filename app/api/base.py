@@ -1,6 +1,11 @@
 """The base of our API classes: the error answers declared once (the one handler in app.errors
-gives them: {"message", "errors": {field: message}} in Russian), the request's JSON and query
-string parsed by the schemas of app.api.schemas, and one paginate."""
+gives them: {"message", "errors": {field: message}} in Russian), each endpoint's OpenAPI composed
+from shared pieces (`openapi`), the request's JSON and query string parsed by the schemas of
+app.api.schemas, the answers shaped by the output schemas (`answer`), and one paginate."""
+import copy
+import inspect
+
+import yaml
 from flask import request
 from flask_appbuilder.api import BaseApi
 from sqlalchemy import func, select
@@ -8,6 +13,7 @@ from sqlalchemy import func, select
 from .. import inputs
 from ..extensions import db
 from . import diary_schemas, schemas
+from .auth import json_response
 
 
 def _error(description):
@@ -54,6 +60,57 @@ def paginate(query, page, page_size, *order_by):
     return {"count": count, "page": page, "page_size": page_size}, rows
 
 
-def iso(value):
-    """A date or moment as ISO text, None as null."""
-    return value.isoformat() if value is not None else None
+def answer(schema, data, status=200):
+    """The JSON answer: `data` (a dict keyed as the JSON is) through its declared output schema,
+    which also writes dates and moments as ISO text and lesson times as HH:MM."""
+    return json_response(status, schema().dump(data))
+
+
+# --------------------------------------------------------------------------- OpenAPI
+REFUSALS = {400: "BadInput", 401: "NotLoggedIn", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
+            429: "TooMany"}  # the error answers of JsonApi.responses
+
+
+def path_id(name):
+    """A row's id in the path (the database's integer)."""
+    return {"in": "path", "name": name, "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": schemas.MAX_ID}}
+
+
+def query_day(name):
+    """An optional date in the query string (app.inputs.parse_date: empty means the default)."""
+    return {"in": "query", "name": name, "description": "YYYY-MM-DD (empty - the default)",
+            "schema": {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "enum": [""]}]}}
+
+
+PARAMETERS = {"student_id": path_id("student_id"), "invitation_id": path_id("invitation_id"),
+              "pk": path_id("pk"), "week": query_day("week"), "from": query_day("from"), "to": query_day("to")}
+
+
+def _json(schema_name):
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}
+
+
+def openapi(method, summary, answers, said, *, params=(), body=None, body_required=True, status=200,
+            refusals=()):
+    """The OpenAPI of one method of an endpoint, written after `---` into its docstring, where FAB
+    reads it (BaseApi.operation_helper: apispec's load_operations_from_docstring). `params`: names
+    of PARAMETERS or parameter objects; `answers`: the output schema of the `status` answer, `said`
+    its description; `body`: the input schema; `refusals`: the error statuses (REFUSALS). Stack one
+    per method, under @expose and the login check (whose functools.wraps copies the docstring)."""
+    operation = {"summary": summary}
+    if params:
+        operation["parameters"] = [PARAMETERS[p] if isinstance(p, str) else p for p in params]
+    if body:
+        operation["requestBody"] = {**({"required": True} if body_required else {}), "content": _json(body)}
+    operation["responses"] = {status: {"description": said, "content": _json(answers)},
+                              **{code: {"$ref": f"#/components/responses/{REFUSALS[code]}"} for code in refusals}}
+
+    def decorate(view):
+        view.openapi_operations = {**getattr(view, "openapi_operations", {}), method: copy.deepcopy(operation)}
+        prose = inspect.cleandoc(view.__doc__ or "").split("\n---")[0]
+        view.__doc__ = f"{prose}\n---\n" + yaml.safe_dump(view.openapi_operations, allow_unicode=True,
+                                                             sort_keys=False, width=10**6)
+        return view
+
+    return decorate

@@ -9,9 +9,13 @@ from ..access import current_actor
 from ..diary import family, messages, queries, school_year
 from ..extensions import db
 from ..models import User
+from . import diary_schemas as out
 from . import schemas
-from .auth import api_login_required, json_response
-from .base import JsonApi, body, iso
+from .auth import api_login_required
+from .base import JsonApi, answer, body, openapi
+
+TERM = ("student_id", "from", "to")  # the parameters of the answers over a term
+
 
 def _term_args(student):
     """?from= / ?to=, by default from the start of the pupil's school year (app.diary.school_year)
@@ -19,6 +23,15 @@ def _term_args(student):
     start, today = school_year.since_start(student.school_id)
     return inputs.date_range(inputs.parse_date(request.args.get("from"), "from", start),
                              inputs.parse_date(request.args.get("to"), "to", today))
+
+
+def _over_term(fetch):
+    """The build of an answer over `from`..`to`: {"from", "to", **fetch(pupil, from, to)}."""
+    def build(student, grant):
+        date_from, date_to = _term_args(student)
+        return {"from": date_from, "to": date_to, **fetch(student, date_from, date_to)}
+
+    return build
 
 
 def open_section(student_id, section, what):
@@ -31,246 +44,102 @@ class DiaryApi(JsonApi):
     route_base = "/api/v1/students"
     openapi_spec_tag = "Diary"
 
-    def _answer(self, student_id, section, what, build):
+    def _answer(self, student_id, section, what, schema, build):
         student, grant = open_section(student_id, section, what)
-        return json_response(200, build(student, grant))
+        return answer(schema, build(student, grant))
 
     @expose("/<int:student_id>/diary", methods=["GET"])
     @api_login_required
+    @openapi("get", "The pupil's week", "WeekOut", "The week with its lessons", params=("student_id", "week"),
+             refusals=(400, 401, 403, 404))
     def diary(self, student_id):
-        """The week holding `week` (any day, default today): days with lessons.
-        ---
-        get:
-          summary: The pupil's week
-          parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          - {in: query, name: week, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
-          responses:
-            200:
-              description: The week with its lessons
-              content: {application/json: {schema: {$ref: '#/components/schemas/WeekOut'}}}
-            400: {$ref: '#/components/responses/BadInput'}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        """
+        """The week holding `week` (any day, default today): days with lessons; a viewer's lessons
+        without the sections the scope does not open."""
         def build(student, grant):
             from ..access import grant_allows
 
             week = queries.week(student, inputs.parse_date(request.args.get("week"), "week", clock.today()))
-            show = {s: grant_allows(grant, s) for s in ("grades", "attendance", "homework")}
-            return {
-                "week_start": iso(week["week_start"]), "week_end": iso(week["week_end"]),
-                "days": [{"date": iso(d["date"]), "lessons": [{
-                    "number": l["number"], "starts_at": l["starts_at"].strftime("%H:%M") if l["starts_at"] else None,
-                    "ends_at": l["ends_at"].strftime("%H:%M") if l["ends_at"] else None,
-                    "subject": l["subject"], "room": l["room"], "topic": l["topic"],
-                    "homework": l["homework"] if show["homework"] else None,
-                    "grades": l["grades"] if show["grades"] else [],
-                    "attendance": l["attendance"] if show["attendance"] else None,
-                } for l in d["lessons"]]} for d in week["days"]],
-            }
+            hidden = {section: empty for section, empty in (("grades", []), ("attendance", None), ("homework", None))
+                      if not grant_allows(grant, section)}
+            return {**week, "days": [{**day, "lessons": [{**lesson, **hidden} for lesson in day["lessons"]]}
+                                     for day in week["days"]]}
 
-        return self._answer(student_id, "schedule", "api:diary", build)
+        return self._answer(student_id, "schedule", "api:diary", out.WeekOut, build)
 
     @expose("/<int:student_id>/grades", methods=["GET"])
     @api_login_required
+    @openapi("get", "The pupil's grades", "GradesOut", "Grades by subject", params=TERM, refusals=(400, 401, 403, 404))
     def grades(self, student_id):
-        """Grades by subject with weighted averages for `from`..`to` (default: the school year).
-        ---
-        get:
-          summary: The pupil's grades
-          parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          - {in: query, name: from, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
-          - {in: query, name: to, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
-          responses:
-            200:
-              description: Grades by subject
-              content: {application/json: {schema: {$ref: '#/components/schemas/GradesOut'}}}
-            400: {$ref: '#/components/responses/BadInput'}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        """
-        def build(student, grant):
-            date_from, date_to = _term_args(student)
-            subjects = queries.grades_by_subject(student, date_from, date_to)
-            for s in subjects:
-                for g in s["grades"]:
-                    g["date"] = iso(g["date"])
-            return {"from": iso(date_from), "to": iso(date_to), "subjects": subjects}
-
-        return self._answer(student_id, "grades", "api:grades", build)
+        """Grades by subject with weighted averages for `from`..`to` (default: the school year)."""
+        return self._answer(student_id, "grades", "api:grades", out.GradesOut, _over_term(
+            lambda student, date_from, date_to: {"subjects": queries.grades_by_subject(student, date_from, date_to)}))
 
     @expose("/<int:student_id>/results", methods=["GET"])
     @api_login_required
+    @openapi("get", "Final grades", "ResultsOut", "Results by subject", params=("student_id",),
+             refusals=(401, 403, 404))
     def results(self, student_id):
-        """Quarter / half-year / year / exam results by subject.
-        ---
-        get:
-          summary: Final grades
-          parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          responses:
-            200:
-              description: Results by subject
-              content: {application/json: {schema: {$ref: '#/components/schemas/ResultsOut'}}}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        """
-        def build(student, grant):
-            subjects = queries.results(student)
-            for s in subjects:
-                for r in s["results"]:
-                    r["date"] = iso(r["date"])
-            return {"subjects": subjects}
-
-        return self._answer(student_id, "grades", "api:results", build)
+        """Quarter / half-year / year / exam results by subject."""
+        return self._answer(student_id, "grades", "api:results", out.ResultsOut,
+                            lambda student, grant: {"subjects": queries.results(student)})
 
     @expose("/<int:student_id>/attendance", methods=["GET"])
     @api_login_required
+    @openapi("get", "Attendance", "AttendanceOut", "Marks and counts by subject", params=TERM,
+             refusals=(400, 401, 403, 404))
     def attendance(self, student_id):
-        """Absences and lates by subject and date for `from`..`to`.
-        ---
-        get:
-          summary: Attendance
-          parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          - {in: query, name: from, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
-          - {in: query, name: to, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
-          responses:
-            200:
-              description: Marks and counts by subject
-              content: {application/json: {schema: {$ref: '#/components/schemas/AttendanceOut'}}}
-            400: {$ref: '#/components/responses/BadInput'}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        """
-        def build(student, grant):
-            date_from, date_to = _term_args(student)
-            data = queries.attendance(student, date_from, date_to)
-            for m in data["marks"]:
-                m["date"] = iso(m["date"])
-            return {"from": iso(date_from), "to": iso(date_to), **data}
-
-        return self._answer(student_id, "attendance", "api:attendance", build)
+        """Absences and lates by subject and date for `from`..`to`."""
+        return self._answer(student_id, "attendance", "api:attendance", out.AttendanceOut, _over_term(queries.attendance))
 
     @expose("/<int:student_id>/stats", methods=["GET"])
     @api_login_required
+    @openapi("get", "Statistics and rating", "StatsOut", "Averages and places", params=TERM,
+             refusals=(400, 401, 403, 404))
     def stats(self, student_id):
-        """The pupil's average per subject next to the class average; the place in the class.
-        ---
-        get:
-          summary: Statistics and rating
-          parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          - {in: query, name: from, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
-          - {in: query, name: to, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
-          responses:
-            200:
-              description: Averages and places
-              content: {application/json: {schema: {$ref: '#/components/schemas/StatsOut'}}}
-            400: {$ref: '#/components/responses/BadInput'}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        """
-        def build(student, grant):
-            date_from, date_to = _term_args(student)
-            return {"from": iso(date_from), "to": iso(date_to), **queries.stats(student, date_from, date_to)}
+        """The pupil's average per subject next to the class average; the place in the class."""
+        return self._answer(student_id, "grades", "api:stats", out.StatsOut, _over_term(queries.stats))
 
-        return self._answer(student_id, "grades", "api:stats", build)
-
-    def _happenings(self, student_id, what, fetch, shape):
+    def _happenings(self, student_id, what, schema, fetch, shape):
         def build(student, grant):
             items = fetch(student)
             return {"upcoming": [shape(i) for i in items["upcoming"]], "past": [shape(i) for i in items["past"]]}
 
-        return self._answer(student_id, "events", what, build)
+        return self._answer(student_id, "events", what, schema, build)
 
     @expose("/<int:student_id>/events", methods=["GET"])
     @api_login_required
+    @openapi("get", "Events", "EventsOut", "Upcoming and past events", params=("student_id",),
+             refusals=(401, 403, 404))
     def events(self, student_id):
-        """School and class events, upcoming and past.
-        ---
-        get:
-          summary: Events
-          parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          responses:
-            200:
-              description: Upcoming and past events
-              content: {application/json: {schema: {$ref: '#/components/schemas/EventsOut'}}}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        """
-        return self._happenings(student_id, "api:events", queries.events, lambda e: {
-            "title": e.title, "description": e.description, "starts_at": iso(e.starts_at),
-            "ends_at": iso(e.ends_at), "place": e.place, "whole_school": e.class_id is None})
+        """School and class events, upcoming and past."""
+        return self._happenings(student_id, "api:events", out.EventsOut, queries.events, lambda e: {
+            "title": e.title, "description": e.description, "starts_at": e.starts_at,
+            "ends_at": e.ends_at, "place": e.place, "whole_school": e.class_id is None})
 
     @expose("/<int:student_id>/meetings", methods=["GET"])
     @api_login_required
+    @openapi("get", "Parent meetings", "MeetingsOut", "Upcoming and past meetings", params=("student_id",),
+             refusals=(401, 403, 404))
     def meetings(self, student_id):
-        """Parent meetings, upcoming and past.
-        ---
-        get:
-          summary: Parent meetings
-          parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          responses:
-            200:
-              description: Upcoming and past meetings
-              content: {application/json: {schema: {$ref: '#/components/schemas/MeetingsOut'}}}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        """
-        return self._happenings(student_id, "api:meetings", queries.meetings, lambda m: {
-            "topic": m.topic, "starts_at": iso(m.starts_at), "place": m.place,
-            "whole_school": m.class_id is None})
+        """Parent meetings, upcoming and past."""
+        return self._happenings(student_id, "api:meetings", out.MeetingsOut, queries.meetings, lambda m: {
+            "topic": m.topic, "starts_at": m.starts_at, "place": m.place, "whole_school": m.class_id is None})
 
     @expose("/<int:student_id>/messages", methods=["GET", "POST"])
     @api_login_required
+    @openapi("post", "Write to a teacher", "MessageSentOut", "The message was sent", params=("student_id",),
+             body="MessageInput", status=201, refusals=(400, 401, 403, 404))
+    @openapi("get", "Conversations about the pupil", "ConversationsOut", "Conversations and the pupil's teachers",
+             params=("student_id",), refusals=(401, 403, 404))
     def conversations(self, student_id):
-        """Conversations with the pupil's teachers; POST {"teacher_id", "subject", "text"} starts one.
-        ---
-        get:
-          summary: Conversations about the pupil
-          parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          responses:
-            200:
-              description: Conversations and the pupil's teachers
-              content: {application/json: {schema: {$ref: '#/components/schemas/ConversationsOut'}}}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        post:
-          summary: Write to a teacher
-          parameters:
-          - {in: path, name: student_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          requestBody:
-            required: true
-            content: {application/json: {schema: {$ref: '#/components/schemas/MessageInput'}}}
-          responses:
-            201:
-              description: The message was sent
-              content: {application/json: {schema: {$ref: '#/components/schemas/MessageSentOut'}}}
-            400: {$ref: '#/components/responses/BadInput'}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        """
+        """Conversations with the pupil's teachers; POST {"teacher_id", "subject", "text"} starts one."""
         me = db.session.get(User, current_actor().user_id)
         student, _grant = open_section(student_id, "messages", "api:messages")
         if request.method == "POST":
             data = body(schemas.MessageInput())
             message = messages.start(me, student.id, data["teacher_id"], data.get("subject") or "", data["text"])
-            return json_response(201, {"conversation_id": message.conversation_id, "message_id": message.id})
+            return answer(out.MessageSentOut, {"conversation_id": message.conversation_id, "message_id": message.id},
+                          status=201)
         teachers = messages.teachers_of(student)
         rows = []
         for conversation in messages.conversations_for_family(me.id, student_id):
@@ -280,9 +149,9 @@ class DiaryApi(JsonApi):
             rows.append({
                 "id": conversation.id, "subject": conversation.subject, "unread": unread,
                 "teacher": {"id": teacher.id, "name": f"{teacher.last_name} {teacher.first_name}"},
-                "last_message_at": iso(conversation.last_message_at),
+                "last_message_at": conversation.last_message_at,
                 "messages": [{"author": f"{m.author.first_name} {m.author.last_name}", "text": m.text,
-                              "at": iso(m.created_at), "mine": m.author_id == me.id} for m in items],
+                              "at": m.created_at, "mine": m.author_id == me.id} for m in items],
             })
-        return json_response(200, {"conversations": rows, "teachers": [
+        return answer(out.ConversationsOut, {"conversations": rows, "teachers": [
             {"id": t.id, "name": f"{t.last_name} {t.first_name}"} for t in teachers.values()]})

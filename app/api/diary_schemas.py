@@ -1,7 +1,8 @@
-"""The answers of the diary and sharing API, declared (app.api.schemas: no undeclared field)."""
+"""The answers of the diary and sharing API, declared (app.api.schemas: no undeclared field); the
+endpoints dump their dicts through them (app.api.base.answer), which writes the dates."""
 from marshmallow import fields
 
-from .schemas import Output, _int, _nint, _nstr, _str
+from .schemas import HourMinute, Output, _int, _iso, _nint, _niso, _nstr, _str
 
 
 def _list(schema):
@@ -17,25 +18,29 @@ class LessonGradeOut(Output):
     weight, remark = _nint(), _nstr()
 
 
+def _nclock():
+    return HourMinute(required=True, allow_none=True)
+
+
 class LessonOut(Output):
     number = _int()
-    starts_at, ends_at, subject, room, topic, homework, attendance = (
-        _nstr(), _nstr(), _str(), _nstr(), _nstr(), _nstr(), _nstr())
+    starts_at, ends_at = _nclock(), _nclock()
+    subject, room, topic, homework, attendance = _str(), _nstr(), _nstr(), _nstr(), _nstr()
     grades = _list(LessonGradeOut)
 
 
 class DayOut(Output):
-    date = _str()
+    date = _iso()
     lessons = _list(LessonOut)
 
 
 class WeekOut(Output):
-    week_start, week_end = _str(), _str()
+    week_start, week_end = _iso(), _iso()
     days = _list(DayOut)
 
 
 class GradeOut(Output):
-    date, value, kind = _str(), _str(), _str()
+    date, value, kind = _iso(), _str(), _str()
     weight, remark = _nint(), _nstr()
 
 
@@ -46,13 +51,13 @@ class SubjectGradesOut(Output):
 
 
 class GradesOut(Output):
-    from_ = _str(data_key="from")
-    to = _str()
+    from_ = _iso(data_key="from")
+    to = _iso()
     subjects = _list(SubjectGradesOut)
 
 
 class ResultOut(Output):
-    kind, date, value = _str(), _str(), _str()
+    kind, date, value = _str(), _iso(), _str()
     period = _nstr()  # «I четверть», «Год»: the period by the school's tables (null when they do not tell)
 
 
@@ -66,7 +71,7 @@ class ResultsOut(Output):
 
 
 class MarkOut(Output):
-    date, subject, mark = _str(), _str(), _str()
+    date, subject, mark = _iso(), _str(), _str()
     number = _int()
 
 
@@ -76,8 +81,8 @@ class SubjectCountsOut(Output):
 
 
 class AttendanceOut(Output):
-    from_ = _str(data_key="from")
-    to = _str()
+    from_ = _iso(data_key="from")
+    to = _iso()
     marks = _list(MarkOut)
     by_subject = _list(SubjectCountsOut)
 
@@ -89,8 +94,8 @@ class SubjectStatsOut(Output):
 
 
 class StatsOut(Output):
-    from_ = _str(data_key="from")
-    to = _str()
+    from_ = _iso(data_key="from")
+    to = _iso()
     class_ = fields.String(required=True, allow_none=True, data_key="class")
     subjects = _list(SubjectStatsOut)
     rankings = fields.Boolean(required=True)
@@ -98,8 +103,8 @@ class StatsOut(Output):
 
 
 class EventOut(Output):
-    title, starts_at = _str(), _str()
-    description, ends_at, place = _nstr(), _nstr(), _nstr()
+    title, starts_at = _str(), _iso()
+    description, ends_at, place = _nstr(), _niso(), _nstr()
     whole_school = fields.Boolean(required=True)
 
 
@@ -108,7 +113,7 @@ class EventsOut(Output):
 
 
 class MeetingOut(Output):
-    topic, starts_at = _str(), _str()
+    topic, starts_at = _str(), _iso()
     place = _nstr()
     whole_school = fields.Boolean(required=True)
 
@@ -122,13 +127,14 @@ class PersonOut(Output):
 
 
 class MessageOut(Output):
-    author, text, at = _str(), _str(), _str()
+    author, text, at = _str(), _str(), _iso()
     mine = fields.Boolean(required=True)
 
 
 class ConversationOut(Output):
-    id, unread = _int(), _int()
-    subject, last_message_at = _nstr(), _nstr()
+    id = _int()
+    unread = fields.Boolean(required=True)  # a new message the caller has not read (was declared an integer)
+    subject, last_message_at = _nstr(), _niso()
     teacher = fields.Nested(PersonOut, required=True)
     messages = _list(MessageOut)
 
@@ -149,7 +155,8 @@ class PupilSchoolOut(Output):
 class PupilOut(Output):
     id = _int()
     full_name, last_name, first_name, relation = _str(), _str(), _str(), _str()
-    middle_name, birth_date, class_name, scope, until = _nstr(), _nstr(), _nstr(), _nstr(), _nstr()
+    middle_name, class_name, scope = _nstr(), _nstr(), _nstr()
+    birth_date, until = _niso(), _niso()
     school = fields.Nested(PupilSchoolOut, required=True)
 
 
@@ -160,7 +167,7 @@ class PupilsOut(Output):
 class InvitationOut(Output):
     id = _int()
     email, kind, scope, state = _str(), _str(), _str(), _str()
-    until, expires_at = _nstr(), _nstr()
+    until, expires_at = _niso(), _niso()
 
 
 class InvitationsOut(Output):
@@ -168,7 +175,7 @@ class InvitationsOut(Output):
 
 
 class AccessLogEntryOut(Output):
-    at, what = _str(), _str()
+    at, what = _iso(), _str()
     who = _nstr()
 
 

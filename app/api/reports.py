@@ -10,8 +10,13 @@ from ..access import check_report_reader, current_actor
 from ..domain_error import DomainError
 from ..reports import queries
 from ..reports.params import read_request
-from .auth import api_login_required, json_response
-from .base import JsonApi
+from . import schemas
+from .auth import api_login_required
+from .base import JsonApi, answer, openapi
+
+
+def _number(name, minimum=1, maximum=schemas.MAX_ID):
+    return {"in": "query", "name": name, "schema": {"type": "integer", "minimum": minimum, "maximum": maximum}}
 
 
 def _plain(value):
@@ -28,27 +33,14 @@ class ReportsApi(JsonApi):
 
     @expose("/<name>", methods=["GET"])
     @api_login_required
+    @openapi("get", "A district report (funnel, backlog, approval-time, coverage, academic)", "ReportOut",
+             "The report's columns, rows and extra figures", params=(
+                 {"in": "path", "name": "name", "required": True,
+                  "schema": {"type": "string", "enum": list(queries.REPORTS)}},
+                 _number("district"), _number("school"), "from", "to", _number("days", 0, 3650)),
+             refusals=(400, 401, 403, 404))
     def report(self, name):
-        """One district report as JSON.
-        ---
-        get:
-          summary: A district report (funnel, backlog, approval-time, coverage, academic)
-          parameters:
-          - {in: path, name: name, required: true, schema: {type: string, enum: [funnel, backlog, approval-time, coverage, academic]}}
-          - {in: query, name: district, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          - {in: query, name: school, schema: {type: integer, minimum: 1, maximum: 2147483647}}
-          - {in: query, name: from, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
-          - {in: query, name: to, description: YYYY-MM-DD (empty - the default), schema: {anyOf: [{type: string, format: date}, {type: string, enum: ['']}]}}
-          - {in: query, name: days, schema: {type: integer, minimum: 0, maximum: 3650}}
-          responses:
-            200:
-              description: The report's columns, rows and extra figures
-              content: {application/json: {schema: {$ref: '#/components/schemas/ReportOut'}}}
-            400: {$ref: '#/components/responses/BadInput'}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        """
+        """One district report as JSON."""
         actor = current_actor()
         check_report_reader(actor)  # before the query string is read: no hints for non-readers
         # the pages forgive an unreadable date or number (the default instead); the API says so
@@ -61,9 +53,9 @@ class ReportsApi(JsonApi):
         data = asked.build()
         columns = [{"key": key, "title": str(title)} for key, title in data["columns"]]
         rows = [{key: _plain(row.get(key)) for key, _title in data["columns"]} for row in data["rows"]]
-        return json_response(200, {
+        return answer(schemas.ReportOut, {
             "report": name, "title": str(queries.REPORTS[name]), "district_id": asked.district_id,
             "school_id": asked.school.id if asked.school else None,
-            "from": asked.date_from.isoformat(), "to": asked.date_to.isoformat(),
+            "from": asked.date_from, "to": asked.date_to,
             "columns": columns, "rows": rows, "extra": data.get("extra") or {},
         })

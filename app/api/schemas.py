@@ -224,12 +224,41 @@ class LoginInput(Input):
 
 # --------------------------------------------------------------------------- output
 class Output(Schema):
+    """Base of the output schemas; an answer is dumped from a dict keyed as its JSON is (a field
+    `from_` with data_key "from" reads the key "from")."""
+
     class Meta:
         unknown = RAISE  # → additionalProperties: false in the document
+
+    def on_bind_field(self, field_name, field_obj):
+        if field_obj.data_key and field_obj.attribute is None:
+            field_obj.attribute = field_obj.data_key
+
+
+class Iso(fields.String):
+    """A date or a moment written as ISO text (declared a plain string, as the answers always were)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value.isoformat() if hasattr(value, "isoformat") else super()._serialize(value, attr, obj, **kwargs)
+
+
+class HourMinute(fields.String):
+    """A time of day written HH:MM (a lesson's start, a reception hour)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value.strftime("%H:%M") if hasattr(value, "strftime") else super()._serialize(value, attr, obj, **kwargs)
 
 
 def _str(**kw):
     return fields.String(required=True, **kw)
+
+
+def _iso(**kw):
+    return Iso(required=True, **kw)
+
+
+def _niso():
+    return Iso(required=True, allow_none=True)
 
 
 def _int(**kw):
@@ -251,8 +280,8 @@ class ErrorOut(Output):
 
 class ReceptionHourOut(Output):
     weekday, weekday_name = _int(), _str()
-    from_ = _str(data_key="from")
-    to, room, responsible, text = _str(), _str(), _str(), _str()
+    from_, to = HourMinute(required=True, data_key="from"), HourMinute(required=True)
+    room, responsible, text = _str(), _str(), _str()
 
 
 class ApplicationSchoolOut(Output):
@@ -261,11 +290,11 @@ class ApplicationSchoolOut(Output):
 
 
 class ChildOut(Output):
-    last_name, first_name, middle_name, birth_date = _str(), _str(), _nstr(), _str()
+    last_name, first_name, middle_name, birth_date = _str(), _str(), _nstr(), _iso()
 
 
 class HistoryOut(Output):
-    action, to, at = _str(), _str(), _str()
+    action, to, at = _str(), _str(), _iso()
     from_ = fields.String(required=True, allow_none=True, data_key="from")
     actor = _nstr()
 
@@ -274,7 +303,7 @@ class ApplicationOut(Output):
     id, code, state, state_label, version, school_id = _int(), _str(), _str(), _str(), _int(), _int()
     school = fields.Nested(ApplicationSchoolOut, required=True)
     child = fields.Nested(ChildOut, required=True)
-    reason, document_type, student_id, created_at = _nstr(), _nstr(), _nint(), _str()
+    reason, document_type, student_id, created_at = _nstr(), _nstr(), _nint(), _iso()
     history = fields.List(fields.Nested(HistoryOut))
 
 
@@ -307,7 +336,7 @@ class ColumnOut(Output):
 
 
 class ReportOut(Output):
-    report, title, from_, to = _str(), _str(), _str(data_key="from"), _str()
+    report, title, from_, to = _str(), _str(), _iso(data_key="from"), _iso()
     district_id, school_id = _nint(), _nint()
     columns = fields.List(fields.Nested(ColumnOut), required=True)
     rows = fields.List(fields.Dict(), required=True)

@@ -7,8 +7,8 @@ from sqlalchemy.orm import selectinload
 from .. import inputs
 from ..extensions import db
 from ..models import School
-from .auth import json_response
-from .base import JsonApi
+from . import schemas
+from .base import JsonApi, answer, openapi
 
 
 def reception_hours(school):
@@ -16,8 +16,8 @@ def reception_hours(school):
         {
             "weekday": slot.weekday,
             "weekday_name": slot.weekday_name,
-            "from": slot.time_from.strftime("%H:%M"),
-            "to": slot.time_to.strftime("%H:%M"),
+            "from": slot.time_from,
+            "to": slot.time_to,
             "room": slot.room,
             "responsible": slot.responsible,
             "text": str(slot),
@@ -43,25 +43,15 @@ class SchoolsApi(JsonApi):
     openapi_spec_tag = "Schools"
 
     @expose("/", methods=["GET"])
+    @openapi("get", "List schools", "SchoolListOut", "Schools", params=({
+        "in": "query", "name": "district_id", "schema": {"type": "integer"},
+        "description": "only this district's schools (not a number → 400; no such district → none)"},),
+        refusals=(400,))
     def list_schools(self):
-        """Schools with their reception hours (public, no login).
-        ---
-        get:
-          summary: List schools
-          parameters:
-          - in: query
-            name: district_id
-            description: only this district's schools (not a number → 400; no such district → none)
-            schema: {type: integer}
-          responses:
-            200:
-              description: Schools
-              content: {application/json: {schema: {$ref: '#/components/schemas/SchoolListOut'}}}
-            400: {$ref: '#/components/responses/BadInput'}
-        """
+        """Schools with their reception hours (public, no login)."""
         query = select(School).options(selectinload(School.reception_slots)).order_by(School.district_id, School.number)
         if "district_id" in request.args:
             district_id = inputs.integer(request.args["district_id"], "district_id")
             query = query.where(School.district_id == inputs.optional_id(district_id))
         schools = db.session.execute(query).scalars().all()
-        return json_response(200, {"count": len(schools), "result": [school_json(s) for s in schools]})
+        return answer(schemas.SchoolListOut, {"count": len(schools), "result": [school_json(s) for s in schools]})

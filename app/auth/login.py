@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 
 from ..api import schemas
+from ..api.base import openapi
 from . import session_views
 from .attempts import TooManyLogins
 
@@ -66,22 +67,10 @@ class SecurityApi(fab_api.SecurityApi):
     handler (app/errors.py), like every other refusal under /api/."""
 
     @expose("/login", methods=["POST"])
+    @openapi("post", "Log in (staff)", "LoginOut", "The access token (and a refresh token when asked)",
+             body="LoginInput", refusals=(400, 401, 429))
     def login(self):
-        """Staff log in for a JSON Web Token (app.api.schemas.LoginInput checks the body first).
-        ---
-        post:
-          summary: Log in (staff)
-          requestBody:
-            required: true
-            content: {application/json: {schema: {$ref: '#/components/schemas/LoginInput'}}}
-          responses:
-            200:
-              description: The access token (and a refresh token when asked)
-              content: {application/json: {schema: {$ref: '#/components/schemas/LoginOut'}}}
-            400: {$ref: '#/components/responses/BadInput'}
-            401: {$ref: '#/components/responses/NotLoggedIn'}
-            429: {$ref: '#/components/responses/TooMany'}
-        """
+        """Staff log in for a JSON Web Token (app.api.schemas.LoginInput checks the body first)."""
         schemas.load(schemas.LoginInput(), request.get_json(silent=True) if request.is_json else None)
         try:
             response = fab_api.SecurityApi.login.__wrapped__(self)
