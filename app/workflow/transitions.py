@@ -19,6 +19,13 @@ STAFF = "staff"  # the clerk's application page: a form with the fields and the 
 API = "api"  # POST /api/v1/applications/<id>/transitions/<name> (creating ones: POST /applications/)
 PORTAL = "portal"  # the parent's application page (creating ones: «Подать заявление»)
 CHANNELS = (STAFF, API, PORTAL)
+AT_SCHOOL = frozenset({STAFF, API})  # the school's transitions: the clerk's page and the API
+AT_HOME = frozenset({PORTAL, API})  # the parent's: the portal and the API
+
+# Who fires them (actor kinds, app.access)
+SCHOOL_STAFF = frozenset({"clerk", "admin"})
+PARENT = frozenset({"parent"})
+SYSTEM = frozenset({"system"})
 
 
 class Option(NamedTuple):
@@ -115,10 +122,10 @@ TRANSITIONS = {
             "submit",
             (None,),
             S.SUBMITTED,
-            frozenset({"parent"}),
+            PARENT,
             rules.prepare_submit,
             title=_l("Application submitted"),
-            channels=frozenset({PORTAL, API}),
+            channels=AT_HOME,
             label=_l("Send the application"),
             flash=_l("Your application has been sent"),
             mails=(Mail("submitted", _l("Your application has been sent")),),
@@ -127,10 +134,10 @@ TRANSITIONS = {
             "verify_passport",
             (S.SUBMITTED,),
             S.PASSPORT_VERIFIED,
-            frozenset({"clerk", "admin"}),
+            SCHOOL_STAFF,
             rules.prepare_verify_passport,
             title=_l("Passport checked"),
-            channels=frozenset({STAFF, API}),
+            channels=AT_SCHOOL,
             heading=_l("Passport check"),
             hint=_l("Check the document in person. Do not write down its number."),
             label=_l("Passport checked"),
@@ -142,11 +149,11 @@ TRANSITIONS = {
             "approve",
             (S.PASSPORT_VERIFIED,),
             S.APPROVED,
-            frozenset({"clerk", "admin"}),
+            SCHOOL_STAFF,
             rules.prepare_approve,
             title=_l("Approved"),
             effects=(_grant_access,),
-            channels=frozenset({STAFF, API}),
+            channels=AT_SCHOOL,
             heading=_l("Approve"),
             label=_l("Approve"),
             style="success",
@@ -162,12 +169,12 @@ TRANSITIONS = {
         ),
         Transition(
             "reject",
-            (S.SUBMITTED, S.PASSPORT_VERIFIED),
+            S.ACTIVE,
             S.REJECTED,
-            frozenset({"clerk", "admin"}),
+            SCHOOL_STAFF,
             rules.prepare_reject,
             title=_l("Rejected"),
-            channels=frozenset({STAFF, API}),
+            channels=AT_SCHOOL,
             heading=_l("Reject"),
             label=_l("Reject"),
             style="danger",
@@ -181,11 +188,11 @@ TRANSITIONS = {
         ),
         Transition(
             "withdraw",
-            (S.SUBMITTED, S.PASSPORT_VERIFIED),
+            S.ACTIVE,
             S.WITHDRAWN,
-            frozenset({"parent"}),
+            PARENT,
             title=_l("Withdrawn by the parent"),
-            channels=frozenset({PORTAL, API}),
+            channels=AT_HOME,
             label=_l("Withdraw the application"),
             style="danger",
             confirm=_l("Withdraw the application?"),
@@ -195,7 +202,7 @@ TRANSITIONS = {
             "expire",
             (S.SUBMITTED,),
             S.EXPIRED,
-            frozenset({"system"}),
+            SYSTEM,
             title=_l("Expired"),
             mails=(Mail("expired", _l("Your application has expired")),),
         ),
@@ -203,7 +210,7 @@ TRANSITIONS = {
             "mark_notified",
             (S.APPROVED,),
             S.NOTIFIED,
-            frozenset({"system"}),
+            SYSTEM,
             title=_l("E-mail about the approval delivered"),
         ),
     )
