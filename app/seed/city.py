@@ -253,28 +253,29 @@ def seed_city(seed=1, scale=1.0, progress=lambda *a, **k: None, today=None):
     for lesson_id, cls_id, subject_id, d in lesson_meta:
         lessons_of_class.setdefault(cls_id, []).append((lesson_id, subject_id, d))
 
-    def grades():
-        nonlocal grid
+    def some_lessons(share):
+        """(pupil, lesson id, subject id, date) for about `share` of each pupil's lessons."""
         for cls_id, pupils in pupils_of_class.items():
             lessons_here = lessons_of_class.get(cls_id, ())
             for pupil in pupils:
                 for lesson_id, subject_id, d in lessons_here:
-                    if rng.random() < 0.25:
-                        yield (grid, pupil, subject_id, lesson_id, d, rng.choice("2334445555"), "current", 1, "", now, now)
-                        grid += 1
+                    if rng.random() < share:
+                        yield pupil, lesson_id, subject_id, d
+
+    def grades():
+        nonlocal grid
+        for pupil, lesson_id, subject_id, d in some_lessons(0.25):
+            yield (grid, pupil, subject_id, lesson_id, d, rng.choice("2334445555"), "current", 1, "", now, now)
+            grid += 1
 
     loader.load("grade", ["id", "student_id", "subject_id", "lesson_id", "date", "value", "kind", "weight", "remark",
                           "created_at", "updated_at"], grades(), "оценки")
 
     def marks():
         nonlocal atid
-        for cls_id, pupils in pupils_of_class.items():
-            lessons_here = lessons_of_class.get(cls_id, ())
-            for pupil in pupils:
-                for lesson_id, _subject_id, _d in lessons_here:
-                    if rng.random() < 0.03:
-                        yield (atid, pupil, lesson_id, rng.choice(["Н", "Н", "Б", "ОП"]), now)
-                        atid += 1
+        for pupil, lesson_id, _subject_id, _d in some_lessons(0.03):
+            yield (atid, pupil, lesson_id, rng.choice(["Н", "Н", "Б", "ОП"]), now)
+            atid += 1
 
     loader.load("attendance", ["id", "student_id", "lesson_id", "mark", "created_at"], marks(), "посещаемость")
     _move_sequences()
