@@ -195,19 +195,17 @@ def _happening_view(model, route_base, titles, fields, notify_kind_text):
 
     from ..access import ManagedSchoolFilter
     from ..models import School
-    from ..views.base import DiaryInterface, DiaryModelView
+    from ..views.base import DiaryInterface, SchoolOwnedView
 
-    class View(DiaryModelView):
+    class View(SchoolOwnedView):
         datamodel = DiaryInterface(model)
-        base_filters = [["school_id", ManagedSchoolFilter, None]]  # writes: DiaryModelView.check_school
         base_order = ("starts_at", "desc")
         list_columns = ["starts_at", "school_class", *fields]
         add_columns = edit_columns = ["school", "school_class", "starts_at", *fields]
         show_columns = ["school", *list_columns]
         search_columns = ["starts_at", *[f for f in fields if f in ("title", "topic", "place")]]
-        add_form_query_rel_fields = {"school": [["id", ManagedSchoolFilter, None]],
-                                     "school_class": [["school_id", ManagedSchoolFilter, None]]}
-        edit_form_query_rel_fields = add_form_query_rel_fields
+        add_form_query_rel_fields = edit_form_query_rel_fields = {  # and the classes of those schools
+            **SchoolOwnedView.add_form_query_rel_fields, "school_class": [["school_id", ManagedSchoolFilter, None]]}
         label_columns = {"school": _l("School"), "school_class": _l("Class (empty: the whole school)"),
                          "starts_at": _l("Starts"), "ends_at": _l("Ends"), "title": _l("Title"),
                          "description": _l("Description"), "place": _l("Place"), "topic": _l("Topic")}

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
 from .. import formats, inputs
-from ..access import can_manage_school, current_actor, managed_school_ids
+from ..access import ManagedSchoolFilter, can_manage_school, current_actor, managed_school_ids
 from ..extensions import db
 
 
@@ -200,6 +200,15 @@ class DiaryModelView(ModelView):
             if item is not None:
                 items.append(item)
         return self.actions[name].func(items)
+
+
+class SchoolOwnedView(DiaryModelView):
+    """A screen of school-owned rows (a `school` relation): the list shows the rows of the schools
+    the user keeps and the forms offer only those schools (app.access.ManagedSchoolFilter); every
+    write is re-checked all the same (DiaryModelView.check_school)."""
+
+    base_filters = [["school_id", ManagedSchoolFilter, None]]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"school": [["id", ManagedSchoolFilter, None]]}
 
 
 class DiaryIndexView(IndexView):

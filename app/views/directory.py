@@ -2,11 +2,10 @@
 from flask_babel import gettext, lazy_gettext as _l
 from wtforms import BooleanField
 
-from ..access import ManagedSchoolFilter
 from ..diary import membership
 from ..extensions import db
 from ..models import AccessGrant, Application, District, School, StaffAssignment, Student
-from .base import DiaryInterface, DiaryModelView, row_exists
+from .base import DiaryInterface, DiaryModelView, SchoolOwnedView, row_exists
 
 
 class DistrictView(DiaryModelView):
@@ -63,11 +62,9 @@ class SchoolView(DiaryModelView):
             )
 
 
-class StudentView(DiaryModelView):
+class StudentView(SchoolOwnedView):
     route_base = "/roster"
     datamodel = DiaryInterface(Student)
-    base_filters = [["school_id", ManagedSchoolFilter, None]]
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"school": [["id", ManagedSchoolFilter, None]]}
     list_title = _l("Roster")
     show_title = _l("Pupil")
     add_title = _l("Add pupil")
@@ -105,11 +102,9 @@ class StudentView(DiaryModelView):
         db.session.commit()
 
 
-class StaffAssignmentView(DiaryModelView):
+class StaffAssignmentView(SchoolOwnedView):
     route_base = "/staff-assignments"
     datamodel = DiaryInterface(StaffAssignment)
-    base_filters = [["school_id", ManagedSchoolFilter, None]]
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"school": [["id", ManagedSchoolFilter, None]]}
     list_title = _l("Staff assignments")
     show_title = _l("Staff assignment")
     add_title = _l("Assign a staff member")

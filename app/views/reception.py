@@ -3,9 +3,8 @@ from flask_babel import gettext, lazy_gettext as _l
 from wtforms import SelectField, TimeField, ValidationError
 from wtforms.validators import DataRequired
 
-from ..access import ManagedSchoolFilter
 from ..models import ReceptionSlot, WEEKDAYS
-from .base import DiaryInterface, DiaryModelView
+from .base import DiaryInterface, SchoolOwnedView
 
 
 def _ends_after_start(form, field):
@@ -26,10 +25,9 @@ def _slot_fields():
     }
 
 
-class ReceptionSlotView(DiaryModelView):
+class ReceptionSlotView(SchoolOwnedView):
     route_base = "/reception-hours"
     datamodel = DiaryInterface(ReceptionSlot)
-    base_filters = [["school_id", ManagedSchoolFilter, None]]
     base_order = ("weekday", "asc")
     list_title = _l("Reception hours")
     show_title = _l("Reception hours")
@@ -41,8 +39,6 @@ class ReceptionSlotView(DiaryModelView):
     search_columns = ["room", "responsible"]
     add_form_extra_fields = _slot_fields()
     edit_form_extra_fields = _slot_fields()
-    add_form_query_rel_fields = {"school": [["id", ManagedSchoolFilter, None]]}
-    edit_form_query_rel_fields = add_form_query_rel_fields
     # the school of every write is checked by DiaryModelView (app.access.schools)
     not_own_school_message = _l("You can only edit the reception hours of your own school.")
     label_columns = {
