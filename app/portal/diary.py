@@ -41,7 +41,9 @@ def _tabs(student_id, grant):
 
 
 def _render(template, student, grant, **context):
-    return render_template(template, student=student, tabs=_tabs(student.id, grant),
+    """A section page (portal/_diary_page.html): titled as its tab, the tabs the grant opens."""
+    title = next(title for _section, endpoint, title in TABS if endpoint == request.endpoint)
+    return render_template(template, student=student, tabs=_tabs(student.id, grant), section_title=title,
                            kinds=GradeKind.labels(), marks=AttendanceMark.labels(),
                            weekday=lambda day: str(WEEKDAYS[day.weekday()]).capitalize(), **context)
 
@@ -73,13 +75,19 @@ def diary_week(student_id):
                    show_grades=show_grades, show_attendance=show_attendance, show_homework=show_homework)
 
 
+def _term_page(student_id, section, what, template, figures):
+    """A page over `from`..`to` (_term) showing figures(pupil, from, to) (a dict for the template)."""
+    student, grant = open_section(student_id, section, what)
+    date_from, date_to = _term(student)
+    return _render(template, student, grant, date_from=date_from, date_to=date_to,
+                   **figures(student, date_from, date_to))
+
+
 @bp.route("/my/students/<int:student_id>/grades")
 @citizen_required
 def diary_grades(student_id):
-    student, grant = open_section(student_id, "grades", "grades")
-    date_from, date_to = _term(student)
-    return _render("portal/diary_grades.html", student, grant, date_from=date_from, date_to=date_to,
-                   subjects=queries.grades_by_subject(student, date_from, date_to))
+    return _term_page(student_id, "grades", "grades", "portal/diary_grades.html", lambda student, date_from, date_to: {
+        "subjects": queries.grades_by_subject(student, date_from, date_to)})
 
 
 @bp.route("/my/students/<int:student_id>/results")
@@ -92,31 +100,26 @@ def diary_results(student_id):
 @bp.route("/my/students/<int:student_id>/attendance")
 @citizen_required
 def diary_attendance(student_id):
-    student, grant = open_section(student_id, "attendance", "attendance")
-    date_from, date_to = _term(student)
-    return _render("portal/diary_attendance.html", student, grant, date_from=date_from, date_to=date_to,
-                   data=queries.attendance(student, date_from, date_to))
+    return _term_page(student_id, "attendance", "attendance", "portal/diary_attendance.html",
+                      lambda student, date_from, date_to: {"data": queries.attendance(student, date_from, date_to)})
 
 
 @bp.route("/my/students/<int:student_id>/dynamics")
 @citizen_required
 def diary_dynamics(student_id):
-    student, grant = open_section(student_id, "grades", "dynamics")
-    date_from, date_to = _term(student)
-    data = queries.dynamics(student, date_from, date_to)
-    chart = {"labels": [formats.day(w) for w in data["weeks"]],
-             "series": [{"label": subject, "data": values} for subject, values in data["series"].items()]}
-    return _render("portal/diary_dynamics.html", student, grant, chart=chart, date_from=date_from,
-                   date_to=date_to)
+    def chart(student, date_from, date_to):
+        data = queries.dynamics(student, date_from, date_to)
+        return {"chart": {"labels": [formats.day(w) for w in data["weeks"]], "series": [
+            {"label": subject, "data": values} for subject, values in data["series"].items()]}}
+
+    return _term_page(student_id, "grades", "dynamics", "portal/diary_dynamics.html", chart)
 
 
 @bp.route("/my/students/<int:student_id>/stats")
 @citizen_required
 def diary_stats(student_id):
-    student, grant = open_section(student_id, "grades", "stats")
-    date_from, date_to = _term(student)
-    return _render("portal/diary_stats.html", student, grant, stats=queries.stats(student, date_from, date_to),
-                   date_from=date_from, date_to=date_to)
+    return _term_page(student_id, "grades", "stats", "portal/diary_stats.html",
+                      lambda student, date_from, date_to: {"stats": queries.stats(student, date_from, date_to)})
 
 
 @bp.route("/my/students/<int:student_id>/events")
