@@ -14,11 +14,10 @@ import secrets
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import gettext
 from sqlalchemy import func, select
 
 from ..access import grant_unrevoked
-from ..domain_error import DomainError
+from ..diary.imports.report import ImportFailed  # the one refusal of a file (nothing saved), as the school imports
 from ..extensions import db
 from ..inputs import InvalidInput, parse_email
 from ..models import (
@@ -35,7 +34,6 @@ from ..workflow.rules import normalize_code
 from .passwords import hash_format
 
 COLUMNS = ("email", "password_hash", "full_name", "children")
-MAX_PROBLEMS = 200
 ACTOR_LABEL = "flask legacy import"
 
 
@@ -46,17 +44,6 @@ class Problem:
 
     def __str__(self):
         return f"строка {self.line}: {self.message}" if self.line else self.message
-
-
-class ImportFailed(DomainError):
-    """The file is refused, nothing saved: a domain error (400) whose `problems` the command lists."""
-
-    def __init__(self, problems):
-        self.total = len(problems)
-        self.problems = problems[:MAX_PROBLEMS]
-        super().__init__(gettext(
-            "The file was not imported: %(n)s problem(s). Fix them and upload the file again.", n=self.total))
-        self.args = ("\n".join(str(p) for p in self.problems),)
 
 
 @dataclass

@@ -28,22 +28,22 @@ def name_part(value):
     return value
 
 
-def a_date(value):
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+def _read_as(value, patterns, message):
+    """The moment the first of `patterns` reads in `value`; none: CellError(message)."""
+    for pattern in patterns:
         try:
-            return datetime.strptime(value, pattern).date()
+            return datetime.strptime(value, pattern)
         except ValueError:
             continue
-    raise CellError("дата в формате ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
+    raise CellError(message)
+
+
+def a_date(value):
+    return _read_as(value, ("%Y-%m-%d", "%d.%m.%Y"), "дата в формате ГГГГ-ММ-ДД или ДД.ММ.ГГГГ").date()
 
 
 def a_time(value):
-    for pattern in ("%H:%M", "%H:%M:%S"):
-        try:
-            return datetime.strptime(value, pattern).time()
-        except ValueError:
-            continue
-    raise CellError("время в формате ЧЧ:ММ")
+    return _read_as(value, ("%H:%M", "%H:%M:%S"), "время в формате ЧЧ:ММ").time()
 
 
 def whole(low, high):
