@@ -13,6 +13,7 @@ from flask import current_app, g, has_request_context
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from werkzeug.security import check_password_hash
 
+from . import clock
 from .access import is_staff_user
 from .auth import login, passwords, password_views, staff
 from .auth.attempts import begin_attempt
@@ -51,6 +52,23 @@ class DiarySecurityManager(SecurityManager):
             return None  # stays counted as a failure
         attempt.succeeded()
         return user
+
+    def update_user_auth_stat(self, user, success=True):
+        """FAB's login statistics, stamped with the service's clock (FAB writes datetime.now(),
+        the process's local time, while every stored moment is UTC)."""
+        user.login_count = user.login_count or 0
+        user.fail_login_count = user.fail_login_count or 0
+        if success:
+            user.login_count += 1
+            user.last_login = clock.utcnow()
+            user.fail_login_count = 0
+        else:
+            user.fail_login_count += 1
+        self.update_user(user)
+        if success:
+            self.on_user_login(user)
+        else:
+            self.on_user_login_failed(user)
 
     def add_user(self, username, first_name, last_name, email, role, password="", *args, **kwargs):
         """Every account created with a password follows the password policy (WeakPassword)."""

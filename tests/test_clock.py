@@ -106,6 +106,21 @@ def test_nothing_in_app_but_app_clock_reads_the_clock():
     assert not offenders, "\n".join(offenders)
 
 
+DAY_FROM_THE_PROCESS = {"datetime.date.today", "datetime.datetime.today", "datetime.datetime.utcnow"}
+
+
+def test_no_test_takes_the_day_from_the_process_clock():
+    """A test that counts from the process's «today» disagrees with the service by a day from 21:00
+    to 24:00 UTC (already tomorrow in St. Petersburg): an age check of «not yet 5» passed then, and
+    on New Year's night «next year's 1 January» is today. Tests ask app.clock, as the app does."""
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for line, name in clock_reads(path.read_text(encoding="utf-8"), str(path)):
+            if name in DAY_FROM_THE_PROCESS:
+                offenders.append(f"{path.relative_to(ROOT)}:{line}: {name} (use app.clock.today() / utcnow())")
+    assert not offenders, "\n".join(offenders)
+
+
 # --------------------------------------------------------------------------- Monday, 01:30
 def _parent(app, login_parent, sub):
     client = app.test_client()
@@ -381,3 +396,13 @@ def test_account_times_are_utc_whatever_the_process_zone(app, login_staff, far_w
                                        password="Ключ-к-журналу-2026")
         assert abs(added.created_on - utc_now) < timedelta(minutes=10), added.created_on
         assert abs(added.changed_on - utc_now) < timedelta(minutes=10), added.changed_on
+        clerk_id, role_id = clerk.id, role.id
+    admin = login_staff(app.test_client(), "admin", "admin12345")
+    edited = admin.post(f"/users/edit/{clerk_id}", data={
+        "first_name": "Ольга", "last_name": "Смирнова", "username": "clerk239", "active": "y",
+        "email": "clerk239@example.ru", "roles": str(role_id)})
+    assert edited.status_code == 302, edited.get_data(as_text=True)[:300]
+    with app.app_context():
+        clerk = db.session.get(User, clerk_id)
+        assert clerk.first_name == "Ольга"
+        assert abs(clerk.changed_on - utc_now) < timedelta(minutes=10), clerk.changed_on

@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from sqlalchemy import inspect, select
 from wtforms.validators import DataRequired
 
-from .. import formats, roles
+from .. import clock, formats, roles
 from ..extensions import db
 from ..inputs import EmailAddress, InvalidInput, parse_email
 from ..models import District, School, StaffAssignment
@@ -170,6 +170,7 @@ class UserDBModelView(fab_views.UserDBModelView):
             raise ValueError(gettext("You cannot disable your own account."))
         g._staff_active_changed = history.has_changes()
         super().pre_update(item)
+        item.changed_on = clock.utcnow()  # FAB writes the process's local datetime.now()
 
     def post_update(self, item):
         if getattr(g, "_staff_active_changed", False):

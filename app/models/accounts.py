@@ -12,7 +12,6 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     event,
-    inspect,
 )
 from sqlalchemy.orm import relationship
 
@@ -101,23 +100,13 @@ class UserSettings(Model):
     calendar_secret_hash = Column(String(64), nullable=True, unique=True)
 
 
-# FAB's User stamps its own times with the process's local clock (datetime.now() in FAB's model
-# defaults, its login statistics and its user API). Every moment we store is naive UTC from
-# app.clock, and every screen shows it in TIMEZONE: on a server whose zone is not UTC, FAB's
-# stamps would be hours off. One listener gives them the service's clock on every path.
-_USER_STAMPS = ("created_on", "changed_on", "last_login")
-
-
+# FAB's User takes its creation times from the process's local clock (datetime.now() in FAB's
+# model defaults). Every moment we store is naive UTC from app.clock and shown in TIMEZONE: on a
+# server whose zone is not UTC, FAB's stamps would be hours off. A new account gets the service's
+# clock here; FAB's other writers (the login statistics, the user edit screen) are overridden in
+# app/security.py and app/auth/staff.py.
 @event.listens_for(User, "before_insert")
 def _stamp_new_user(_mapper, _connection, user):
     now = utcnow()
-    user.created_on = now
-    user.changed_on = now
-
-
-@event.listens_for(User, "before_update")
-def _stamp_changed_user(_mapper, _connection, user):
-    state = inspect(user)
-    for name in _USER_STAMPS:
-        if state.attrs[name].history.added and getattr(user, name) is not None:
-            setattr(user, name, utcnow())
+    user.created_on = user.created_on or now
+    user.changed_on = user.changed_on or now
