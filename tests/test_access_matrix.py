@@ -8,11 +8,12 @@ the pupil; interested persons with each scope; an interested person whose access
 one whose end date passed; the clerk of the pupil's school, a clerk of another school of the same
 district, a clerk of another district; the district supervisor; the admin."""
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models import AccessGrant, Application, Student, User, utcnow
 from tests.helpers.web import citizen_login, staff_login
@@ -48,7 +49,7 @@ GRANTED = {  # who holds an access grant to the pupil, and how
     "viewer_schedule": ("viewer", "schedule_homework", None, False),
     "viewer_grades": ("viewer", "grades", None, False),
     "viewer_revoked": ("viewer", "all", None, True),
-    "viewer_ended": ("viewer", "all", date.today() - timedelta(days=1), False),
+    "viewer_ended": ("viewer", "all", clock.today() - timedelta(days=1), False),
 }
 APPLICATION_READERS = {"parent", "clerk_here", "supervisor", "admin"}
 STUDENT_READERS = {"parent", "pupil", "viewer_all", "viewer_schedule", "viewer_grades"}

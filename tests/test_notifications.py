@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from app import clock
 from app.extensions import db
 from app.models import Identity, NotificationPreference, OutboxMessage, UserSettings
 from app.notify.routing import after_quiet_hours, next_digest_time
@@ -72,7 +73,7 @@ def family(app, login_parent, school, **preference):
 
 def deliver_all(app, due_by=None):
     with app.app_context():
-        while deliver_one(due_by or datetime.utcnow() + timedelta(seconds=1)):
+        while deliver_one(due_by or clock.utcnow() + timedelta(seconds=1)):
             pass
 
 
@@ -142,7 +143,7 @@ def test_digest_gathers_the_days_events_into_one_letter(app, school, login_paren
         "student_id": school["volkov"], "lesson_id": school["algebra_lesson"], "value": "4 Н"})
     deliver_all(app)
     assert smtp.mailbox.to("ivanova@example.ru") == []  # nothing before the digest time
-    deliver_all(app, due_by=datetime.utcnow() + timedelta(days=1, hours=1))
+    deliver_all(app, due_by=clock.utcnow() + timedelta(days=1, hours=1))
     mails = smtp.mailbox.to("ivanova@example.ru")
     assert len(mails) == 1, [m["Subject"] for m in mails]
     body = mails[0].get_body(("plain",)).get_content()
@@ -160,7 +161,7 @@ def test_gateway_down_keeps_sms_pending_and_sends_it_once_later(
         app.config["OUTBOX_BACKOFF_SECONDS"] = 0
     set_grade(app, school, "2 Н")
     # the lesson's date is in the past, quiet hours may defer: deliver as of tomorrow noon
-    due = datetime.utcnow() + timedelta(days=1)
+    due = clock.utcnow() + timedelta(days=1)
     with app.app_context():
         assert deliver_one(due) == "retry"
         sms = outbox("sms")

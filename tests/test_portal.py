@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models import Application, Student
 from tests.helpers.data import count, school_id
@@ -118,7 +119,7 @@ def test_validation_messages_in_russian_and_nothing_typed_is_lost(sqlite_app, lo
     assert selected_school(r) == school_id(sqlite_app, "239")
 
     # a future birth date
-    future = date(date.today().year + 1, 1, 1).isoformat()
+    future = date(clock.today().year + 1, 1, 1).isoformat()
     r = apply(client, form_for(sqlite_app, birth_date=future))
     assert r.status_code == 400
     future_error = errors_of(r)["birth_date"]
@@ -128,7 +129,7 @@ def test_validation_messages_in_russian_and_nothing_typed_is_lost(sqlite_app, lo
 
     # an implausible age: a two-year-old, and a thirty-year-old
     for years in (2, 30):
-        birth = date(date.today().year - years, 1, 1).isoformat()
+        birth = date(clock.today().year - years, 1, 1).isoformat()
         r = apply(client, form_for(sqlite_app, birth_date=birth))
         assert r.status_code == 400
         assert "birth_date" in errors_of(r), years

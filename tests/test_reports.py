@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from app import clock
 from app.extensions import db
 from app.models import AccessGrant, Application, School, Student, User
 from app.reports.rollup import refresh
@@ -15,7 +16,7 @@ from app.workflow import rules
 from tests.helpers.data import school_id
 from tests.helpers.web import assert_russian, bearer
 
-NOW = datetime.utcnow()
+NOW = clock.utcnow()
 
 
 def add_application(parent_id, school_id, last, state, days_ago, decided_after_days=None, reason=""):
