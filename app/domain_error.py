@@ -8,8 +8,11 @@ class DomainError(Exception):
     and, for a form, `fields` {name: message}."""
 
     status = 400
+    default_message = None  # said when the raiser gives no message (a lazy text, translated when raised)
 
     def __init__(self, message=None, fields=None, status=None):
+        if not message and self.default_message is not None:
+            message = str(self.default_message)
         super().__init__(message)
         self.message = message
         self.fields = dict(fields or {})

@@ -44,6 +44,7 @@ import re
 from datetime import date
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from . import formats
 from .domain_error import DomainError
@@ -66,9 +67,10 @@ class InvalidInput(DomainError):
     """A value from outside that cannot be used: 400 with {field: message} (404 for a path id)."""
 
     status = 400
+    default_message = _l("The data could not be accepted.")
 
-    def __init__(self, fields=None, message=None, status=None):
-        super().__init__(message or gettext("The data could not be accepted."), fields, status)
+    def __init__(self, fields=None, message=None, status=None):  # fields first: the usual refusal
+        super().__init__(message, fields, status)
 
 
 def _fail(field, message):

@@ -2,7 +2,7 @@
 
 They are the domain errors of app.errors (one type: status, message, fields) that the one error
 handler turns into 400/403/404/409 — a view does not catch them to translate them."""
-from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from ..domain_error import DomainError
 
@@ -21,9 +21,7 @@ class NotAllowed(WorkflowError):
 
 class NotFound(WorkflowError):
     status = 404
-
-    def __init__(self, message=None, fields=None):
-        super().__init__(message or gettext("Application not found."), fields)
+    default_message = _l("Application not found.")
 
 
 class IllegalTransition(WorkflowError):
@@ -34,6 +32,4 @@ class Conflict(WorkflowError):
     """Someone else changed the application first (concurrent clerks)."""
 
     status = 409
-
-    def __init__(self, message=None, fields=None):
-        super().__init__(message or gettext("The application has already been processed."), fields)
+    default_message = _l("The application has already been processed.")
