@@ -73,6 +73,18 @@ class Handler:
             mapping[name] = row.id
         report.extra[label] = report.extra.get(label, 0) + len(new)
 
+    def _unknown_teachers(self, parsed, column):
+        """Problems of the rows whose `column` names no teacher of the school (`load` reads them)."""
+        return [self.problem(line, column, "учитель с таким логином не найден в школе")
+                for line, v in parsed if v[column] and v[column] not in self.teachers]
+
+    def _classes_and_subjects(self, parsed, report):
+        """{name: id} of the school's classes and subjects; those the file names are created."""
+        classes, subjects = self._classes(), self._subjects()
+        self._ensure(SchoolClass, classes, [v["class"] for _, v in parsed], report, "новых классов")
+        self._ensure(Subject, subjects, [v["subject"] for _, v in parsed], report, "новых предметов")
+        return classes, subjects
+
     def _duplicates(self, parsed, key):
         seen, problems = {}, []
         for line, values in parsed:

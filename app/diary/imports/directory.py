@@ -17,11 +17,7 @@ class ClassesHandler(Handler):
         self.teachers = self._teachers()
 
     def check(self, parsed):
-        problems = self._duplicates(parsed, lambda v: v["class"])
-        for line, v in parsed:
-            if v["class_teacher"] and v["class_teacher"] not in self.teachers:
-                problems.append(self.problem(line, "class_teacher", "учитель с таким логином не найден в школе"))
-        return problems
+        return self._duplicates(parsed, lambda v: v["class"]) + self._unknown_teachers(parsed, "class_teacher")
 
     def apply(self, parsed, report):
         existing = {r.name: r for r in db.session.execute(
@@ -102,16 +98,11 @@ class AssignmentsHandler(Handler):
         self.teachers = self._teachers()
 
     def check(self, parsed):
-        problems = self._duplicates(parsed, lambda v: (v["teacher"], v["class"], v["subject"]))
-        for line, v in parsed:
-            if v["teacher"] not in self.teachers:
-                problems.append(self.problem(line, "teacher", "учитель с таким логином не найден в школе"))
-        return problems
+        return (self._duplicates(parsed, lambda v: (v["teacher"], v["class"], v["subject"]))
+                + self._unknown_teachers(parsed, "teacher"))
 
     def apply(self, parsed, report):
-        classes, subjects = self._classes(), self._subjects()
-        self._ensure(SchoolClass, classes, [v["class"] for _, v in parsed], report, "новых классов")
-        self._ensure(Subject, subjects, [v["subject"] for _, v in parsed], report, "новых предметов")
+        classes, subjects = self._classes_and_subjects(parsed, report)
         existing = set(db.session.execute(
             select(TeachingAssignment.teacher_id, TeachingAssignment.class_id, TeachingAssignment.subject_id)
             .where(TeachingAssignment.class_id.in_(list(classes.values())))).all())

@@ -3,7 +3,7 @@ homework (classes and subjects named in the file are created on the way)."""
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Lesson, SchoolClass, Subject
+from ...models import Lesson
 from .base import Handler, bulk_insert, bulk_update
 
 
@@ -14,18 +14,15 @@ class LessonsHandler(Handler):
         self.teachers = self._teachers()
 
     def check(self, parsed):
-        problems = self._duplicates(parsed, lambda v: (v["class"], v["date"], v["number"]))
+        problems = (self._duplicates(parsed, lambda v: (v["class"], v["date"], v["number"]))
+                    + self._unknown_teachers(parsed, "teacher"))
         for line, v in parsed:
-            if v["teacher"] and v["teacher"] not in self.teachers:
-                problems.append(self.problem(line, "teacher", "учитель с таким логином не найден в школе"))
             if v["starts_at"] and v["ends_at"] and v["ends_at"] <= v["starts_at"]:
                 problems.append(self.problem(line, "ends_at", "урок должен заканчиваться позже, чем начинается"))
         return problems
 
     def apply(self, parsed, report):
-        classes, subjects = self._classes(), self._subjects()
-        self._ensure(SchoolClass, classes, [v["class"] for _, v in parsed], report, "новых классов")
-        self._ensure(Subject, subjects, [v["subject"] for _, v in parsed], report, "новых предметов")
+        classes, subjects = self._classes_and_subjects(parsed, report)
         rows = [dict(class_id=classes[v["class"]], date=v["date"], number=v["number"],
                      subject_id=subjects[v["subject"]],
                      teacher_id=self.teachers.get(v["teacher"]) if v["teacher"] else None,
