@@ -12,7 +12,7 @@
 
 Pages, the API, the workflow, notifications and the calendar feed ask these functions; nothing
 else compares a row's school, district, parent or grant with the user."""
-from .actor import SYSTEM, STAFF_ROLE_NAMES, Actor, actor_for, current_actor, is_staff_user
+from .actor import SYSTEM, STAFF_ROLE_NAMES, Actor, actor_for, current_account, current_actor, is_staff_user
 from .applications import acting_kind, application_scope, get_application, own_applications, owns_application
 from .filters import ApplicationScopeFilter, ManagedSchoolFilter
 from .grants import (
@@ -32,7 +32,7 @@ from .schools import can_manage_school, managed_school, managed_school_ids, mana
 from .teaching import teacher_ids_of_class, teaching_assignment, teaching_assignments, teaching_scope
 
 __all__ = [
-    "SYSTEM", "STAFF_ROLE_NAMES", "Actor", "actor_for", "current_actor", "is_staff_user",
+    "SYSTEM", "STAFF_ROLE_NAMES", "Actor", "actor_for", "current_account", "current_actor", "is_staff_user",
     "acting_kind", "application_scope", "get_application", "own_applications", "owns_application",
     "ApplicationScopeFilter", "ManagedSchoolFilter",
     "SCOPE_SECTIONS", "SECTIONS", "active_grant", "active_grants", "give_representative_access", "granted_pupils",

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .. import roles
 from ..extensions import db
-from ..models import StaffAssignment
+from ..models import StaffAssignment, User
 
 STAFF_ROLE_NAMES = frozenset(roles.STAFF_ROLES.values())
 
@@ -101,3 +101,9 @@ def current_actor():
         actor = actor_for(user)
         g._diary_actor = actor
     return actor
+
+
+def current_account():
+    """The account (User row) of this request's actor, in this session; None for nobody."""
+    user_id = current_actor().user_id
+    return db.session.get(User, user_id) if user_id is not None else None

@@ -5,7 +5,7 @@ from flask import request
 from flask_appbuilder.api import expose
 
 from .. import clock, inputs
-from ..access import current_actor
+from ..access import current_account, current_actor
 from ..diary import family, messages, queries, school_year
 from ..extensions import db
 from ..models import User
@@ -133,7 +133,7 @@ class DiaryApi(JsonApi):
              params=("student_id",), refusals=(401, 403, 404))
     def conversations(self, student_id):
         """Conversations with the pupil's teachers; POST {"teacher_id", "subject", "text"} starts one."""
-        me = db.session.get(User, current_actor().user_id)
+        me = current_account()
         student, _grant = open_section(student_id, "messages", "api:messages")
         if request.method == "POST":
             data = body(schemas.MessageInput())

@@ -5,10 +5,9 @@ from flask_appbuilder.api import expose
 from flask_babel import gettext
 
 from .. import inputs
-from ..access import current_actor
+from ..access import current_account, current_actor
 from ..domain_error import DomainError
 from ..extensions import db
-from ..models import User
 from . import diary_schemas as out
 from . import schemas
 from .auth import api_login_required
@@ -54,10 +53,9 @@ class StudentsApi(JsonApi):
         """The caller, who must be an official representative of the pupil (else 403)."""
         from ..access import representative_grant
 
-        actor = current_actor()
-        if representative_grant(actor.user_id, student_id) is None:
+        if representative_grant(current_actor().user_id, student_id) is None:
             raise DomainError(gettext("Only an official representative of the pupil can invite."), status=403)
-        return db.session.get(User, actor.user_id)
+        return current_account()
 
     @expose("/<int:student_id>/invitations", methods=["GET", "POST"])
     @api_login_required
@@ -111,5 +109,5 @@ class InvitationsApi(JsonApi):
         """Revoke a waiting invitation or the access it gave (representatives of the pupil)."""
         from .. import invitations as sharing
 
-        invitation = sharing.revoke(db.session.get(User, current_actor().user_id), inputs.path_id(invitation_id))
+        invitation = sharing.revoke(current_account(), inputs.path_id(invitation_id))
         return answer(out.RevokedOut, {"state": invitation.state})

@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from .. import inputs
-from ..access import current_actor
+from ..access import current_account
 from ..diary import messages
 from ..errors import Refused, shown_on_page
 from ..extensions import db
@@ -12,14 +12,10 @@ from . import bp
 from .guards import citizen_required
 
 
-def _me():
-    return db.session.get(User, current_actor().user_id)
-
-
 @bp.route("/my/students/<int:student_id>/messages", methods=["GET", "POST"])
 @citizen_required
 def student_messages(student_id):
-    me = _me()
+    me = current_account()
     student = db.session.get(Student, student_id)
     if student is None or messages.family_grant(me.id, student_id) is None:
         abort(404)
@@ -41,7 +37,7 @@ def student_messages(student_id):
 @bp.route("/my/messages/<int:conversation_id>", methods=["GET", "POST"])
 @citizen_required
 def conversation(conversation_id):
-    me = _me()
+    me = current_account()
     refused = Refused()
     if request.method == "POST":
         with shown_on_page() as refused:  # a 404 (not one's conversation) is the error page

@@ -6,24 +6,20 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from .. import inputs, invitations
-from ..access import active_grant, current_actor
+from ..access import active_grant, current_account, current_actor
 from ..errors import Refused, shown_on_page
 from ..extensions import db
-from ..models import AccessLogEntry, InvitationState, Relation, Scope, Student, User
+from ..models import AccessLogEntry, InvitationState, Relation, Scope, Student
 from . import bp
 from .guards import citizen_required
 
 LOG_PAGE = 50
 
 
-def _user():
-    return db.session.get(User, current_actor().user_id)
-
-
 @bp.route("/my/students/<int:student_id>", methods=["GET", "POST"])
 @citizen_required
 def student_profile(student_id):
-    me = _user()
+    me = current_account()
     grant = active_grant(me.id, student_id)
     if grant is None:
         abort(404)
@@ -60,7 +56,7 @@ def student_profile(student_id):
 @citizen_required
 def revoke_invitation(student_id, invitation_id):
     with shown_on_page(flashed=True) as refused:  # 409: no longer waiting; a 404 is the error page
-        invitation = invitations.revoke(_user(), invitation_id)
+        invitation = invitations.revoke(current_account(), invitation_id)
     if refused:
         return redirect(url_for("portal.student_profile", student_id=student_id))
     if invitation.student_id != student_id:
@@ -80,7 +76,7 @@ def invitation(token):
     refused = Refused()
     if request.method == "POST":
         with shown_on_page() as refused:  # else the invitation again with the problem
-            grant = invitations.accept(_user(), token, consent=bool(request.form.get("consent")))
+            grant = invitations.accept(current_account(), token, consent=bool(request.form.get("consent")))
             session.pop("invite_token", None)
             flash(gettext("The invitation has been accepted."), "success")
             return redirect(url_for("portal.student_profile", student_id=grant.student_id))
