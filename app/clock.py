@@ -59,6 +59,14 @@ def week_start(day=None):
     return day - timedelta(days=day.weekday())
 
 
+def to_local(moment):
+    """A stored moment (naive UTC) as an aware datetime in the service's time zone (None stays
+    None). Showing it is app/formats.py's job."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC).astimezone(zone())
+
+
 def local_midnight_utc(day):
     """The first moment of a local day as a naive UTC datetime (for comparing stored moments)."""
     start = datetime.combine(day, datetime.min.time(), tzinfo=zone())

@@ -42,13 +42,13 @@ class DiarySecurityManager(SecurityManager):
         if "\x00" in username:  # no such account (PostgreSQL refuses NUL in text): a failure
             username = ""
         user = self.find_user(username=username) if username else None
-        if user is not None and (not user.password or not _is_staff(user)):
+        if user is not None and (not user.password or not is_staff_user(user)):
             # Balance the time of a real check; never tell a citizen's account from a wrong password.
             check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
             log.info("password login refused for account %s (no password or no staff role)", user.id)
             return None
         user = super().auth_user_db(username, password) if username else None
-        if user is None or not _is_staff(user):
+        if user is None or not is_staff_user(user):
             return None  # stays counted as a failure
         attempt.succeeded()
         return user
@@ -177,8 +177,4 @@ class DiarySecurityManager(SecurityManager):
             .where(assoc_permissionview_role.c.role_id.in_(role_ids))
         ).all()
         return frozenset((permission, view) for permission, view in rows)
-
-
-def _is_staff(user):
-    return is_staff_user(user)  # app.access: the staff roles
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from .. import clock
 from ..access import active_grants, grant_allows
 from ..extensions import db
-from ..localtime import zone as local_zone
 from ..models import Lesson, Student, UserSettings
 from . import queries
 
@@ -44,7 +43,7 @@ def user_for_secret(secret):
 def feed(user_id, today=None):
     """The iCalendar text of this person's feed."""
     today = today or clock.today()
-    zone = local_zone()
+    zone = clock.zone()
     calendar = Calendar()
     calendar.add("prodid", "-//Электронный дневник//Петербургское образование//RU")
     calendar.add("version", "2.0")

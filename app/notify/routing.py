@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..access import active_grants, grant_allows
 from ..extensions import db
-from ..localtime import UTC, to_local, zone
+from ..clock import UTC, to_local, zone
 from ..models import (
     Identity,
     NotificationKind,

@@ -14,7 +14,7 @@ import io
 from datetime import date, datetime
 
 from .. import formats
-from ..localtime import to_local
+from ..clock import to_local
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -22,7 +22,6 @@ from .. import clock
 from ..access import grant_is_active
 from ..diary.membership import holds_on
 from ..extensions import db
-from ..localtime import to_local
 from ..models import (
     AccessGrant,
     Application,
@@ -232,4 +231,4 @@ def _refresh_coverage(school_id):
 def refreshed_at():
     """When the figures were last recomputed, in the service's time zone (TIMEZONE)."""
     mark = db.session.get(ReportRefresh, NAME)
-    return to_local(mark.refreshed_at) if mark is not None else None
+    return clock.to_local(mark.refreshed_at) if mark is not None else None
