@@ -45,6 +45,9 @@ def create_app(config_object="config.Config", overrides=None):
     from .cli import register_cli
 
     formats.init_app(app)  # the display formats' template filters (|date, |datetime, …)
+    from . import names
+
+    names.init_app(app)  # people's names: |genitive, |dative, |dear, |attendance, …
     register_cli(app)
     if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:  # client address from that many proxies only
         from werkzeug.middleware.proxy_fix import ProxyFix
