@@ -28,13 +28,13 @@ SCHOOLS = [
 ]
 
 ROSTER = [
-    # school index, last, first, middle, birth date, class
-    (0, "Иванов", "Иван", "Иванович", date(2014, 7, 9), "6 «А»"),
-    (0, "Петров", "Пётр", "Петрович", date(2015, 8, 8), "5 «Б»"),
-    (0, "Сидорова", "Анна", "Сергеевна", date(2013, 3, 21), "7 «А»"),
-    (1, "Петрова", "Мария", "Петровна", date(2012, 11, 2), "8 «В»"),
-    (1, "Кузнецов", "Алексей", "Андреевич", date(2016, 1, 15), "4 «А»"),
-    (2, "Смирнов", "Дмитрий", "Олегович", date(2011, 5, 30), "9 «А»"),
+    # school index, last, first, middle, sex, birth date, class
+    (0, "Иванов", "Иван", "Иванович", "m", date(2014, 7, 9), "6 «А»"),
+    (0, "Петров", "Пётр", "Петрович", "m", date(2015, 8, 8), "5 «Б»"),
+    (0, "Сидорова", "Анна", "Сергеевна", "f", date(2013, 3, 21), "7 «А»"),
+    (1, "Петрова", "Мария", "Петровна", "f", date(2012, 11, 2), "8 «В»"),
+    (1, "Кузнецов", "Алексей", "Андреевич", "m", date(2016, 1, 15), "4 «А»"),
+    (2, "Смирнов", "Дмитрий", "Олегович", "m", date(2011, 5, 30), "9 «А»"),
 ]
 
 # Demo parents at the development identity provider (oidc-provider-mock), keyed on `sub`.
@@ -44,6 +44,7 @@ PARENTS = [
         "email": "ivanova@example.ru",
         "given_name": "Мария",
         "family_name": "Иванова",
+        "middle_name": "Петровна",
         "name": "Иванова Мария Петровна",
     },
     {
@@ -51,6 +52,7 @@ PARENTS = [
         "email": "petrov@example.ru",
         "given_name": "Пётр",
         "family_name": "Петров",
+        "middle_name": "Сергеевич",
         "name": "Петров Пётр Сергеевич",
     },
 ]
@@ -87,8 +89,8 @@ def load_demo():
                 db.session.add(ReceptionSlot(school_id=school.id, weekday=weekday, time_from=t_from,
                                              time_to=t_to, room=room, responsible=responsible))
         schools.append(school)
-    for s_index, last, first, middle, birth, class_name in ROSTER:
-        pupil = _get_or_add(Student, defaults={"middle_name": middle},
+    for s_index, last, first, middle, sex, birth, class_name in ROSTER:
+        pupil = _get_or_add(Student, defaults={"middle_name": middle, "sex": sex},
                             school_id=schools[s_index].id, last_name=last, first_name=first, birth_date=birth)
         membership.enroll(pupil, class_name)  # the class (created if new) and the pupil's membership
     db.session.commit()
@@ -114,7 +116,7 @@ def load_demo():
         select(Application.id).where(Application.parent_id == petrov.id)
     ).first()
     if not has_any:
-        actor = Actor(user_id=petrov.id, label=f"{petrov.first_name} {petrov.last_name}",
+        actor = Actor(user_id=petrov.id, label=petrov.name.document,
                       roles=frozenset({roles.PARENT}))
         fire("submit", actor, data={
             "school_id": schools[0].id,

@@ -104,7 +104,7 @@ def identity_of(app, oid):
         user = identity.user
         return {"user_id": user.id, "email": identity.email, "phone": identity.phone,
                 "user_email": user.email, "first_name": user.first_name,
-                "last_name": user.last_name, "username": user.username}
+                "middle_name": user.middle_name, "last_name": user.last_name, "username": user.username}
 
 
 def identity_count(app):
@@ -152,8 +152,7 @@ def test_full_login_creates_the_account_keyed_on_the_oid_and_finds_it_again(esia
     assert first["email"] == "m.ivanova@example.ru"
     assert first["user_email"] == "m.ivanova@example.ru"
     assert first["phone"] == "+7(921)0000001"
-    assert first["first_name"] == "Мария Ивановна"
-    assert first["last_name"] == "Иванова"
+    assert (first["last_name"], first["first_name"], first["middle_name"]) == ("Иванова", "Мария", "Ивановна")
     assert first["username"] == f"esia:{OID}"
     assert esia.refusals == []
 
@@ -388,11 +387,12 @@ def test_oidc_mode_creates_refinds_and_follows_an_email_change(sqlite_app, idp):
     sub = f"oidc-{uuid.uuid4().hex[:8]}"
     first_client = sqlite_app.test_client()
     done = citizen_login(first_client, idp, sub, email="first@example.ru", given_name="Анна",
-                         family_name="Смирнова")
+                         family_name="Смирнова", middle_name="Олеговна")
     assert done.headers["Location"].endswith("/my/applications")
     assert_logged_in(first_client)
     first = identity_of(sqlite_app, sub)
     assert first["email"] == "first@example.ru" and first["first_name"] == "Анна"
+    assert (first["last_name"], first["middle_name"]) == ("Смирнова", "Олеговна")
 
     again = sqlite_app.test_client()
     citizen_login(again, idp, sub)

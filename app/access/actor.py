@@ -81,7 +81,7 @@ def actor_for(user):
         ).one_or_none()
         if assignment is not None:
             school_id, district_id = assignment
-    label = f"{user.first_name} {user.last_name}".strip() or user.username
+    label = user.name.document or user.username  # «Иванова Мария Петровна»
     return Actor(
         user_id=user.id,
         label=label,

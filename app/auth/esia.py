@@ -90,16 +90,13 @@ def _username(provider, subject):
 
 def user_for_claims(provider, claims):
     """Find the account of (provider, subject) or create it; refresh names and the contacts
-    (e-mail, phone). The first name carries the middle name (отчество) when there is one:
-    "Мария Ивановна" is how letters address a parent."""
+    (e-mail, phone). Surname, first name and patronymic (отчество) are kept apart, as in the
+    passport (app/names.py declines and orders them)."""
     subject = str(claims["sub"])
     sm = current_app.appbuilder.sm
     email = _checked_email(claims.get("email"))
     phone = (claims.get("phone") or "").strip()[:32]
-    first = (claims.get("given_name") or claims.get("name") or "").strip()
-    middle = (claims.get("middle_name") or "").strip()
-    first = (f"{first} {middle}" if first and middle else first)[:64]
-    last = (claims.get("family_name") or "").strip()[:64]
+    last, first, middle = _names(claims)
     identity = db.session.execute(
         select(Identity).where(Identity.provider == provider, Identity.subject == subject)
     ).scalar_one_or_none()
@@ -109,6 +106,7 @@ def user_for_claims(provider, claims):
             username=username,
             first_name=first or "—",
             last_name=last or "—",
+            middle_name=middle or None,
             email=_free_email(email, username),
             active=True,
             password=None,
@@ -128,6 +126,7 @@ def user_for_claims(provider, claims):
             identity.phone = phone
         if first:
             user.first_name = first
+            user.middle_name = middle or None  # the provider names the person anew: all three
         if last:
             user.last_name = last
     identity.last_login_at = utcnow()
@@ -135,6 +134,24 @@ def user_for_claims(provider, claims):
     user.login_count = (user.login_count or 0) + 1
     db.session.commit()
     return user
+
+
+def _names(claims):
+    """(surname, first name, patronymic) of the claims: `family_name`, `given_name`,
+    `middle_name` (ESIA's lastName, firstName, middleName); a provider that sends only `name`
+    («Иванова Мария Петровна», the document's order) is split by app.names. Cleaned of control
+    characters (PostgreSQL refuses NUL) and cut to the columns' length."""
+    from ..names import FullName
+
+    def clean(key):
+        value = claims.get(key)
+        value = value if isinstance(value, str) else ""
+        return "".join(ch for ch in value if ch.isprintable()).strip()
+
+    name = FullName(clean("family_name"), clean("given_name"), clean("middle_name"))
+    if not name.first and not name.last:
+        name = FullName.parse(clean("name"))
+    return name.last[:64], name.first[:64], name.middle[:64]
 
 
 def _checked_email(value):

@@ -141,9 +141,9 @@ def load_diary_demo(today=None):
     # the class: Иванов Иван is already in the roster; his twin sister and 16 classmates join
     pupils = list(membership.pupils(klass.id, today))
     joining = len(pupils)
-    sofia = Student(school_id=school.id, last_name="Иванова", first_name="Софья", middle_name="Ивановна",
+    sofia = Student(school_id=school.id, last_name="Иванова", first_name="Софья", middle_name="Ивановна", sex="f",
                     birth_date=date(2014, 7, 9), class_name=CLASS)
-    alisa = Student(school_id=school.id, last_name="Петрова", first_name="Алиса", middle_name="Петровна",
+    alisa = Student(school_id=school.id, last_name="Петрова", first_name="Алиса", middle_name="Петровна", sex="f",
                     birth_date=date(2014, 3, 17), class_name=CLASS)
     pupils.extend([sofia, alisa])
     for i in range(16):
@@ -227,7 +227,7 @@ def load_diary_demo(today=None):
             Identity.subject == subject)).scalar_one_or_none()
         if user is None:
             return None
-        parent = Actor(user_id=user.id, label=f"{user.first_name} {user.last_name}", roles=frozenset({roles.PARENT}))
+        parent = Actor(user_id=user.id, label=user.name.document, roles=frozenset({roles.PARENT}))
         application = fire("submit", parent, data={"school_id": school.id, "child": {
             "last_name": child.last_name, "first_name": child.first_name, "middle_name": child.middle_name,
             "birth_date": child.birth_date.isoformat()}})

@@ -4,7 +4,7 @@ from flask_appbuilder.security.sqla.models import User  # noqa: F401 - relations
 
 from .base import utcnow, WEEKDAYS  # noqa: F401
 from .labels import LabeledEnum  # noqa: F401
-from .schools import District, School, ReceptionSlot, Student, StaffAssignment  # noqa: F401
+from .schools import District, School, ReceptionSlot, Sex, Student, StaffAssignment  # noqa: F401
 from .applications import ApplicationState, DocumentType, Application  # noqa: F401
 from .sharing import (  # noqa: F401
     Relation,
@@ -64,6 +64,7 @@ __all__ = [
     "District",
     "School",
     "ReceptionSlot",
+    "Sex",
     "Student",
     "StaffAssignment",
     "ApplicationState",

@@ -19,6 +19,30 @@ from .base import utcnow
 from .labels import LabeledEnum
 
 
+# The patronymic (отчество) of an account, beside FAB's first_name and last_name: ESIA's
+# `middleName`, OIDC's `middle_name`, the directory import's column. NULL when the person has none
+# or the provider did not say. FAB's own User class gets the column (declarative classes take new
+# columns after the fact), so every query of User carries it; app.names.FullName reads the three.
+User.middle_name = Column(String(64), nullable=True)
+
+
+def _name(user):
+    """The account holder's FullName (app/names.py): `user.name.document`, `|genitive`…"""
+    from ..names import FullName
+
+    return FullName.of(user)
+
+
+def _document_name(user):
+    """«Иванова Мария Петровна»: FAB's get_full_name (the navbar, the users' admin) in the
+    document's order, with the patronymic."""
+    return _name(user).document or user.username
+
+
+User.name = property(_name)
+User.get_full_name = _document_name
+
+
 class Identity(Model):
     """A citizen's account at the identity provider: keyed on (provider, subject), never e-mail."""
 

@@ -1,7 +1,9 @@
 """Districts, schools, their reception hours, the roster and the staff bound to a school."""
 from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -17,6 +19,7 @@ from sqlalchemy.orm import relationship
 
 from .. import formats
 from .base import WEEKDAYS
+from .labels import LabeledEnum
 
 
 class District(Model):
@@ -77,6 +80,14 @@ class ReceptionSlot(Model):
         return ", ".join(parts)
 
 
+class Sex(LabeledEnum):
+    """The pupil's sex as the roster gives it (the import's «пол»: м/ж); words about the pupil
+    agree with it (app/names.py). Unknown (NULL): derived from the patronymic."""
+
+    MALE = "m", _l("male")
+    FEMALE = "f", _l("female")
+
+
 class Student(Model):
     """The school's roster."""
 
@@ -87,6 +98,7 @@ class Student(Model):
     last_name = Column(String(100), nullable=False)
     first_name = Column(String(100), nullable=False)
     middle_name = Column(String(100), nullable=False, default="")
+    sex = Column(String(1), nullable=True)  # Sex: "m", "f"; NULL = unknown (app.names derives it)
     birth_date = Column(Date, nullable=False)
     # DISPLAY ONLY: the name of the pupil's class, kept in sync by app.diary.membership (the
     # roster screen, the importer, a renamed class). The class is the ClassMembership row: never
@@ -95,6 +107,7 @@ class Student(Model):
     external_id = Column(String(64), nullable=True)  # the school system's id (imports)
 
     __table_args__ = (
+        CheckConstraint("sex IN ('m', 'f')", name="ck_student_sex"),
         Index("ix_student_school_name", "school_id", "last_name", "first_name"),
         Index(
             "uq_student_school_external",
@@ -107,8 +120,15 @@ class Student(Model):
     )
 
     @property
+    def name(self):
+        """The pupil's FullName (app/names.py): declined, agreeing with the sex."""
+        from ..names import FullName
+
+        return FullName.of(self)
+
+    @property
     def full_name(self):
-        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+        return self.name.document
 
     def __str__(self):
         suffix = f", {self.class_name}" if self.class_name else ""

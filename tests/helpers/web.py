@@ -7,8 +7,10 @@ from urllib.parse import urlparse
 import requests
 
 DEMO_PARENTS = {
-    "parent-ivanova": dict(email="ivanova@example.ru", given_name="Мария", family_name="Иванова"),
-    "parent-petrov": dict(email="petrov@example.ru", given_name="Пётр", family_name="Петров"),
+    "parent-ivanova": dict(email="ivanova@example.ru", given_name="Мария", family_name="Иванова",
+                           middle_name="Петровна"),
+    "parent-petrov": dict(email="petrov@example.ru", given_name="Пётр", family_name="Петров",
+                          middle_name="Сергеевич"),
 }
 # Latin words a Russian user legitimately sees as data: the demo staff's user names.
 STAFF_NAMES = {"admin", "clerk239", "clerk321", "clerk27", "supervisor"}
