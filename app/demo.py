@@ -59,7 +59,7 @@ PARENTS = [
 
 STAFF = [
     # username, role, password, school index, district index, first, last
-    ("admin", "admin", "admin12345", None, None, "Администратор", "Системы"),
+    ("admin", "admin", "admin12345", None, None, "Администратор", ""),
     ("clerk239", "clerk", "clerk12345", 0, None, "Ирина", "Греку"),
     ("clerk321", "clerk", "clerk12345", 1, None, "Ольга", "Смирнова"),
     ("clerk27", "clerk", "clerk12345", 2, None, "Андрей", "Кузнецов"),

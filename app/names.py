@@ -232,3 +232,4 @@ def init_app(app):
     app.add_template_filter(short, "short")
     app.add_template_filter(dear, "dear")
     app.add_template_filter(attendance_label, "attendance")
+    app.add_template_filter(sex_of, "sex")

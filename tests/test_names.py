@@ -2,8 +2,14 @@
 with the wording that agrees with the pupil's sex: app/names.py and where it is used — the paper
 application, the letters, the clerk's pages, the family's pages and SMS."""
 import pytest
+from sqlalchemy import select
 
+from app.extensions import db
+from app.models import Identity, NotificationPreference, OutboxMessage, Student
 from app.names import FullName
+from tests.helpers.app import drain_outbox
+from tests.helpers.data import citizen_id, find_application, grant, school_id
+from tests.helpers.web import teacher
 
 
 @pytest.mark.parametrize("text, genitive, dative", [
@@ -36,3 +42,69 @@ def test_short_form_and_placeholders():
     assert FullName.parse("Мария Петровна Иванова", order="natural") == FullName("Иванова", "Мария", "Петровна")
     assert FullName.parse("Мария Иванова", order="natural") == FullName("Иванова", "Мария")
     assert not FullName.parse("   ")
+
+
+# --------------------------------------------------------------------------- the service
+def print_page(app, login_staff, surname):
+    client = login_staff(app.test_client(), "clerk239", "clerk12345")
+    page = client.get(f"/applications/{find_application(app, surname)}/print")
+    assert page.status_code == 200
+    return " ".join(page.get_data(as_text=True).split())
+
+
+def test_the_paper_application_declines_the_parent_and_the_pupil(app, login_staff):
+    body = print_page(app, login_staff, "Петров")  # the demo's: Петров Пётр Сергеевич for his son
+    assert "от Петрова Петра Сергеевича" in body
+    assert "в отношении обучающегося Петрова Петра Петровича, дата рождения 08.08.2015" in body
+
+
+def test_a_girls_application_and_the_letters_greeting(app, login_parent, login_staff, smtp):
+    client = app.test_client()
+    login_parent(client, "parent-ivanova")  # Иванова Мария Петровна
+    answer = client.post("/my/applications/new", data={
+        "school_id": school_id(app, "239"), "last_name": "Сидорова", "first_name": "Анна",
+        "middle_name": "Сергеевна", "birth_date": "2013-03-21"})
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
+    body = print_page(app, login_staff, "Сидорова")
+    assert "от Ивановой Марии Петровны" in body
+    assert "в отношении обучающейся Сидоровой Анны Сергеевны" in body
+    drain_outbox(app)
+    letter = smtp.mailbox.to("ivanova@example.ru")[-1]
+    assert letter.get_body(("plain",)).get_content().startswith("Уважаемая Мария Петровна!")
+    assert "Уважаемая Мария Петровна!" in letter.get_body(("html",)).get_content()
+
+
+def test_a_girls_absence_agrees_on_the_family_page_and_in_the_sms(app, school, login_parent, smtp):
+    parent = app.test_client()
+    login_parent(parent, "parent-ivanova")
+    grant(app, "parent-ivanova", school["sokolova"])  # Соколова Дарья Андреевна («пол»: ж)
+    with app.app_context():
+        ivanova = citizen_id("parent-ivanova")
+        identity = db.session.execute(select(Identity).where(Identity.user_id == ivanova)).scalar_one()
+        identity.phone = "+79211234567"
+        db.session.add(NotificationPreference(user_id=ivanova, student_id=school["sokolova"], kind="absence",
+                                              email=True, sms=True))
+        db.session.commit()
+    answer = teacher(app).post(f"/journal/{school['algebra']}/cell", json={
+        "student_id": school["sokolova"], "lesson_id": school["algebra_lesson"], "value": "Н"})
+    assert answer.status_code == 200, answer.json
+    page = parent.get(f"/my/students/{school['sokolova']}/attendance").get_data(as_text=True)
+    assert "Отсутствовала" in page and "Отсутствовал<" not in page
+    with app.app_context():
+        sms = db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "sms")).scalars().all()
+        assert len(sms) == 1 and "Отсутствовала" in sms[0].body_text, [m.body_text for m in sms]
+        mail = db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "email")).scalars().all()
+        assert any("Отсутствовала" in m.body_text and m.body_text.startswith("Уважаемая Мария Петровна!")
+                   for m in mail)
+
+
+def test_the_boys_absence_and_the_roster_import_of_the_sex(app, school):
+    from app.names import attendance_label
+
+    with app.app_context():
+        volkov, sokolova = db.session.get(Student, school["volkov"]), db.session.get(Student, school["sokolova"])
+        assert (volkov.sex, sokolova.sex) == ("m", "f")  # the examples' «пол» column
+        assert attendance_label("Б", volkov) == "Болел" and attendance_label("ОП", sokolova) == "Опоздала"
+        unknown = Student(last_name="Сидоренко", first_name="Саша", middle_name="Андреевна")
+        assert attendance_label("Н", unknown) == "Отсутствовала"  # from the patronymic
+        assert attendance_label("Н", Student(last_name="Smith", first_name="Alex")) == "Отсутствие"

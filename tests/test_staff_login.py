@@ -223,7 +223,7 @@ def test_admin_resets_a_password_and_the_old_session_ends(app, clerk_and_admin):
     done = admin.post(url, data={"password": "New-Secret-2026", "conf_password": "New-Secret-2026"},
                       follow_redirects=True)
     assert "Пароль изменён. Открытые сеансы пользователя завершены." in done.get_data(as_text=True)
-    assert user_events(app, clerk_id) == [("password_reset", "Администратор Системы")]
+    assert user_events(app, clerk_id) == [("password_reset", "Администратор")]
     assert not staff_pages_open(clerk)  # the old session ended
     login_form(clerk, "clerk239", "clerk12345")
     assert not staff_pages_open(clerk)
@@ -256,7 +256,7 @@ def test_admin_disables_and_enables_an_account_in_the_users_form(app, clerk_and_
     fields = {"first_name": "Ирина", "last_name": "Греку", "username": "clerk239",
               "email": "clerk239@staff.diary.localhost", "roles": [str(clerk_role)]}
     assert admin.post(f"/users/edit/{clerk_id}", data=fields).status_code == 302
-    assert user_events(app, clerk_id) == [("disabled", "Администратор Системы")]
+    assert user_events(app, clerk_id) == [("disabled", "Администратор")]
     assert not staff_pages_open(clerk)
     assert admin.post(f"/users/edit/{clerk_id}", data={**fields, "active": "y"}).status_code == 302
     assert [e.action for e in user_events(app, clerk_id)] == ["disabled", "enabled"]
@@ -311,7 +311,7 @@ def test_staff_change_their_own_password(app):
     done = clerk.post(url, follow_redirects=True, data={
         "current_password": "clerk12345", "password": "Good-Password-1", "conf_password": "Good-Password-1"})
     assert "Ваш пароль изменён." in done.get_data(as_text=True)
-    assert user_events(app, clerk_id) == [("password_changed", "Ирина Греку")]
+    assert user_events(app, clerk_id) == [("password_changed", "Греку Ирина")]
     assert staff_pages_open(clerk)  # this session stays
     assert not staff_pages_open(other_device)  # the others end
     assert login_form(app.test_client(), "clerk239", "clerk12345").headers["Location"].startswith("/login/")

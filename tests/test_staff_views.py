@@ -184,7 +184,7 @@ def test_show_page_timeline_and_actions_for_the_current_state(sqlite_app, petrov
     body = page.get_data(as_text=True)
     timeline = re.search(r"(?s)<h4>[^<]*</h4>\s*<ol>(.*?)</ol>", body).group(1)
     assert timeline.count("<li>") == 2
-    assert "Ирина Греку" in timeline
+    assert "Греку Ирина" in timeline
     # the roster pupil with the same name and birth date is offered and preselected
     with app.app_context():
         pupil = db.session.execute(select(Student).where(Student.last_name == "Петров")).scalar_one()
@@ -245,7 +245,8 @@ def test_print_page_has_what_the_parent_signs(sqlite_app, petrov):
     page = client.get(f"/applications/{row['id']}/print")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    for text in ("ГБОУ лицей № 239", "Петров Пётр", "Петров Пётр Петрович", "08.08.2015", code):
+    for text in ("ГБОУ лицей № 239", "от Петрова Петра Сергеевича", "обучающегося Петрова Петра Петровича",
+                 "08.08.2015", code):
         assert text in body, text
     assert body.count('class="line"') >= 2  # lines for the signature and the date
     assert "data-print" in body and "actions.js" in body  # the print button (no inline script)

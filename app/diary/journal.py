@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .. import access, clock, formats, inputs
 from ..domain_error import DomainError
 from ..extensions import db
+from ..names import attendance_label
 from ..notify.routing import notify
 from . import membership
 from ..models import (
@@ -198,7 +199,7 @@ def set_cell(actor, assignment, student_id, lesson_id, text):
                             "to": mark})
             if mark is not None:
                 notify("absence", student.id, gettext("Attendance: %(name)s", name=student.first_name),
-                       gettext("%(mark)s — %(when)s.", mark=str(AttendanceMark(mark).label),
+                       gettext("%(mark)s — %(when)s.", mark=attendance_label(mark, student),
                                when=_when(lesson)), event.id)
         db.session.commit()
     except Exception:

@@ -22,6 +22,7 @@ from ..models import (
     UserSettings,
     utcnow,
 )
+from ..names import dear
 from ..workflow.notifications import contact_email
 from .headers import header_text
 from .sms import normalize_phone
@@ -97,10 +98,11 @@ def _for_user(kind, user, student_id, subject, text, event_key, now):
                                       next_attempt_at=next_digest_time(now)))
     elif email and wants_email:
         with force_locale("ru"):
-            html = render_template("mail/notification.html", subject=subject, text=text)
+            greeting = dear(user)  # «Уважаемая Мария Петровна!»
+            html = render_template("mail/notification.html", subject=subject, text=text, greeting=greeting)
         messages.append(OutboxMessage(channel="email", recipient=email, subject=subject,
-                                      body_text=text, body_html=html, idempotency_key=f"{key}:email",
-                                      next_attempt_at=now))
+                                      body_text=f"{greeting}\n\n{text}", body_html=html,
+                                      idempotency_key=f"{key}:email", next_attempt_at=now))
     phone = _phone(user.id) if wants_sms else None
     if phone:
         settings = db.session.execute(

@@ -84,6 +84,19 @@ def grade_kind(value):
     return value
 
 
+SEX_ALIASES = {"м": "m", "муж": "m", "мужской": "m", "m": "m", "ж": "f", "жен": "f", "женский": "f", "f": "f"}
+
+
+def sex(value):
+    """The pupil's sex («пол»): м / ж (also «мужской», «женский», m, f); empty: unknown."""
+    if not value:
+        return None
+    code = SEX_ALIASES.get(value.lower().rstrip("."))
+    if code is None:
+        raise CellError("пол: «м» или «ж»")
+    return code
+
+
 def attendance_mark(value):
     value = value.upper()
     if AttendanceMark.get(value) is None:
@@ -141,7 +154,8 @@ KINDS = {
              ("teacher", "class", "subject")),
         Kind("students", "обучающиеся", ("students", "pupils", "обучающ", "учени"),
              (C("student_id", text(64)), C("last_name", name_part), C("first_name", name_part),
-              C("middle_name", name_part, False, ""), C("birth_date", a_date), C("class", text(20))),
+              C("middle_name", name_part, False, ""), C("birth_date", a_date), C("class", text(20)),
+              C("sex", sex, False, None)),
              ("student_id",)),
         Kind("lessons", "уроки (расписание)", ("lessons", "schedule", "расписан", "урок"),
              (C("class", text(20)), C("date", a_date), C("number", whole(0, 12)),

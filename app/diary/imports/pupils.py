@@ -11,7 +11,7 @@ from .base import Handler, bulk_insert, bulk_update
 
 
 class StudentsHandler(Handler):
-    FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "class_name")
+    FIELDS = ("last_name", "first_name", "middle_name", "sex", "birth_date", "class_name")
 
     def check(self, parsed):
         return self._duplicates(parsed, lambda v: v["student_id"])
@@ -24,9 +24,13 @@ class StudentsHandler(Handler):
             for s in db.session.execute(select(Student).where(
                 Student.school_id == self.school.id, Student.external_id.isnot(None))).scalars()
         }
+        def sex(v):  # «пол» empty or not in the file: the sex known before stays
+            known = existing.get(v["student_id"])
+            return v["sex"] or (known[1]["sex"] if known else None)
+
         rows = [dict(school_id=self.school.id, external_id=v["student_id"], last_name=v["last_name"],
-                     first_name=v["first_name"], middle_name=v["middle_name"], birth_date=v["birth_date"],
-                     class_name=v["class"]) for _, v in parsed]
+                     first_name=v["first_name"], middle_name=v["middle_name"], sex=sex(v),
+                     birth_date=v["birth_date"], class_name=v["class"]) for _, v in parsed]
         inserts, updates, unchanged = self._split(existing, rows, lambda r: r["external_id"], self.FIELDS)
         bulk_insert(Student, inserts)
         bulk_update(Student, updates)

@@ -30,8 +30,12 @@ def _text(value):
     return clean(str(value)).strip()
 
 
+HEADER_ALIASES = {"пол": "sex"}  # Russian column names the school systems write
+
+
 def _header(names):
-    return [clean(str(n or "")).strip().lower().lstrip("\ufeff") for n in names]
+    names = [clean(str(n or "")).strip().lower().lstrip("\ufeff") for n in names]
+    return [HEADER_ALIASES.get(n, n) for n in names]
 
 
 def read_csv(data: bytes):
