@@ -108,3 +108,12 @@ def test_the_boys_absence_and_the_roster_import_of_the_sex(app, school):
         unknown = Student(last_name="Сидоренко", first_name="Саша", middle_name="Андреевна")
         assert attendance_label("Н", unknown) == "Отсутствовала"  # from the patronymic
         assert attendance_label("Н", Student(last_name="Smith", first_name="Alex")) == "Отсутствие"
+
+
+def test_the_clerk_sees_full_names_in_document_order(app, login_staff):
+    client = login_staff(app.test_client(), "clerk239", "clerk12345")
+    queue = " ".join(client.get("/applications/list/").get_data(as_text=True).split())
+    assert "<th><a" in queue and ">ФИО" in queue and "<td>Петров Пётр Петрович</td>" in queue
+    show = client.get(f"/applications/show/{find_application(app, 'Петров')}").get_data(as_text=True)
+    assert "Петров Пётр Петрович" in show and "Петров Пётр Сергеевич" in show  # the pupil, the parent
+    assert "Пётр Сергеевич Петров" not in show

@@ -87,10 +87,15 @@ class Application(Model):
     )
 
     @property
+    def child_name(self):
+        """The child's FullName as the application gives it (app/names.py)."""
+        from ..names import FullName
+
+        return FullName.of(self)
+
+    @property
     def child_full_name(self):
-        return " ".join(
-            p for p in (self.child_last_name, self.child_first_name, self.child_middle_name) if p
-        )
+        return self.child_name.document
 
     @property
     def state_label(self):
