@@ -65,12 +65,14 @@ def register_cli(app):
     @click.option("--password", required=True)
     @click.option("--first-name", default="")
     @click.option("--last-name", default="")
+    @click.option("--middle-name", default="", help="Patronymic (отчество).")
     @click.option("--email", default="")
-    def staff_create(username, role_key, school_id, district_id, password, first_name, last_name, email):
+    def staff_create(username, role_key, school_id, district_id, password, first_name, last_name, middle_name,
+                     email):
         """Create (or update) a staff account with a password."""
         try:
             user = create_staff(username, role_key, password, school_id, district_id,
-                                first_name, last_name, email)
+                                first_name, last_name, email, middle_name=middle_name)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Сотрудник {user.username} ({role_key}) сохранён, id={user.id}.")

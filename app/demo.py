@@ -58,12 +58,12 @@ PARENTS = [
 ]
 
 STAFF = [
-    # username, role, password, school index, district index, first, last
-    ("admin", "admin", "admin12345", None, None, "Администратор", ""),
-    ("clerk239", "clerk", "clerk12345", 0, None, "Ирина", "Греку"),
-    ("clerk321", "clerk", "clerk12345", 1, None, "Ольга", "Смирнова"),
-    ("clerk27", "clerk", "clerk12345", 2, None, "Андрей", "Кузнецов"),
-    ("supervisor", "supervisor", "super12345", None, 0, "Елена", "Васильева"),
+    # username, role, password, school index, district index, first, last, middle
+    ("admin", "admin", "admin12345", None, None, "Администратор", "", ""),
+    ("clerk239", "clerk", "clerk12345", 0, None, "Ирина", "Греку", "Алексеевна"),
+    ("clerk321", "clerk", "clerk12345", 1, None, "Ольга", "Смирнова", "Викторовна"),
+    ("clerk27", "clerk", "clerk12345", 2, None, "Андрей", "Кузнецов", "Павлович"),
+    ("supervisor", "supervisor", "super12345", None, 0, "Елена", "Васильева", "Николаевна"),
 ]
 
 
@@ -95,11 +95,12 @@ def load_demo():
         membership.enroll(pupil, class_name)  # the class (created if new) and the pupil's membership
     db.session.commit()
 
-    for username, role_key, password, s_index, d_index, first, last in STAFF:
+    for username, role_key, password, s_index, d_index, first, last, middle in STAFF:
         if current_app.appbuilder.sm.find_user(username=username) is None:
             create_staff(username, role_key, password,
                          schools[s_index].id if s_index is not None else None,
-                         districts[d_index].id if d_index is not None else None, first, last)
+                         districts[d_index].id if d_index is not None else None, first, last,
+                         middle_name=middle)
 
     from .auth.esia import user_for_claims
 

@@ -261,7 +261,7 @@ def test_clerk_verifies_and_approves_with_a_roster_pupil(app, client):
     history = client.get(f"/api/v1/applications/{application_id}", headers=headers).json["history"]
     assert [(h["from"], h["to"]) for h in history] == [
         (None, "submitted"), ("submitted", "passport_verified"), ("passport_verified", "approved")]
-    assert history[-1]["actor"] == "Греку Ирина"
+    assert history[-1]["actor"] == "Греку Ирина Алексеевна"
 
 
 def test_approve_with_empty_body_adds_the_child_to_the_roster(app, client):

@@ -311,7 +311,7 @@ def test_staff_change_their_own_password(app):
     done = clerk.post(url, follow_redirects=True, data={
         "current_password": "clerk12345", "password": "Good-Password-1", "conf_password": "Good-Password-1"})
     assert "Ваш пароль изменён." in done.get_data(as_text=True)
-    assert user_events(app, clerk_id) == [("password_changed", "Греку Ирина")]
+    assert user_events(app, clerk_id) == [("password_changed", "Греку Ирина Алексеевна")]
     assert staff_pages_open(clerk)  # this session stays
     assert not staff_pages_open(other_device)  # the others end
     assert login_form(app.test_client(), "clerk239", "clerk12345").headers["Location"].startswith("/login/")

@@ -148,10 +148,10 @@ class DiaryApi(JsonApi):
             teacher = teachers.get(conversation.teacher_id) or db.session.get(User, conversation.teacher_id)
             rows.append({
                 "id": conversation.id, "subject": conversation.subject, "unread": unread,
-                "teacher": {"id": teacher.id, "name": f"{teacher.last_name} {teacher.first_name}"},
+                "teacher": {"id": teacher.id, "name": teacher.name.document},
                 "last_message_at": conversation.last_message_at,
-                "messages": [{"author": f"{m.author.first_name} {m.author.last_name}", "text": m.text,
+                "messages": [{"author": m.author.name.document, "text": m.text,
                               "at": m.created_at, "mine": m.author_id == me.id} for m in items],
             })
         return answer(out.ConversationsOut, {"conversations": rows, "teachers": [
-            {"id": t.id, "name": f"{t.last_name} {t.first_name}"} for t in teachers.values()]})
+            {"id": t.id, "name": t.name.document} for t in teachers.values()]})

@@ -95,6 +95,7 @@ class UserDBModelView(fab_views.UserDBModelView):
     label_columns = {
         "get_full_name": _l("Full name"),
         "first_name": _l("First name"),
+        "middle_name": _l("Middle name"),
         "last_name": _l("Last name"),
         "username": _l("Username"),
         "password": _l("Password"),
@@ -112,6 +113,7 @@ class UserDBModelView(fab_views.UserDBModelView):
     }
     description_columns = {
         "first_name": "",
+        "middle_name": "",
         "last_name": "",
         "username": _l("Staff log in with this name; Gosuslugi accounts are named esia:…"),
         "active": _l("A disabled account cannot log in, and its open sessions end at once."),
@@ -128,20 +130,21 @@ class UserDBModelView(fab_views.UserDBModelView):
         "created_by": _person,
         "changed_by": _person,
     }
-    list_columns = ["first_name", "last_name", "username", "email", "active", "roles"]
-    search_columns = ["first_name", "last_name", "username", "email", "active"]
-    add_columns = ["first_name", "last_name", "username", "active", "email", "roles", "password",
+    # names in the document's order: surname, first name, patronymic (app/names.py)
+    list_columns = ["last_name", "first_name", "middle_name", "username", "email", "active", "roles"]
+    search_columns = ["last_name", "first_name", "middle_name", "username", "email", "active"]
+    add_columns = ["last_name", "first_name", "middle_name", "username", "active", "email", "roles", "password",
                    "conf_password"]
-    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles"]
+    edit_columns = ["last_name", "first_name", "middle_name", "username", "active", "email", "roles"]
     show_fieldsets = [
         (_l("Account"), {"fields": ["username", "active", "roles", "login_count"]}),
-        (_l("Personal data"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+        (_l("Personal data"), {"fields": ["last_name", "first_name", "middle_name", "email"], "expanded": True}),
         (_l("Logins and changes"), {"fields": ["last_login", "fail_login_count", "created_on", "created_by",
                                                "changed_on", "changed_by"], "expanded": False}),
     ]
     user_show_fieldsets = [
         (_l("Account"), {"fields": ["username", "roles", "login_count", "last_login"]}),
-        (_l("Personal data"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+        (_l("Personal data"), {"fields": ["last_name", "first_name", "middle_name", "email"], "expanded": True}),
     ]
     validators_columns = {"email": [EmailAddress()]}  # email-validator (app/inputs.py)
     add_form_extra_fields = dict(
@@ -179,7 +182,7 @@ class UserDBModelView(fab_views.UserDBModelView):
 
 
 def create_staff(username, role_key, password, school_id=None, district_id=None,
-                 first_name="", last_name="", email=""):
+                 first_name="", last_name="", email="", middle_name=""):
     """Create the staff account `username` with the role `role_key` (app/roles.py STAFF_ROLES)
     and its place (a school for clerks and teachers, a district for supervisors), or update an
     existing one (new password, this one role, active again). The password follows the one policy
@@ -209,6 +212,7 @@ def create_staff(username, role_key, password, school_id=None, district_id=None,
         user = sm.add_user(username, first_name or username, last_name or "—", email, role, password)
         if not user:
             raise ValueError("Не удалось создать пользователя (имя или e-mail уже заняты).")
+        user.middle_name = middle_name or None
     else:
         sm.reset_password(user.id, password)
         user.roles = [role]

@@ -106,7 +106,7 @@ def _post(conversation, author, text, now, student, to):
     else:
         conversation.teacher_read_at = now
     db.session.flush()
-    name = f"{author.first_name} {author.last_name}".strip()
+    name = author.name.document
     notify_user("message", to, student.id,
                 gettext("New message about %(pupil)s", pupil=student.first_name),
                 f"{name}: {text[:500]}", f"message:{message.id}")

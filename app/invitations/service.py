@@ -39,7 +39,7 @@ def token_hash(token):
 
 def _audit(actor_user, action, object_type, object_id, details):
     db.session.add(AuditEvent(actor_id=actor_user.id if actor_user else None,
-                              actor_label=f"{actor_user.first_name} {actor_user.last_name}".strip() if actor_user else "system",
+                              actor_label=actor_user.name.document if actor_user else "system",
                               action=action, object_type=object_type, object_id=object_id, details=details))
 
 

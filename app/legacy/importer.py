@@ -30,6 +30,7 @@ from ..models import (
     Student,
     User,
 )
+from ..names import FullName
 from ..workflow.rules import normalize_code
 from .passwords import hash_format
 
@@ -259,19 +260,20 @@ def import_accounts(data, actor_label=ACTOR_LABEL, dry_run=False):
 
 
 def _split_name(full_name):
-    parts = full_name.split(" ", 1)
-    last = parts[0] if parts and parts[0] else "—"
-    first = parts[1] if len(parts) > 1 else "—"
-    return first[:64], last[:64]
+    """(first, middle, last) of the old portal's ФИО, written in the document's order
+    («Иванова Мария Петровна», app.names); "—" for a missing first or last name (FAB needs them)."""
+    name = FullName.parse(full_name.replace(",", " "))
+    return (name.first or "—")[:64], name.middle[:64] or None, (name.last or "—")[:64]
 
 
 def _new_holder(row):
     sm = current_app.appbuilder.sm
-    first, last = _split_name(row.full_name)
+    first, middle, last = _split_name(row.full_name)
     token = secrets.token_hex(8)
     user = sm.user_model(
         username=f"legacy:new:{token}",  # renamed to legacy:<account id> below
         first_name=first,
+        middle_name=middle,
         last_name=last,
         # never the real address: the parent's ESIA account may need it, and no mail should go
         # to a placeholder (the outbox skips @email.notfound)

@@ -4,7 +4,7 @@ backlog and the lists of names read the pre-aggregated tables of app.reports.rol
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, select
 
 from .. import clock
 from ..access import grant_is_active
@@ -24,6 +24,7 @@ from ..models import (
     SchoolMonthStat,
     Student,
 )
+from ..names import FullName
 
 
 def _schools(district_id):
@@ -196,13 +197,14 @@ def unconnected_pupils(district_id, school_id=None, limit=500):
                                              grant_is_active()).exists()
     scope = Student.school_id == school_id if school_id is not None else School.district_id == district_id
     rows = db.session.execute(
-        select(School.number.label("school"), Student.class_name.label("class_name"),
-               (Student.last_name + literal(" ") + Student.first_name).label("pupil"))
+        select(School.number.label("school"), Student.class_name.label("class_name"), Student.last_name,
+               Student.first_name, Student.middle_name)
         .select_from(Student).join(School, School.id == Student.school_id)
         .where(scope, ~connected)
-        .order_by(School.number, Student.class_name, Student.last_name).limit(limit)
-    ).mappings().all()
-    return [dict(r) for r in rows]
+        .order_by(School.number, Student.class_name, Student.last_name, Student.first_name).limit(limit)
+    ).all()
+    return [{"school": r.school, "class_name": r.class_name,  # the pupil's ФИО in document order
+             "pupil": FullName(r.last_name, r.first_name, r.middle_name).document} for r in rows]
 
 
 def academic(district_id, date_from, date_to, school_id=None):

@@ -76,18 +76,18 @@ class TeachersHandler(Handler):
         for _, v in parsed:
             user = self.users.get(v["username"])
             email = v["email"] or f"{v['username']}@staff.diary.localhost"
-            first = " ".join(p for p in (v["first_name"], v["middle_name"]) if p)
+            first, middle = v["first_name"], v["middle_name"] or None  # the patronymic apart (app/names.py)
             if user is None:
                 # No password: the school admin sets one (FAB's "reset password") before first login.
                 user = sm.add_user(v["username"], first, v["last_name"], email, role,
                                    secrets.token_urlsafe(24))
                 if not user:
                     raise ImportFailed([self.problem(None, "email", f"адрес {email} уже занят")])
-                user.active = True
+                user.active, user.middle_name = True, middle
                 db.session.add(StaffAssignment(user_id=user.id, school_id=self.school.id))
                 report.created += 1
-            elif (user.first_name, user.last_name, user.email) != (first, v["last_name"], email):
-                user.first_name, user.last_name, user.email = first, v["last_name"], email
+            elif (user.first_name, user.middle_name, user.last_name, user.email) != (first, middle, v["last_name"], email):
+                user.first_name, user.middle_name, user.last_name, user.email = first, middle, v["last_name"], email
                 report.updated += 1
             else:
                 report.unchanged += 1
