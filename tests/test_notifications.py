@@ -147,7 +147,9 @@ def test_digest_gathers_the_days_events_into_one_letter(app, school, login_paren
     mails = smtp.mailbox.to("ivanova@example.ru")
     assert len(mails) == 1, [m["Subject"] for m in mails]
     body = mails[0].get_body(("plain",)).get_content()
-    assert "Новая оценка: Максим" in body and "Посещаемость: Максим" in body and "Отсутствие" in body
+    assert body.startswith("Уважаемая Мария Петровна!")  # the digest names its addressee
+    assert "Новая оценка: Максим" in body and "Посещаемость: Максим" in body
+    assert "Отсутствовал — " in body  # agreeing with the pupil (Волков, «пол» м)
     with app.app_context():
         assert {m.status for m in outbox("digest")} == {"sent"}
 

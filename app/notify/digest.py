@@ -5,8 +5,19 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import OutboxMessage, OutboxStatus, utcnow
+from ..models import Identity, OutboxMessage, OutboxStatus, User, utcnow
+from ..names import dear
 from .mail import send_email
+
+
+def _greeting(address):
+    """«Уважаемая Мария Петровна!» for the account the address belongs to; «Здравствуйте!» when
+    no single account has it."""
+    users = db.session.execute(select(User).join(Identity, Identity.user_id == User.id)
+                               .where(Identity.email == address).limit(2)).scalars().all()
+    if len(users) != 1:
+        users = db.session.execute(select(User).where(User.email == address).limit(2)).scalars().all()
+    return dear(users[0]) if len(users) == 1 else dear(None)
 
 
 def send_digest(message):
@@ -22,8 +33,9 @@ def send_digest(message):
     items = [message, *others]
     with force_locale("ru"):
         subject = gettext("E-diary: what happened today")
-        body_text = render_template("mail/digest.txt", items=items)
-        body_html = render_template("mail/digest.html", items=items)
+        greeting = _greeting(message.recipient)
+        body_text = render_template("mail/digest.txt", items=items, greeting=greeting)
+        body_html = render_template("mail/digest.html", items=items, greeting=greeting)
     letter = OutboxMessage(id=message.id, channel="email", recipient=message.recipient, subject=subject,
                            body_text=body_text, body_html=body_html,
                            idempotency_key=f"digest:{message.idempotency_key}")
