@@ -117,3 +117,21 @@ def test_the_clerk_sees_full_names_in_document_order(app, login_staff):
     show = client.get(f"/applications/show/{find_application(app, 'Петров')}").get_data(as_text=True)
     assert "Петров Пётр Петрович" in show and "Петров Пётр Сергеевич" in show  # the pupil, the parent
     assert "Пётр Сергеевич Петров" not in show
+
+
+def test_the_roster_keeps_the_pupils_sex(app, login_staff):
+    client = login_staff(app.test_client(), "admin", "admin12345")
+    form = {"last_name": "Сидоренко", "first_name": "Саша", "middle_name": "", "birth_date": "2014-05-01",
+            "class_name": "5 «А»", "school": str(school_id(app, "239"))}
+    hostile = client.post("/roster/add", data={**form, "sex": "x\x00"})
+    assert hostile.status_code in (200, 400) and "Сидоренко" not in client.get("/roster/list/").get_data(as_text=True)
+    assert client.post("/roster/add", data={**form, "sex": "f"}).status_code == 302
+    with app.app_context():
+        sasha = db.session.execute(select(Student).where(Student.last_name == "Сидоренко")).scalar_one()
+        assert sasha.sex == "f" and sasha.name.declined("genitive") == "Сидоренко Саши"
+    listing = client.get("/roster/list/").get_data(as_text=True)
+    assert "женский" in listing and "мужской" in listing  # Сидоренко, and the demo's boys
+    form["last_name"] = "Неизвестнов"
+    assert client.post("/roster/add", data={**form, "sex": ""}).status_code == 302
+    with app.app_context():
+        assert db.session.execute(select(Student.sex).where(Student.last_name == "Неизвестнов")).scalar_one() is None

@@ -1,10 +1,12 @@
 """The admin's and clerk's directory screens: districts, schools, the roster, staff assignments."""
 from flask_babel import gettext, lazy_gettext as _l
-from wtforms import BooleanField
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import Length
 
 from ..diary import membership
 from ..extensions import db
-from ..models import AccessGrant, Application, District, School, StaffAssignment, Student
+from ..models import AccessGrant, Application, District, School, Sex, StaffAssignment, Student
 from .base import DiaryInterface, DiaryModelView, SchoolOwnedView, row_exists
 
 
@@ -69,17 +71,31 @@ class StudentView(SchoolOwnedView):
     show_title = _l("Pupil")
     add_title = _l("Add pupil")
     edit_title = _l("Edit pupil")
-    list_columns = ["last_name", "first_name", "middle_name", "birth_date", "class_name", "school"]
+    list_columns = ["last_name", "first_name", "middle_name", "sex", "birth_date", "class_name", "school"]
     add_columns = edit_columns = show_columns = list_columns
     search_columns = ["last_name", "first_name", "class_name"]
+    # «Пол»: words about the pupil agree with it (app/names.py); not given: from the patronymic
+    # Not everybody has a patronymic: the field may stay empty (stored as "").
+    add_form_extra_fields = edit_form_extra_fields = {
+        "middle_name": StringField(_l("Middle name"), validators=[Length(max=100)], widget=BS3TextFieldWidget(),
+                                   filters=[lambda value: (value or "").strip()]),
+        "sex": SelectField(_l("Sex"), choices=[("", _l("not given")), *Sex.choices()], widget=Select2Widget()),
+    }
+    formatters_columns = {"sex": lambda code: str(Sex.label_for(code))}
     label_columns = {
         "last_name": _l("Last name"),
         "first_name": _l("First name"),
         "middle_name": _l("Middle name"),
+        "sex": _l("Sex"),
         "birth_date": _l("Date of birth"),
         "class_name": _l("Class"),
         "school": _l("School"),
     }
+
+    def pre_add(self, item):
+        item.sex = item.sex or None  # "not given" is NULL (the column takes only "m" and "f")
+
+    pre_update = pre_add
 
     def pre_delete(self, item):
         if row_exists(Application.student_id == item.id) or row_exists(AccessGrant.student_id == item.id):
