@@ -9,7 +9,7 @@ from app.models import Identity, NotificationPreference, OutboxMessage, Student
 from app.names import FullName
 from tests.helpers.app import drain_outbox
 from tests.helpers.data import citizen_id, find_application, grant, school_id
-from tests.helpers.web import teacher
+from tests.helpers.web import invite, teacher
 
 
 @pytest.mark.parametrize("text, genitive, dative", [
@@ -135,3 +135,27 @@ def test_the_roster_keeps_the_pupils_sex(app, login_staff):
     assert client.post("/roster/add", data={**form, "sex": ""}).status_code == 302
     with app.app_context():
         assert db.session.execute(select(Student.sex).where(Student.last_name == "Неизвестнов")).scalar_one() is None
+
+
+def test_invitations_decline_the_pupil_and_greet_the_invited_child(app, login_parent, smtp):
+    parent = app.test_client()
+    login_parent(parent, "parent-ivanova")
+    with app.app_context():
+        ivan = db.session.execute(select(Student.id).where(Student.last_name == "Иванов")).scalar_one()
+        anna = db.session.execute(select(Student.id).where(Student.last_name == "Сидорова")).scalar_one()
+    grant(app, "parent-ivanova", ivan)
+    grant(app, "parent-ivanova", anna)
+    assert invite(parent, ivan, email="nina@example.ru").status_code == 302
+    assert invite(parent, anna, email="nina2@example.ru").status_code == 302
+    assert invite(parent, ivan, email="ivan@example.ru", kind="student", scope="all").status_code == 302
+    drain_outbox(app)
+
+    def letter(address):
+        (mail,) = smtp.mailbox.to(address)
+        return " ".join(mail.get_body(("plain",)).get_content().split())
+
+    assert ("Иванова Мария Петровна приглашает вас в электронный дневник обучающегося Иванова Ивана Ивановича"
+            in letter("nina@example.ru"))
+    assert "в электронный дневник обучающейся Сидоровой Анны Сергеевны" in letter("nina2@example.ru")
+    child = letter("ivan@example.ru")
+    assert child.startswith("Здравствуйте, Иван!") and "приглашает вас в ваш электронный дневник" in child

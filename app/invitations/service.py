@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, render_template
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, pgettext
 from sqlalchemy import func, select
 
 from .. import clock
@@ -14,6 +14,7 @@ from ..access import active_grant, active_grants, grant_is_active, representativ
 from ..domain_error import DomainError
 from ..extensions import db
 from ..inputs import InvalidInput, parse_email
+from ..names import FEMALE
 from ..notify.headers import header_text
 from ..models import (
     AccessGrant, AuditEvent, Consent, Identity, Invitation, InvitationState, OutboxMessage, Relation, Scope,
@@ -99,6 +100,7 @@ def invite(user, student_id, email, kind, scope=Scope.ALL, until=None, consent=F
     context = dict(inviter=user, student=student, invitation=invitation, link=link,
                    scope_label=Scope(scope).label, days=current_app.config["INVITE_DAYS"])
     with force_locale("ru"):
+        context["greeting"], context["invites"] = _opening(user, student, kind)
         subject = header_text(gettext("Invitation to the e-diary of %(pupil)s", pupil=student.first_name))
         body_text = render_template("mail/invite.txt", **context)
         body_html = render_template("mail/invite.html", **context)
@@ -107,6 +109,24 @@ def invite(user, student_id, email, kind, scope=Scope.ALL, until=None, consent=F
                                  next_attempt_at=now))
     db.session.commit()
     return invitation, token
+
+
+def _opening(inviter, student, kind):
+    """The letter's first lines: the pupil invited to the own diary is greeted by name; anybody
+    else reads whose diary it is, the pupil's name declined («дневник обучающейся Ивановой Софьи
+    Ивановны»)."""
+    name = inviter.name.document
+    if kind == Relation.STUDENT:
+        return (gettext("Hello, %(name)s!", name=student.first_name),
+                gettext("%(name)s invites you to your e-diary (St. Petersburg Education portal).", name=name))
+    pupil = student.name.declined("genitive")
+    if student.name.sex_code == FEMALE:
+        text = pgettext("invitation, girl", "%(name)s invites you to the e-diary of %(pupil)s "
+                        "(St. Petersburg Education portal).", name=name, pupil=pupil)
+    else:
+        text = pgettext("invitation, boy", "%(name)s invites you to the e-diary of %(pupil)s "
+                        "(St. Petersburg Education portal).", name=name, pupil=pupil)
+    return gettext("Hello!"), text
 
 
 def invitation_for_token(token):
