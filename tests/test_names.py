@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Identity, NotificationPreference, OutboxMessage, Student
+from app.models import Identity, NotificationPreference, OutboxMessage, Student, User
 from app.names import FullName
 from tests.helpers.app import drain_outbox
 from tests.helpers.data import citizen_id, find_application, grant, school_id
@@ -159,3 +159,15 @@ def test_invitations_decline_the_pupil_and_greet_the_invited_child(app, login_pa
     assert "в электронный дневник обучающейся Сидоровой Анны Сергеевны" in letter("nina2@example.ru")
     child = letter("ivan@example.ru")
     assert child.startswith("Здравствуйте, Иван!") and "приглашает вас в ваш электронный дневник" in child
+
+
+def test_the_login_keeps_the_three_parts_and_refuses_control_characters(app, login_parent):
+    login_parent(app.test_client(), "parent-hostile", email="hostile@example.ru", family_name="Ку\x00знецова",
+                 given_name="Анна\n", middle_name=["не", "строка"])
+    login_parent(app.test_client(), "parent-name-only", email="only@example.ru", name="Орлова Вера Павловна")
+    with app.app_context():
+        hostile = db.session.get(User, citizen_id("parent-hostile"))
+        assert (hostile.last_name, hostile.first_name, hostile.middle_name) == ("Кузнецова", "Анна", None)
+        only = db.session.get(User, citizen_id("parent-name-only"))
+        assert (only.last_name, only.first_name, only.middle_name) == ("Орлова", "Вера", "Павловна")
+        assert only.get_full_name() == "Орлова Вера Павловна" and only.name.declined("dative") == "Орловой Вере Павловне"
