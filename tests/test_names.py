@@ -171,3 +171,13 @@ def test_the_login_keeps_the_three_parts_and_refuses_control_characters(app, log
         only = db.session.get(User, citizen_id("parent-name-only"))
         assert (only.last_name, only.first_name, only.middle_name) == ("Орлова", "Вера", "Павловна")
         assert only.get_full_name() == "Орлова Вера Павловна" and only.name.declined("dative") == "Орловой Вере Павловне"
+
+
+def test_the_api_tells_the_pupils_sex(app, login_parent):
+    parent = app.test_client()
+    login_parent(parent, "parent-ivanova")
+    with app.app_context():
+        ivan = db.session.execute(select(Student.id).where(Student.last_name == "Иванов")).scalar_one()
+    grant(app, "parent-ivanova", ivan)
+    (pupil,) = parent.get("/api/v1/students/").json["result"]
+    assert (pupil["full_name"], pupil["sex"]) == ("Иванов Иван Иванович", "m")

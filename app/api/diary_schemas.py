@@ -156,6 +156,7 @@ class PupilOut(Output):
     id = _int()
     full_name, last_name, first_name, relation = _str(), _str(), _str(), _str()
     middle_name, class_name, scope = _nstr(), _nstr(), _nstr()
+    sex = _nstr()  # "m" / "f" (the roster's, else from the patronymic), null when nothing tells
     birth_date, until = _niso(), _niso()
     school = fields.Nested(PupilSchoolOut, required=True)
 

@@ -17,7 +17,7 @@ from .base import JsonApi, answer, body, openapi
 def _grant_json(grant):
     student = grant.student
     return {"id": student.id, "full_name": student.full_name, "last_name": student.last_name,
-            "first_name": student.first_name, "middle_name": student.middle_name,
+            "first_name": student.first_name, "middle_name": student.middle_name, "sex": student.name.sex_code,
             "birth_date": student.birth_date, "class_name": student.class_name,
             "school": {"id": student.school.id, "number": student.school.number, "name": student.school.name},
             "relation": grant.relation, "scope": grant.scope if grant.relation == "viewer" else None,
