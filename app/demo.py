@@ -45,6 +45,8 @@ PARENTS = [
         "given_name": "Мария",
         "family_name": "Иванова",
         "name": "Иванова Мария Петровна",
+        "phone_number": "+79211234567",
+        "phone_number_verified": True,
     },
     {
         "sub": "parent-petrov",
@@ -52,6 +54,8 @@ PARENTS = [
         "given_name": "Пётр",
         "family_name": "Петров",
         "name": "Петров Пётр Сергеевич",
+        "phone_number": "+79217654321",
+        "phone_number_verified": True,
     },
 ]
 

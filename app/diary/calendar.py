@@ -33,6 +33,12 @@ def new_secret(user_id):
     return secret
 
 
+def has_address(user_id):
+    """Whether this person already has a feed address (a new one replaces it)."""
+    return db.session.execute(select(UserSettings.calendar_secret_hash).where(
+        UserSettings.user_id == user_id)).scalar() is not None
+
+
 def user_for_secret(secret):
     if not secret or len(secret) > 100:
         return None

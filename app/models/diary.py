@@ -37,6 +37,8 @@ class Lesson(Model):
     room = Column(String(50), nullable=False, default="")
     topic = Column(String(500), nullable=False, default="")
     homework = Column(Text, nullable=False, default="")
+    # Bumped on every change of the lesson (teacher, timetable import): the calendar feed's SEQUENCE.
+    revision = Column(Integer, nullable=False, default=0, server_default="0")
 
     __table_args__ = (
         UniqueConstraint("class_id", "date", "number", name="uq_lesson_class_date_number"),
