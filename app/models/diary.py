@@ -13,9 +13,11 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    event,
     text,
+    update,
 )
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import attributes, relationship
 
 from .base import utcnow
 from .labels import LabeledEnum
@@ -45,6 +47,26 @@ class Lesson(Model):
         Index("ix_lesson_class_subject_date", "class_id", "subject_id", "date"),
         Index("ix_lesson_teacher_date", "teacher_id", "date"),
     )
+
+
+# What a lesson's entry in the calendar feed shows: a change of any of them is a new revision.
+LESSON_CALENDAR_FIELDS = ("date", "number", "starts_at", "ends_at", "room", "topic", "homework",
+                          "subject_id", "teacher_id", "class_id")
+
+
+@event.listens_for(Lesson, "before_update")
+def _new_revision(_mapper, _connection, lesson):
+    if any(attributes.get_history(lesson, name).has_changes() for name in LESSON_CALENDAR_FIELDS):
+        lesson.revision = (lesson.revision or 0) + 1
+
+
+def bump_revisions(lesson_ids):
+    """A new revision of these lessons, changed by a bulk UPDATE (which fires no ORM events)."""
+    ids = list(lesson_ids)
+    if ids:
+        from ..extensions import db
+
+        db.session.execute(update(Lesson).where(Lesson.id.in_(ids)).values(revision=Lesson.revision + 1))
 
 
 class GradeKind(LabeledEnum):
