@@ -11,7 +11,7 @@ from app import clock
 from app.extensions import db
 from app.models import Identity, OutboxMessage, PhoneCode
 from app.notify.phones import normalize
-from app.workflow.outbox import drain
+from app.workflow.outbox import drain, retry
 from tests.helpers.data import grant, import_examples, pupil_id
 
 NUMBER = "+79031112233"
@@ -132,3 +132,17 @@ def test_sms_notifications_need_a_confirmed_number(app, login_parent, gateway):
 def test_demo_parents_have_confirmed_numbers(app):
     assert identity_phone(app, "parent-ivanova") == "+79211234567"
     assert identity_phone(app, "parent-petrov") == "+79217654321"
+
+
+def test_a_code_sms_the_gateway_never_took_is_wiped_and_not_sent_again(app, login_parent, gateway, monkeypatch):
+    client = parent(app, login_parent, "phone-zhanna")
+    gateway.failing = True
+    send_code(client)
+    real = clock.utcnow
+    with app.app_context():
+        for days in (0, 1, 5):  # retries through the outage, then the outbox gives up
+            monkeypatch.setattr(clock, "utcnow", lambda days=days: real() + timedelta(days=days, seconds=1))
+            drain()
+        sms = db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "sms")).scalar_one()
+        assert sms.status == "failed" and not re.search(r"\d{6}", sms.body_text)
+        assert retry(sms) is False

@@ -144,8 +144,8 @@ def run_forever(poll_seconds=None, stop=None):
 def retry(message):
     """Admin's retry of a failed message: back to pending, due now. Returns whether it was
     queued again; a message the server already accepted is never queued again (it would be
-    delivered twice)."""
-    if message.status != OutboxStatus.FAILED:
+    delivered twice), nor one whose secret was wiped (a confirmation code: the parent asks for a new one)."""
+    if message.status != OutboxStatus.FAILED or message.on_sent == WIPE_BODY:
         return False
     message.status = OutboxStatus.PENDING
     message.attempts = 0
