@@ -112,14 +112,16 @@ class Check(Enum):
     MALFORMED = "malformed"  # not six digits: not counted
 
 
+def _usable(row, now):
+    return row is not None and now < row.expires_at and row.attempts < current_app.config["PHONE_CODE_MAX_ATTEMPTS"]
+
+
 def pending(user_id, now=None):
     """The person's code that may still be typed, or None."""
     now = now or utcnow()
     row = db.session.execute(select(PhoneCode).where(PhoneCode.user_id == user_id, PhoneCode.used_at.is_(None))
                              .order_by(PhoneCode.id.desc()).limit(1)).scalar_one_or_none()
-    if row is None or row.expires_at <= now or row.attempts >= current_app.config["PHONE_CODE_MAX_ATTEMPTS"]:
-        return None
-    return row
+    return row if _usable(row, now) else None
 
 
 def check_code(user_id, code, now=None):
@@ -132,7 +134,7 @@ def check_code(user_id, code, now=None):
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update()  # two tries at once cannot both pass the attempt limit
     row = db.session.execute(query).scalar_one_or_none()
-    if row is None or row.expires_at <= now or row.attempts >= current_app.config["PHONE_CODE_MAX_ATTEMPTS"]:
+    if not _usable(row, now):
         return Check.EXPIRED, row
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return Check.MALFORMED, row
