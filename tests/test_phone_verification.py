@@ -13,6 +13,7 @@ from app.models import Identity, OutboxMessage, PhoneCode
 from app.notify.phones import normalize
 from app.workflow.outbox import drain, retry
 from tests.helpers.data import grant, import_examples, pupil_id
+from tests.helpers.web import assert_russian, english_words
 
 NUMBER = "+79031112233"
 
@@ -51,9 +52,12 @@ def test_code_arrives_by_sms_and_confirms_the_number_once(app, login_parent, gat
     answer = send_code(client)
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/my/settings/phone/confirm")
     page = client.get("/my/settings/phone/confirm").get_data(as_text=True)
-    assert "Мы отправили код в SMS на номер +7 903 111-22-33" in page and "Код действует 10 мин." in page
+    assert "Мы отправили код в СМС на номер +7 903 111-22-33" in page and "Код действует 10 мин." in page
+    assert_russian(client, "/my/settings/phone")
+    assert_russian(client, "/my/settings/phone/confirm")
     code = sms_code(app, gateway)
     assert gateway.received[-1]["to"] == NUMBER and "Никому его не сообщайте" in gateway.received[-1]["text"]
+    assert not english_words(gateway.received[-1]["text"])
     with app.app_context():  # neither the code nor a plain hash of it stays readable
         row = db.session.execute(select(PhoneCode)).scalar_one()
         assert code not in row.code_hash
@@ -122,11 +126,11 @@ def test_sms_notifications_need_a_confirmed_number(app, login_parent, gateway):
     grant(app, "phone-egor", volkov)
     refused = client.post("/my/settings", data={f"{volkov}-grade-sms": "1"})
     assert refused.status_code == 400
-    assert "SMS отправлять некуда: нет подтверждённого мобильного номера" in refused.get_data(as_text=True)
+    assert "СМС отправлять некуда: нет подтверждённого мобильного номера" in refused.get_data(as_text=True)
     send_code(client)
     client.post("/my/settings/phone/confirm", data={"code": sms_code(app, gateway)})
     assert client.post("/my/settings", data={f"{volkov}-grade-sms": "1"}).status_code == 302
-    assert "Номер для SMS: <strong>+7 903 111-22-33</strong>" in client.get("/my/settings").get_data(as_text=True)
+    assert "Номер для СМС: <strong>+7 903 111-22-33</strong>" in client.get("/my/settings").get_data(as_text=True)
 
 
 def test_demo_parents_have_confirmed_numbers(app):
