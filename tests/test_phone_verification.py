@@ -150,3 +150,15 @@ def test_a_code_sms_the_gateway_never_took_is_wiped_and_not_sent_again(app, logi
         sms = db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "sms")).scalar_one()
         assert sms.status == "failed" and not re.search(r"\d{6}", sms.body_text)
         assert retry(sms) is False
+
+
+def test_hostile_numbers_and_codes_get_a_russian_400(app, login_parent):
+    client = parent(app, login_parent, "phone-ilya")
+    for bad in ("+7 903 111 22 3\x00", "\x00", "9" * 100_000, "<script>", ""):  # (NUL: stripped by the app)
+        answer = client.post("/my/settings/phone", data={"phone": bad})
+        assert answer.status_code == 400 and "Это не российский мобильный номер" in answer.get_data(as_text=True)
+    assert client.post("/my/settings/phone/confirm", data={"code": "1" * 100_000}).status_code == 400
+    with app.app_context():
+        assert db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "sms")).first() is None
+    stranger = app.test_client()
+    assert stranger.post("/my/settings/phone", data={"phone": NUMBER}).status_code == 302  # to the landing page
