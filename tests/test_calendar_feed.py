@@ -1,8 +1,8 @@
 """The calendar feed is valid RFC 5545, checked by a second, independent parser (vobject; the feed
 is written with icalendar): CRLF line ends, lines folded at 75 octets, DTSTAMP, a stable UID and a
 SEQUENCE on every event, the VTIMEZONE of Europe/Moscow for local times; a lesson the teacher or the
-timetable import changes comes again with SEQUENCE + 1 under the same UID. The first address shown
-says nothing of a previous one, a re-issued one does."""
+timetable import changes, a changed school event or parent meeting, comes again with SEQUENCE + 1
+under the same UID. The first address shown says nothing of a previous one, a re-issued one does."""
 import re
 from datetime import date, datetime
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.diary.calendar import feed
 from app.diary.imports.importer import import_file
 from app.extensions import db
-from app.models import Lesson
+from app.models import Lesson, ParentMeeting, SchoolEvent
 from tests.helpers.data import EXAMPLE_SCHOOL, EXAMPLES, citizen_id, grant
 from tests.helpers.web import teacher
 
@@ -97,3 +97,23 @@ def test_the_first_address_is_not_called_new_and_can_be_copied(app, pupil_world)
     assert "Адрес календаря у вас уже есть" in tutor.get("/my/settings").get_data(as_text=True)
     second = tutor.post("/my/settings/calendar").get_data(as_text=True)
     assert "прежний больше не работает" in second
+
+
+def test_a_changed_event_or_meeting_comes_again_with_a_higher_sequence(app, school, login_parent):
+    login_parent(app.test_client(), "parent-ivanova")
+    grant(app, "parent-ivanova", school["volkov"])
+    with app.app_context():
+        concert = SchoolEvent(school_id=EXAMPLE_SCHOOL, title="Новогодний концерт", starts_at=datetime(2026, 12, 25, 12))
+        meeting = ParentMeeting(school_id=EXAMPLE_SCHOOL, starts_at=datetime(2026, 12, 10, 19), topic="Итоги четверти")
+        db.session.add_all([concert, meeting])
+        db.session.commit()
+        uids = f"event-{concert.id}-{school['volkov']}@e-diary", f"meeting-{meeting.id}-{school['volkov']}@e-diary"
+    events = events_by_uid(the_feed(app))[1]
+    assert [events[uid].sequence.value for uid in uids] == ["0", "0"]
+    with app.app_context():
+        db.session.get(SchoolEvent, int(uids[0].split("-")[1])).place = "Актовый зал"
+        db.session.get(ParentMeeting, int(uids[1].split("-")[1])).starts_at = datetime(2026, 12, 11, 19)
+        db.session.commit()
+    events = events_by_uid(the_feed(app))[1]
+    assert [events[uid].sequence.value for uid in uids] == ["1", "1"]
+    assert events[uids[0]].location.value == "Актовый зал" and events[uids[1]].dtstart.value.day == 11

@@ -4,7 +4,8 @@ pupil they may see — within each access's scope (no homework for "only grades"
 
 The text is RFC 5545 as the `icalendar` library writes it (CRLF, lines folded at 75 octets): every
 VEVENT has a stable UID (the lesson, event or meeting and the pupil), DTSTAMP (when the feed was
-made) and SEQUENCE (a lesson's revision: bumped on every change, app/models/diary.py); times are
+made) and SEQUENCE (the revision of the lesson, event or meeting: bumped on every change,
+app/models/base.py: count_revisions); times are
 St. Petersburg's with the VTIMEZONE of the service's zone."""
 import hashlib
 import secrets
@@ -93,7 +94,7 @@ def feed(user_id, today=None):
             now = datetime.combine(today - timedelta(days=PAST_DAYS), datetime.min.time())
             for kind, items in (("event", queries.events(student, now)), ("meeting", queries.meetings(student, now))):
                 for item in items["upcoming"]:
-                    event = _event(f"{kind}-{item.id}-{student.id}", stamp)
+                    event = _event(f"{kind}-{item.id}-{student.id}", stamp, item.revision or 0)
                     title = item.title if kind == "event" else f"Родительское собрание: {item.topic}"
                     event.add("summary", f"{who}: {title}")
                     event.add("dtstart", item.starts_at.replace(tzinfo=zone))

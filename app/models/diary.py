@@ -13,13 +13,12 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
-    event,
     text,
     update,
 )
-from sqlalchemy.orm import attributes, relationship
+from sqlalchemy.orm import relationship
 
-from .base import utcnow
+from .base import count_revisions, utcnow
 from .labels import LabeledEnum
 
 
@@ -50,14 +49,8 @@ class Lesson(Model):
 
 
 # What a lesson's entry in the calendar feed shows: a change of any of them is a new revision.
-LESSON_CALENDAR_FIELDS = ("date", "number", "starts_at", "ends_at", "room", "topic", "homework",
-                          "subject_id", "teacher_id", "class_id")
-
-
-@event.listens_for(Lesson, "before_update")
-def _new_revision(_mapper, _connection, lesson):
-    if any(attributes.get_history(lesson, name).has_changes() for name in LESSON_CALENDAR_FIELDS):
-        lesson.revision = (lesson.revision or 0) + 1
+count_revisions(Lesson, ("date", "number", "starts_at", "ends_at", "room", "topic", "homework", "subject_id",
+                         "teacher_id", "class_id"))
 
 
 def bump_revisions(lesson_ids):

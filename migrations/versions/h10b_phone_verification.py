@@ -1,4 +1,5 @@
-"""A parent's mobile number, verified by the identity provider or by an SMS code
+"""A parent's mobile number, verified by the identity provider or by an SMS code; the revisions of
+lessons, school events and parent meetings (the calendar feed's SEQUENCE)
 
 Revision ID: h10b_phone_verification
 Revises: h10a_names
@@ -28,13 +29,15 @@ def upgrade():
     )
     with op.batch_alter_table('phone_code', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_phone_code_user_id'), ['user_id'], unique=False)
-    with op.batch_alter_table('lesson', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('revision', sa.Integer(), server_default='0', nullable=False))
+    for table in ('lesson', 'school_event', 'parent_meeting'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('revision', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('lesson', schema=None) as batch_op:
-        batch_op.drop_column('revision')
+    for table in ('lesson', 'school_event', 'parent_meeting'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('revision')
     with op.batch_alter_table('phone_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_phone_code_user_id'))
     op.drop_table('phone_code')
