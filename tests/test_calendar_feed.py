@@ -93,7 +93,7 @@ def test_the_first_address_is_not_called_new_and_can_be_copied(app, pupil_world)
     first = tutor.post("/my/settings/calendar").get_data(as_text=True)
     assert "прежний больше не работает" not in first and "Вот адрес вашего календаря" in first
     assert 'data-copy="calendar-url"' in first and "Скопировать ссылку" in first
-    assert re.search(r'<script src="/static/copy_link\.js[^"]*" defer>', first)
+    assert re.search(r'<script src="[^"]*copy_link[^"]*" defer>', first)  # (however static URLs are versioned)
     assert "Адрес календаря у вас уже есть" in tutor.get("/my/settings").get_data(as_text=True)
     second = tutor.post("/my/settings/calendar").get_data(as_text=True)
     assert "прежний больше не работает" in second
