@@ -124,7 +124,7 @@ class Config:
     OIDC_ISSUER = os.environ.get("OIDC_ISSUER", f"http://localhost:{IDP_PORT}")
     OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "e-diary")
     OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "e-diary-secret")
-    OIDC_SCOPE = os.environ.get("OIDC_SCOPE", "openid profile email")
+    OIDC_SCOPE = os.environ.get("OIDC_SCOPE", "openid profile email phone")  # phone: phone_number(_verified)
     OIDC_PROVIDER = os.environ.get("OIDC_PROVIDER", "esia")  # key stored with the subject
 
     # Citizens' login client (docs/esia.md): "oidc" = standard OpenID Connect with the OIDC_*
@@ -152,6 +152,15 @@ class Config:
     SMS_DIR = os.environ.get("SMS_DIR", os.path.join(BASE_DIR, "instance", "sms"))
     SMS_QUIET_FROM = os.environ.get("SMS_QUIET_FROM", "22:00")  # local time (TIMEZONE)
     SMS_QUIET_TO = os.environ.get("SMS_QUIET_TO", "08:00")
+    # Confirming a typed mobile number by an SMS code (app/notify/phones.py, app/portal/phone.py):
+    # the code lives 10 minutes and allows 5 wrong tries; sending is limited per person and address
+    # by app/ratelimit.py (kind "phone-code"): 3 codes per 15 minutes, then a doubling wait.
+    PHONE_CODE_TTL_MINUTES = _env_int("PHONE_CODE_TTL_MINUTES", 10)
+    PHONE_CODE_MAX_ATTEMPTS = _env_int("PHONE_CODE_MAX_ATTEMPTS", 5)
+    PHONE_CODE_RATE_LIMIT = os.environ.get("PHONE_CODE_RATE_LIMIT", "3 per 15 minutes")
+    PHONE_CODE_ADDRESS_RATE_LIMIT = os.environ.get("PHONE_CODE_ADDRESS_RATE_LIMIT", "30 per hour")
+    PHONE_CODE_ACCOUNT_FREE_FAILURES = _env_int("PHONE_CODE_ACCOUNT_FREE_FAILURES", 3)
+    PHONE_CODE_ACCOUNT_DELAY_SECONDS = _env_int("PHONE_CODE_ACCOUNT_DELAY_SECONDS", 60)
     DIGEST_TIME = os.environ.get("DIGEST_TIME", "19:00")  # the daily digest goes out then
 
     # Mail.

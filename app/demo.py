@@ -46,6 +46,8 @@ PARENTS = [
         "family_name": "Иванова",
         "middle_name": "Петровна",
         "name": "Иванова Мария Петровна",
+        "phone_number": "+79211234567",
+        "phone_number_verified": True,
     },
     {
         "sub": "parent-petrov",
@@ -54,6 +56,8 @@ PARENTS = [
         "family_name": "Петров",
         "middle_name": "Сергеевич",
         "name": "Петров Пётр Сергеевич",
+        "phone_number": "+79217654321",
+        "phone_number_verified": True,
     },
 ]
 

@@ -151,7 +151,7 @@ def test_full_login_creates_the_account_keyed_on_the_oid_and_finds_it_again(esia
     first = identity_of(esia_app, OID)
     assert first["email"] == "m.ivanova@example.ru"
     assert first["user_email"] == "m.ivanova@example.ru"
-    assert first["phone"] == "+7(921)0000001"
+    assert first["phone"] == "+79210000001"  # ESIA's verified mobile, stored in E.164
     assert (first["last_name"], first["first_name"], first["middle_name"]) == ("Иванова", "Мария", "Ивановна")
     assert first["username"] == f"esia:{OID}"
     assert esia.refusals == []

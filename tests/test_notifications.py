@@ -1,55 +1,20 @@
 """Diary notifications: routed by preference and access scope into the outbox; e-mail through the
-real SMTP server on loopback, SMS through a small HTTP gateway on loopback, quiet hours, the daily
-digest, a gateway outage that loses nothing."""
-import json
-import threading
+real SMTP server on loopback, SMS through a small HTTP gateway on loopback (fixture `gateway`),
+quiet hours, the daily digest, a gateway outage that loses nothing."""
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from app import clock
 from app.extensions import db
 from app.models import Identity, NotificationPreference, OutboxMessage, UserSettings
 from app.notify.routing import after_quiet_hours, next_digest_time
-from app.notify.sms import normalize_phone
+from app.notify.phones import normalize as normalize_phone
 from app.workflow.outbox import deliver_one
 from tests.helpers.data import citizen_id, grant
 from tests.helpers.web import teacher
 
 PARENT_PHONE = "+79211234567"
-
-
-class Gateway:
-    """An SMS gateway on loopback: keeps what it accepted; can be switched to failing."""
-
-    def __init__(self):
-        self.received = []
-        self.failing = False
-        self.server = make_server("127.0.0.1", 0, self.app)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/send"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @Request.application
-    def app(self, request):
-        if request.headers.get("Authorization") != "Bearer gateway-token":
-            return Response("unauthorized", status=401)
-        if self.failing:
-            return Response("busy", status=503)
-        self.received.append(json.loads(request.data))
-        return Response(json.dumps({"status": "accepted"}), content_type="application/json")
-
-
-@pytest.fixture
-def gateway(app):
-    gateway = Gateway()
-    saved = {k: app.config[k] for k in ("SMS_GATEWAY_URL", "SMS_GATEWAY_TOKEN")}
-    app.config.update(SMS_GATEWAY_URL=gateway.url, SMS_GATEWAY_TOKEN="gateway-token")
-    yield gateway
-    app.config.update(saved)
-    gateway.server.shutdown()
 
 
 def family(app, login_parent, school, **preference):

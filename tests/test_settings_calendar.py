@@ -14,7 +14,8 @@ def test_settings_store_channels_per_pupil_and_kind(app, pupil_world):
     page = client.get("/my/settings").get_data(as_text=True)
     assert "Новые оценки" in page and "Сводка" in page
     assert f'name="{p}-grade-email" value="1"' in page and "checked" in page
-    bad = client.post("/my/settings", data={f"{p}-grade-sms": "1", "quiet_from": "23:00"})
+    # the tutor has no confirmed mobile number (the demo parent Иванова has one)
+    bad = pupil_world["tutor-oleg"].post("/my/settings", data={f"{p}-homework-sms": "1", "quiet_from": "23:00"})
     assert bad.status_code == 400
     text = bad.get_data(as_text=True)
     assert "нет подтверждённого мобильного номера" in text and "тихих часов" in text

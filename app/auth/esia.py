@@ -20,6 +20,7 @@ from sqlalchemy import select
 from .. import roles
 from ..extensions import db
 from ..models import Identity, utcnow
+from ..notify import phones
 from . import LoginError
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def user_for_claims(provider, claims):
     subject = str(claims["sub"])
     sm = current_app.appbuilder.sm
     email = _checked_email(claims.get("email"))
-    phone = (claims.get("phone") or "").strip()[:32]
+    phone = phones.from_claims(claims) or ""  # only a number the provider verified
     last, first, middle = _names(claims)
     identity = db.session.execute(
         select(Identity).where(Identity.provider == provider, Identity.subject == subject)

@@ -43,6 +43,4 @@ class OidcClient:
             raise LoginError(f"OIDC callback failed: {exc}") from exc
         if not claims.get("sub"):
             raise LoginError("OIDC claims carry no subject")
-        if claims.get("phone_number") and not claims.get("phone"):
-            claims["phone"] = claims["phone_number"]
         return claims

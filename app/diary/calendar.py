@@ -1,11 +1,17 @@
 """The calendar feed: a secret address per person (`/ical/<secret>.ics`, only its SHA-256 is
 stored; a new one replaces the old) with the lessons, school events and parent meetings of every
-pupil they may see — within each access's scope (no homework for "only grades", and so on)."""
+pupil they may see — within each access's scope (no homework for "only grades", and so on).
+
+The text is RFC 5545 as the `icalendar` library writes it (CRLF, lines folded at 75 octets): every
+VEVENT has a stable UID (the lesson, event or meeting and the pupil), DTSTAMP (when the feed was
+made) and SEQUENCE (the revision of the lesson, event or meeting: bumped on every change,
+app/models/base.py: count_revisions); times are
+St. Petersburg's with the VTIMEZONE of the service's zone."""
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 from sqlalchemy import select
 
 from .. import clock
@@ -15,6 +21,7 @@ from ..models import Lesson, Student, UserSettings
 from . import queries
 
 PAST_DAYS, FUTURE_DAYS = 14, 42
+TIMEZONE_YEARS = 6  # the VTIMEZONE covers last year to this many years ahead (events far ahead)
 
 
 def _hash(secret):
@@ -33,6 +40,12 @@ def new_secret(user_id):
     return secret
 
 
+def has_address(user_id):
+    """Whether this person already has a feed address (a new one replaces it)."""
+    return db.session.execute(select(UserSettings.calendar_secret_hash).where(
+        UserSettings.user_id == user_id)).scalar() is not None
+
+
 def user_for_secret(secret):
     if not secret or len(secret) > 100:
         return None
@@ -44,10 +57,13 @@ def feed(user_id, today=None):
     """The iCalendar text of this person's feed."""
     today = today or clock.today()
     zone = clock.zone()
+    stamp = clock.utcnow().replace(tzinfo=clock.UTC)
     calendar = Calendar()
     calendar.add("prodid", "-//Электронный дневник//Петербургское образование//RU")
     calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", "Электронный дневник")
+    calendar.add("x-wr-timezone", zone.key)
     grants = db.session.execute(active_grants(user_id=user_id)).scalars()
     for grant in grants:
         student = db.session.get(Student, grant.student_id)
@@ -58,8 +74,7 @@ def feed(user_id, today=None):
                 Lesson.class_id == klass.id, Lesson.date >= today - timedelta(days=PAST_DAYS),
                 Lesson.date <= today + timedelta(days=FUTURE_DAYS))).scalars().all()
             for lesson in lessons:
-                event = Event()
-                event.add("uid", f"lesson-{lesson.id}-{student.id}@e-diary")
+                event = _event(f"lesson-{lesson.id}-{student.id}", stamp, lesson.revision or 0)
                 event.add("summary", f"{who}: {lesson.subject.name}")
                 start = datetime.combine(lesson.date, lesson.starts_at or datetime.min.time(), tzinfo=zone)
                 event.add("dtstart", start if lesson.starts_at else lesson.date)
@@ -79,8 +94,7 @@ def feed(user_id, today=None):
             now = datetime.combine(today - timedelta(days=PAST_DAYS), datetime.min.time())
             for kind, items in (("event", queries.events(student, now)), ("meeting", queries.meetings(student, now))):
                 for item in items["upcoming"]:
-                    event = Event()
-                    event.add("uid", f"{kind}-{item.id}-{student.id}@e-diary")
+                    event = _event(f"{kind}-{item.id}-{student.id}", stamp, item.revision or 0)
                     title = item.title if kind == "event" else f"Родительское собрание: {item.topic}"
                     event.add("summary", f"{who}: {title}")
                     event.add("dtstart", item.starts_at.replace(tzinfo=zone))
@@ -89,4 +103,16 @@ def feed(user_id, today=None):
                     if item.place:
                         event.add("location", item.place)
                     calendar.add_component(event)
+    # The zone's rules around the feed's dates only: the full history since 1919 (Moscow has had
+    # +02:00…+05:00) is read wrongly by some calendar programs.
+    calendar.add_component(Timezone.from_tzinfo(zone, zone.key, first_date=date(today.year - 1, 1, 1),
+                                                last_date=date(today.year + TIMEZONE_YEARS, 1, 1)))
     return calendar.to_ical()
+
+
+def _event(key, stamp, sequence=0):
+    event = Event()
+    event.add("uid", f"{key}@e-diary")
+    event.add("dtstamp", stamp)
+    event.add("sequence", sequence)
+    return event

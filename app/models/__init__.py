@@ -21,6 +21,7 @@ from .accounts import (  # noqa: F401
     NotificationKind,
     NotificationChannel,
     NotificationPreference,
+    PhoneCode,
     UserSettings,
 )
 from .audit import AuditObject, AuditAction, AuditEvent  # noqa: F401
@@ -83,6 +84,7 @@ __all__ = [
     "NotificationChannel",
     "NotificationPreference",
     "UserSettings",
+    "PhoneCode",
     "AuditObject",
     "AuditAction",
     "AuditEvent",

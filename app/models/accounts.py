@@ -124,6 +124,21 @@ class UserSettings(Model):
     calendar_secret_hash = Column(String(64), nullable=True, unique=True)
 
 
+class PhoneCode(Model):
+    """A code sent by SMS to confirm a mobile number the parent typed (app/notify/phones.py):
+    only its keyed hash is kept; single-use, expiring, a few attempts."""
+
+    __tablename__ = "phone_code"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False, index=True)
+    phone = Column(String(16), nullable=False)  # E.164, e.g. +79211234567
+    code_hash = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    expires_at = Column(DateTime, nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)  # wrong codes typed
+    used_at = Column(DateTime, nullable=True)  # confirmed, or replaced by a newer code
+
+
 # FAB's User takes its creation times from the process's local clock (datetime.now() in FAB's
 # model defaults). Every moment we store is naive UTC from app.clock and shown in TIMEZONE: on a
 # server whose zone is not UTC, FAB's stamps would be hours off. A new account gets the service's

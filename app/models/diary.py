@@ -14,10 +14,11 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     text,
+    update,
 )
 from sqlalchemy.orm import relationship
 
-from .base import utcnow
+from .base import count_revisions, utcnow
 from .labels import LabeledEnum
 
 
@@ -37,12 +38,28 @@ class Lesson(Model):
     room = Column(String(50), nullable=False, default="")
     topic = Column(String(500), nullable=False, default="")
     homework = Column(Text, nullable=False, default="")
+    # Bumped on every change of the lesson (teacher, timetable import): the calendar feed's SEQUENCE.
+    revision = Column(Integer, nullable=False, default=0, server_default="0")
 
     __table_args__ = (
         UniqueConstraint("class_id", "date", "number", name="uq_lesson_class_date_number"),
         Index("ix_lesson_class_subject_date", "class_id", "subject_id", "date"),
         Index("ix_lesson_teacher_date", "teacher_id", "date"),
     )
+
+
+# What a lesson's entry in the calendar feed shows: a change of any of them is a new revision.
+count_revisions(Lesson, ("date", "number", "starts_at", "ends_at", "room", "topic", "homework", "subject_id",
+                         "teacher_id", "class_id"))
+
+
+def bump_revisions(lesson_ids):
+    """A new revision of these lessons, changed by a bulk UPDATE (which fires no ORM events)."""
+    ids = list(lesson_ids)
+    if ids:
+        from ..extensions import db
+
+        db.session.execute(update(Lesson).where(Lesson.id.in_(ids)).values(revision=Lesson.revision + 1))
 
 
 class GradeKind(LabeledEnum):

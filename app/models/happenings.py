@@ -3,7 +3,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import relationship
 
-from .base import utcnow
+from .base import count_revisions, utcnow
 
 
 class SchoolEvent(Model):
@@ -18,6 +18,7 @@ class SchoolEvent(Model):
     starts_at = Column(DateTime, nullable=False)
     ends_at = Column(DateTime, nullable=True)
     place = Column(String(255), nullable=False, default="")
+    revision = Column(Integer, nullable=False, default=0, server_default="0")  # the calendar's SEQUENCE
 
     __table_args__ = (Index("ix_school_event_school_start", "school_id", "starts_at"),)
 
@@ -32,8 +33,13 @@ class ParentMeeting(Model):
     starts_at = Column(DateTime, nullable=False)
     place = Column(String(255), nullable=False, default="")
     topic = Column(String(500), nullable=False, default="")
+    revision = Column(Integer, nullable=False, default=0, server_default="0")  # the calendar's SEQUENCE
 
     __table_args__ = (Index("ix_parent_meeting_school_start", "school_id", "starts_at"),)
+
+
+count_revisions(SchoolEvent, ("title", "description", "starts_at", "ends_at", "place", "class_id", "school_id"))
+count_revisions(ParentMeeting, ("starts_at", "place", "topic", "class_id", "school_id"))
 
 
 class Conversation(Model):

@@ -15,7 +15,6 @@ from ..access import active_grants, grant_allows
 from ..extensions import db
 from ..clock import UTC, to_local, zone
 from ..models import (
-    Identity,
     NotificationKind,
     NotificationPreference,
     OutboxMessage,
@@ -25,7 +24,7 @@ from ..models import (
 from ..names import dear
 from ..workflow.notifications import contact_email
 from .headers import header_text
-from .sms import normalize_phone
+from . import phones
 
 KINDS = tuple(NotificationKind)  # their labels: NotificationKind.labels()
 KIND_SECTIONS = {"grade": "grades", "absence": "attendance", "homework": "homework",
@@ -66,13 +65,6 @@ def next_digest_time(now_utc):
     return _to_utc(moment)
 
 
-def _phone(user_id):
-    phone = db.session.execute(
-        select(Identity.phone).where(Identity.user_id == user_id).order_by(Identity.id.desc())
-    ).scalar()
-    return normalize_phone(phone)
-
-
 def notify_user(kind, user, student_id, subject, text, event_key, now=None):
     """Queue one person's notification (e.g. the other side of a conversation)."""
     messages = _for_user(kind, user, student_id, subject, text, event_key, now or utcnow())
@@ -103,7 +95,7 @@ def _for_user(kind, user, student_id, subject, text, event_key, now):
         messages.append(OutboxMessage(channel="email", recipient=email, subject=subject,
                                       body_text=f"{greeting}\n\n{text}", body_html=html,
                                       idempotency_key=f"{key}:email", next_attempt_at=now))
-    phone = _phone(user.id) if wants_sms else None
+    phone = phones.confirmed(user.id) if wants_sms else None
     if phone:
         settings = db.session.execute(
             select(UserSettings).where(UserSettings.user_id == user.id)).scalar_one_or_none()

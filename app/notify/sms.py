@@ -4,30 +4,15 @@ POST {SMS_GATEWAY_URL} with JSON {"to": "+79XXXXXXXXX", "text": "…", "id": "<i
 and `Authorization: Bearer {SMS_GATEWAY_TOKEN}`; any 2xx means accepted. Without SMS_GATEWAY_URL
 (development) messages are written to SMS_DIR as text files, like the .eml mailbox."""
 import os
-import re
 
 import requests
 from flask import current_app
 
 from ..models import utcnow
 
-_MOBILE = re.compile(r"9\d{9}")
-
 
 class SmsError(Exception):
     pass
-
-
-def normalize_phone(value):
-    """A Russian mobile number as +79XXXXXXXXX, or None when it is not one."""
-    digits = re.sub(r"[\s()\-]", "", value or "")
-    if digits.startswith("+7"):
-        digits = digits[2:]
-    elif len(digits) == 11 and digits[0] in "78":
-        digits = digits[1:]
-    if not _MOBILE.fullmatch(digits):
-        return None
-    return "+7" + digits
 
 
 def send_sms(message):

@@ -11,7 +11,6 @@ from ..diary import calendar
 from ..extensions import db
 from ..models import (
     AccessGrant,
-    Identity,
     NotificationChannel,
     NotificationKind,
     NotificationPreference,
@@ -19,7 +18,7 @@ from ..models import (
     UserSettings,
 )
 from ..notify.routing import KIND_SECTIONS, KINDS
-from ..notify.sms import normalize_phone
+from ..notify import phones
 from . import bp
 from .guards import citizen_required
 
@@ -47,8 +46,7 @@ def settings():
     stored = {(p.student_id, p.kind): p for p in db.session.execute(select(NotificationPreference).where(
         NotificationPreference.user_id == user_id)).scalars()}
     own = db.session.execute(select(UserSettings).where(UserSettings.user_id == user_id)).scalar_one_or_none()
-    phone = normalize_phone(db.session.execute(select(Identity.phone).where(
-        Identity.user_id == user_id).order_by(Identity.id.desc())).scalar())
+    phone = phones.confirmed(user_id)
     errors = {}
     if request.method == "POST":
         quiet_from, quiet_to = _time(request.form.get("quiet_from")), _time(request.form.get("quiet_to"))
@@ -56,7 +54,8 @@ def settings():
             errors["quiet"] = gettext("Enter both times of the quiet hours as HH:MM, or neither.")
         wants_sms = any(request.form.get(f"{g.student_id}-{k}-sms") for g, _s, kinds in rows for k in kinds)
         if wants_sms and not phone:
-            errors["sms"] = gettext("Your Gosuslugi account has no confirmed mobile number: SMS cannot be sent.")
+            errors["sms"] = gettext("SMS cannot be sent: there is no confirmed mobile number. "
+                                    "Add your number and confirm it with the code from an SMS.")
         if not errors:
             for grant, _student, kinds in rows:
                 for kind in kinds:
@@ -84,16 +83,21 @@ def settings():
 
     return render_template("portal/settings.html", rows=rows, labels=NotificationKind.labels(),
                            channels=NotificationChannel.labels(), checked=checked,
-                           own=own, phone=phone, errors=errors, form=request.form,
-                           feed_url=request.args.get("feed")), (400 if errors else 200)
+                           own=own, phone=phone and phones.display(phone), errors=errors, form=request.form,
+                           has_feed=calendar.has_address(user_id)), (400 if errors else 200)
 
 
 @bp.route("/my/settings/calendar", methods=["POST"])
 @citizen_required
 def new_calendar_link():
-    secret = calendar.new_secret(current_actor().user_id)
-    flash(gettext("Here is your new calendar address; the previous one no longer works. Copy it now: "
-                  "it is shown only once."), "success")
+    user_id = current_actor().user_id
+    replaced = calendar.has_address(user_id)
+    secret = calendar.new_secret(user_id)
+    if replaced:
+        flash(gettext("Here is your new calendar address; the previous one no longer works. Copy it now: "
+                      "it is shown only once."), "success")
+    else:
+        flash(gettext("Here is your calendar address. Copy it now: it is shown only once."), "success")
     return render_template("portal/calendar_link.html",
                            url=url_for("portal.calendar_feed", secret=secret, _external=True))
 

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, utcnow
 from ..notify.digest import send_digest
 from ..notify.mail import send_email
+from ..notify.phones import WIPE_BODY
 from ..notify.sms import send_sms
 from .errors import WorkflowError
 from .machine import fire
@@ -34,6 +35,14 @@ def backoff(attempts):
     config = current_app.config
     seconds = config["OUTBOX_BACKOFF_SECONDS"] * (2 ** max(attempts - 1, 0))
     return timedelta(seconds=min(seconds, config["OUTBOX_BACKOFF_MAX_SECONDS"]))
+
+
+def _wipe_secret(message):
+    """A message carrying a secret (an SMS confirmation code) keeps no readable text once it is
+    sent or given up."""
+    if message.on_sent == WIPE_BODY:
+        message.body_text = "—"
+        message.body_html = ""
 
 
 def _after_failure(message, error, now):
@@ -53,6 +62,7 @@ def _after_failure(message, error, now):
         message.next_attempt_at = min(now + timedelta(seconds=config["OUTBOX_SLOW_RETRY_SECONDS"]), give_up_at)
         return "retry"
     message.status = OutboxStatus.FAILED
+    _wipe_secret(message)
     return "failed"
 
 
@@ -91,6 +101,7 @@ def deliver_one(due_by=None):
     message.status = OutboxStatus.SENT
     message.sent_at = utcnow()
     message.last_error = ""
+    _wipe_secret(message)
     if message.on_sent and message.application_id:
         try:
             fire(message.on_sent, SYSTEM, message.application_id, commit=False)
@@ -133,8 +144,8 @@ def run_forever(poll_seconds=None, stop=None):
 def retry(message):
     """Admin's retry of a failed message: back to pending, due now. Returns whether it was
     queued again; a message the server already accepted is never queued again (it would be
-    delivered twice)."""
-    if message.status != OutboxStatus.FAILED:
+    delivered twice), nor one whose secret was wiped (a confirmation code: the parent asks for a new one)."""
+    if message.status != OutboxStatus.FAILED or message.on_sent == WIPE_BODY:
         return False
     message.status = OutboxStatus.PENDING
     message.attempts = 0

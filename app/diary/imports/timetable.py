@@ -3,7 +3,7 @@ homework (classes and subjects named in the file are created on the way)."""
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Lesson
+from ...models.diary import Lesson, bump_revisions
 from .base import Handler, bulk_insert, bulk_update
 
 
@@ -39,4 +39,5 @@ class LessonsHandler(Handler):
             existing, rows, lambda r: (r["class_id"], r["date"], r["number"]), self.FIELDS)
         bulk_insert(Lesson, inserts)
         bulk_update(Lesson, updates)
+        bump_revisions(u["id"] for u in updates)  # the calendar feed's SEQUENCE
         report.created, report.updated, report.unchanged = len(inserts), len(updates), unchanged
