@@ -153,6 +153,14 @@ def _pupil_in(assignment, student_id, lesson):
     return student
 
 
+def pupil_on(assignment, student_id, day):
+    """The pupil if in the assignment's class on `day`, else JournalError 404."""
+    student = db.session.get(Student, student_id) if isinstance(student_id, int) else None
+    if student is None or not membership.in_class(student.id, assignment.class_id, day):
+        raise JournalError(gettext("This pupil is not in this class."), 404)
+    return student
+
+
 def _text(value, field, max_length, too_long, multiline=False):
     """Typed text: control characters stripped (app.inputs), at most `max_length` characters."""
     if value is not None and not isinstance(value, str):
@@ -163,6 +171,11 @@ def _text(value, field, max_length, too_long, multiline=False):
     if len(value) > max_length:
         raise JournalError(too_long, fields={field: too_long})
     return value
+
+
+def audit(actor, action, object_type, object_id, details):
+    """An audit event of a journal write, in the write's transaction."""
+    return _audit(actor, action, object_type, object_id, details)
 
 
 def _audit(actor, action, object_type, object_id, details):

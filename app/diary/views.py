@@ -9,7 +9,7 @@ from .. import formats, inputs
 from ..access import current_actor
 from ..errors import Refused, shown_on_page
 from ..models import AttendanceMark, GradeKind
-from . import grading, journal, journal_form
+from . import finals, grading, journal, journal_form
 
 
 MAX_GRID_DAYS = 400  # the grid shows one column per lesson: at most a school year and a bit
@@ -54,6 +54,24 @@ class JournalView(BaseView):
     def _may_write(self):
         if not self.appbuilder.sm.has_access("can_write", self.class_permission_name):
             abort(403)
+
+    @expose("/<int:assignment_id>/finals", methods=["GET", "POST"])
+    @has_access
+    @permission_name("read")
+    def finals(self, assignment_id):
+        """«Итоговые»: the final grades of the class × subject per period of the school year."""
+        actor = current_actor()
+        assignment = journal.assignment_for(actor, assignment_id)
+        errors, status = {}, 200
+        if request.method == "POST":
+            self._may_write()
+            errors = finals.save_sheet(actor, assignment, request.form)
+            if not errors:
+                flash(gettext("The final grades are saved."), "success")
+                return redirect(url_for(".finals", assignment_id=assignment.id))
+            status = 400
+        return self.render_template("journal/finals.html", assignment=assignment, sheet=finals.sheet(assignment),
+                                    errors=errors, typed=request.form if request.method == "POST" else {}), status
 
     @expose("/<int:assignment_id>/lessons/<int:lesson_id>", methods=["GET", "POST"])
     @has_access
@@ -138,6 +156,30 @@ class TeacherMessagesView(BaseView):
         return self.render_template("journal/conversations.html", conversations=rows,
                                     unread=lambda c: messages.unread(c, user.id), students=_students(rows))
 
+    @expose("/new", methods=["GET", "POST"])
+    @has_access
+    @permission_name("read")
+    def new(self):
+        """«Написать семье»: a teacher starts a conversation with a family of the own classes."""
+        from flask import redirect, url_for
+
+        from ..models import Relation
+        from . import messages
+
+        user = self.appbuilder.sm.current_user
+        refused = Refused()
+        if request.method == "POST":
+            if not self.appbuilder.sm.has_access("can_write", self.class_permission_name):
+                abort(403)
+            with shown_on_page() as refused:
+                student_id, parent_id = _recipient(request.form.get("recipient"))
+                conversation = messages.start_by_teacher(user, student_id, parent_id, request.form.get("subject"),
+                                                         request.form.get("text"))
+                flash(gettext("The message is sent."), "success")
+                return redirect(url_for(".thread", conversation_id=conversation.id))
+        return self.render_template("journal/new_message.html", pupils=messages.pupils_for_teacher(user.id),
+                                    relations=Relation.labels(), refused=refused, form=request.form), refused.status
+
     @expose("/<int:conversation_id>", methods=["GET", "POST"])
     @has_access
     @permission_name("read")
@@ -158,6 +200,12 @@ class TeacherMessagesView(BaseView):
         return self.render_template("journal/thread.html", conversation=conversation, items=items,
                                     student=_students([conversation])[conversation.student_id],
                                     text=request.form.get("text", "")), refused.status
+
+
+def _recipient(value):
+    """The form's «Кому»: "<pupil id>:<family member id>" → two ids; 400 in Russian otherwise."""
+    student, _, parent = (value or "").partition(":") if isinstance(value, str) else ("", "", "")
+    return inputs.field_id(student, "recipient"), inputs.field_id(parent, "recipient")
 
 
 def _students(conversations):
