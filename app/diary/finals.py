@@ -36,9 +36,10 @@ def columns(school_id, today=None):
     today = today or clock.today()
     year = school_year.current_year(school_id, today)
     start, end = school_year.year_dates(school_id, today)
+    # the quarters, then the half-years (a school keeps one or the other, some both), the year, the exam
     result = [Column(f"p{p.id}", GradeKind.QUARTER if p.kind == PeriodKind.QUARTER else GradeKind.HALF_YEAR,
                      school_year.period_name(p), p.id, p.starts_on, min(p.ends_on, today))
-              for p in school_year.periods(year)]
+              for p in sorted(school_year.periods(year), key=lambda p: (p.kind != PeriodKind.QUARTER, p.starts_on))]
     result.append(Column("year", GradeKind.YEAR, school_year.period_title(GradeKind.YEAR), None, start,
                          min(end, today)))
     result.append(Column("exam", GradeKind.EXAM, school_year.period_title(GradeKind.EXAM), None, start,
