@@ -106,3 +106,17 @@ def test_journal_pages_are_russian(sqlite_app):
     assert_russian(client, "/journal/")
     assert_russian(client, f"/journal/{assignment}?from=2026-11-01&to=2026-11-30")
     assert_russian(client, f"/journal/{assignment}?from=2020-01-01&to=2020-01-31")  # empty state
+
+
+def test_lesson_finals_and_new_message_pages_are_russian(sqlite_app):
+    with sqlite_app.app_context():
+        import_examples()
+        set_password("t.orlova", TEACHER_PASSWORD)
+        assignment = db.session.execute(select(TeachingAssignment).join(TeachingAssignment.subject)
+                                        .where(TeachingAssignment.subject.has(name="Алгебра"))).scalars().first()
+        lesson = db.session.execute(select(Lesson.id).where(Lesson.subject_id == assignment.subject_id)).scalars().first()
+        assignment_id = assignment.id
+    client = teacher(sqlite_app)
+    assert_russian(client, f"/journal/{assignment_id}/lessons/{lesson}")
+    assert_russian(client, f"/journal/{assignment_id}/finals")
+    assert_russian(client, "/teacher-messages/new")
