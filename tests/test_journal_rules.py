@@ -3,6 +3,7 @@ form and the marks import: no grade on a lesson that has not taken place yet in 
 day (under a clock frozen at the midnight edge: a UTC server's Sunday 22:30 is Monday 01:30 in
 St. Petersburg, Sunday 20:30 is still Sunday there), a kind of work with its weight 1..5, a remark
 per grade, and hostile cell input refused in Russian with nothing stored."""
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -169,3 +170,29 @@ def test_a_lesson_six_weeks_ahead_is_shown_but_closed_in_the_grid(app, school):
         refused = client.post(f"/journal/{school['algebra']}/cell", json={
             "student_id": school["sokolova"], "lesson_id": future_id, "value": "5"})
         assert refused.status_code == 400 and FUTURE in refused.json["message"]
+
+
+def test_the_per_lesson_form_saves_kind_weight_remark_and_marks_and_shows_errors_by_the_row(app, fresh_lesson):
+    school = fresh_lesson
+    client = teacher(app)
+    url = f"/journal/{school['algebra']}/lessons/{school['algebra_lesson']}"
+    page = client.get(url)
+    sokolova, volkov = school["sokolova"], school["volkov"]
+    answer = client.post(url, data={
+        "csrf_token": csrf_token(page), "topic": "Линейные уравнения", "homework": "№ 112, 114",
+        f"value-{sokolova}": "5", f"kind-{sokolova}": "test", f"weight-{sokolova}": "9",
+        f"value-{volkov}": "4", f"kind-{volkov}": "independent", f"weight-{volkov}": "",
+        f"remark-{volkov}": "Решил сам", f"mark-{volkov}": "ОП"})
+    assert answer.status_code == 400
+    html = answer.get_data(as_text=True)
+    row = re.search(rf'(?s)<tr class="danger">\s*<th scope="row">[^<]*'
+                    rf'<span class="help-block text-danger" id="err-{sokolova}"[^>]*>([^<]*)</span>', html)
+    assert row and "Вес оценки — целое число от 1 до 5" in row.group(1)
+    assert f'name="weight-{sokolova}" value="9"' in html  # what was typed stays
+    assert _grade(app, school) is None
+    with app.app_context():
+        grade = db.session.execute(select(Grade).where(Grade.student_id == volkov,
+                                                       Grade.lesson_id == school["algebra_lesson"])).scalar_one()
+        assert (grade.value, grade.kind, grade.weight, grade.remark) == ("4", "independent", 2, "Решил сам")
+        assert db.session.execute(select(Attendance.mark).where(
+            Attendance.student_id == volkov, Attendance.lesson_id == school["algebra_lesson"])).scalar() == "ОП"
