@@ -1,5 +1,7 @@
 """The teachers' journal: only own classes × subjects; cells take grades and attendance marks with
 validation; every change audited with the old and the new value."""
+import re
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -120,3 +122,16 @@ def test_lesson_finals_and_new_message_pages_are_russian(sqlite_app):
     assert_russian(client, f"/journal/{assignment_id}/lessons/{lesson}")
     assert_russian(client, f"/journal/{assignment_id}/finals")
     assert_russian(client, "/teacher-messages/new")
+
+
+def test_the_grid_links_each_lesson_to_its_page_and_marks_heavy_grades(app, school):
+    client = teacher(app)
+    assert client.post(f"/journal/{school['algebra']}/cell", json={
+        "student_id": school["volkov"], "lesson_id": school["algebra_lesson"], "value": "4", "kind": "test"}).status_code == 200
+    grid = client.get(f"/journal/{school['algebra']}?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    assert f"/journal/{school['algebra']}/lessons/{school['algebra_lesson']}" in grid
+    assert f"/journal/{school['algebra']}/finals" in grid
+    cell = re.search(rf'<input[^>]*data-student="{school["volkov"]}" data-lesson="{school["algebra_lesson"]}"[^>]*>',
+                     grid.replace("\n", " ")).group(0)
+    assert "font-weight:bold" in cell
+    assert "Контрольная, вес 3" in grid
