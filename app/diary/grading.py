@@ -47,6 +47,16 @@ def check_lesson_open(day, field="value"):
         raise GradingError(future_lesson_message(), field)
 
 
+def attendance_message():
+    return gettext("You cannot mark attendance of a lesson that has not taken place yet.")
+
+
+def check_attendance_open(day, field="value"):
+    """GradingError when the lesson of this date has not taken place yet (no absence ahead)."""
+    if not lesson_is_open(day):
+        raise GradingError(attendance_message(), field)
+
+
 def lesson_kinds():
     """(code, label) of the kinds of work a lesson's grade may be, for a select field."""
     return [(kind.value, kind.label) for kind in GradeKind.LESSON]

@@ -233,10 +233,8 @@ def set_cell(actor, assignment, student_id, lesson_id, text, kind=None, weight=N
             if _kind_taken(grade, student, lesson, kind):
                 message = gettext("The pupil already has a grade of this kind for this lesson.")
                 raise JournalError(message, fields={"kind": message})
-        if mark is not None and mark != old_mark and not grading.lesson_is_open(lesson.date):
-            raise JournalError(gettext("You cannot mark attendance of a lesson that has not taken place yet."),
-                               fields={"value": gettext(
-                                   "You cannot mark attendance of a lesson that has not taken place yet.")})
+        if mark is not None and mark != old_mark:
+            grading.check_attendance_open(lesson.date)
         if new != old:
             if new is None:
                 db.session.delete(grade)

@@ -1,6 +1,5 @@
 """Grades and attendance: rows name a pupil by the school system's id; a row with a lesson number
 is matched to the lesson of the class the pupil was in on that day (app.diary.membership)."""
-from flask_babel import gettext
 from sqlalchemy import select
 
 from ...extensions import db
@@ -122,8 +121,7 @@ class AttendanceHandler(_ByStudent):
                 problems.append(self.problem(line, "number", "нет такого урока в расписании класса"))
                 continue
             if not grading.lesson_is_open(v["date"]):
-                problems.append(self.problem(line, "date", gettext(
-                    "You cannot mark attendance of a lesson that has not taken place yet.")))
+                problems.append(self.problem(line, "date", grading.attendance_message()))
                 continue
             self.rows.append((line, dict(student_id=student[0], lesson_id=lesson[0], mark=v["mark"])))
         problems.extend(self._duplicates(self.rows, lambda r: (r["student_id"], r["lesson_id"])))
