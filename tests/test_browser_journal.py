@@ -34,10 +34,46 @@ def test_teacher_enters_grades_with_the_keyboard(sqlite_app, live_app, browser):
     with page.expect_response(re.compile(r"/cell$")) as answer:
         second.press("Tab")
     assert answer.value.status == 400
-    page.wait_for_function("() => document.getElementById('journal-status').textContent.length > 0")
-    assert "оценку 1–5" in page.locator("#journal-status").inner_text()
+    # the error is shown next to the cell it is about, and the cell is marked invalid
+    error = page.locator(f"#err-{pupils['S-1001']}-{lesson}")
+    error.wait_for(state="visible")
+    assert "оценку 1–5" in error.inner_text()
+    assert second.get_attribute("aria-invalid") == "true"
     with sqlite_app.app_context():
         values = dict(db.session.execute(select(Grade.student_id, Grade.value).where(Grade.lesson_id == lesson)).all())
         db.session.remove()
     assert values[pupils["S-1003"]] == "4"
     assert values[pupils["S-1001"]] == "5"  # unchanged: "7" was refused
+
+
+def test_names_stay_on_the_left_and_todays_column_is_in_view(sqlite_app, live_app, browser):
+    from datetime import timedelta
+
+    from app import clock
+
+    with sqlite_app.app_context():
+        import_examples()
+        set_password("t.orlova", TEACHER_PASSWORD)
+        assignment = db.session.execute(select(TeachingAssignment).where(
+            TeachingAssignment.teacher_id == user_id("t.orlova"))).scalar_one()
+        today = clock.today()
+        for offset in range(-34, 8):  # a lesson every day of the grid's default weeks
+            db.session.add(Lesson(class_id=assignment.class_id, subject_id=assignment.subject_id, number=7,
+                                  teacher_id=assignment.teacher_id, date=today + timedelta(days=offset)))
+        db.session.commit()
+        assignment_id = assignment.id
+        db.session.remove()
+    page = new_page(browser, viewport={"width": 800, "height": 700})
+    staff_login(page, live_app, "t.orlova", TEACHER_PASSWORD)
+    page.goto(f"{live_app}/journal/{assignment_id}")
+    scroller = page.locator("#journal-scroll")
+    assert scroller.evaluate("e => e.scrollLeft") > 0  # opened on today, not on five weeks ago
+    today_header = page.locator('th[aria-current="date"]')
+    box, frame = today_header.bounding_box(), scroller.bounding_box()
+    assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
+    name = page.locator("tbody th[scope=row]").first
+    before = name.bounding_box()["x"]
+    scroller.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+    assert abs(name.bounding_box()["x"] - before) < 1  # sticky: the pupils' names stay in place
+    future = page.locator("input.cell[data-future]").first
+    assert future.is_disabled()  # next week's lessons take no grade

@@ -1,5 +1,7 @@
 """The teachers' journal: only own classes × subjects; cells take grades and attendance marks with
 validation; every change audited with the old and the new value."""
+import re
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -106,3 +108,30 @@ def test_journal_pages_are_russian(sqlite_app):
     assert_russian(client, "/journal/")
     assert_russian(client, f"/journal/{assignment}?from=2026-11-01&to=2026-11-30")
     assert_russian(client, f"/journal/{assignment}?from=2020-01-01&to=2020-01-31")  # empty state
+
+
+def test_lesson_finals_and_new_message_pages_are_russian(sqlite_app):
+    with sqlite_app.app_context():
+        import_examples()
+        set_password("t.orlova", TEACHER_PASSWORD)
+        assignment = db.session.execute(select(TeachingAssignment).join(TeachingAssignment.subject)
+                                        .where(TeachingAssignment.subject.has(name="Алгебра"))).scalars().first()
+        lesson = db.session.execute(select(Lesson.id).where(Lesson.subject_id == assignment.subject_id)).scalars().first()
+        assignment_id = assignment.id
+    client = teacher(sqlite_app)
+    assert_russian(client, f"/journal/{assignment_id}/lessons/{lesson}")
+    assert_russian(client, f"/journal/{assignment_id}/finals")
+    assert_russian(client, "/teacher-messages/new")
+
+
+def test_the_grid_links_each_lesson_to_its_page_and_marks_heavy_grades(app, school):
+    client = teacher(app)
+    assert client.post(f"/journal/{school['algebra']}/cell", json={
+        "student_id": school["volkov"], "lesson_id": school["algebra_lesson"], "value": "4", "kind": "test"}).status_code == 200
+    grid = client.get(f"/journal/{school['algebra']}?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    assert f"/journal/{school['algebra']}/lessons/{school['algebra_lesson']}" in grid
+    assert f"/journal/{school['algebra']}/finals" in grid
+    cell = re.search(rf'<input[^>]*data-student="{school["volkov"]}" data-lesson="{school["algebra_lesson"]}"[^>]*>',
+                     grid.replace("\n", " ")).group(0)
+    assert "font-weight:bold" in cell
+    assert "Контрольная, вес 3" in grid

@@ -138,8 +138,8 @@ def test_members_are_their_stored_codes():
     assert ApplicationState.label_for("no-such-state") == "no-such-state" and ApplicationState.label_for(None) == ""
     assert ApplicationState.get(["a list from JSON"]) is None
     assert ApplicationState.ACTIVE == ("submitted", "passport_verified") and len(ApplicationState.ALL) == 7
-    assert [code for code, _label in GradeKind.choices()] == ["current", "test", "quarter", "half_year", "year",
-                                                               "exam"]
+    assert [code for code, _label in GradeKind.choices()] == [
+        "current", "test", "independent", "homework", "practical", "dictation", "quarter", "half_year", "year", "exam"]
 
 
 def test_no_parallel_labels_dicts_remain():

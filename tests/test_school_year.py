@@ -63,8 +63,11 @@ def test_grades_and_final_grades_follow_the_schools_year_and_quarters(app, pupil
     # «Оценки» count from 2 September: the grade of 1 September is not in the average (3, not 2.50)
     assert 'value="2026-09-02"' in grades and "средний балл 3.00" in grades and "2.50" not in grades
     assert api["from"] == "2026-09-02" and {s["subject"]: s["average"] for s in api["subjects"]}["Алгебра"] == 3.0
-    # «Итоговые оценки» name the period as the tables say, not by a date
-    assert "I четверть: <strong>4</strong>" in results and "Год: <strong>5</strong>" in results
+    # «Итоговые оценки»: a table by period, each named as the tables say, not by a date
+    header = re.findall(r"<th scope=\"col\">([^<]*)</th>", re.search(r"(?s)<thead>(.*?)</thead>", results).group(1))
+    assert header == ["Предмет", "I четверть", "II четверть", "III четверть", "IV четверть", "Год", "Экзамен"]
+    row = re.findall(r"<td>(.*?)</td>", re.search(r"(?s)<th scope=\"row\">Алгебра</th>(.*?)</tr>", results).group(1))
+    assert [re.sub(r"<[^>]+>", "", cell) for cell in row] == ["4", "—", "—", "—", "5", "—"]
     assert "06.11.2026" not in results
     algebra = next(s for s in api_results["subjects"] if s["subject"] == "Алгебра")
     assert [(r["period"], r["value"]) for r in algebra["results"]] == [("I четверть", "4"), ("Год", "5")]

@@ -13,7 +13,7 @@ from ..domain_error import DomainError
 from ..extensions import db
 from ..names import attendance_label
 from ..notify.routing import notify
-from . import membership
+from . import grading, membership
 from ..models import (
     GRADE_VALUES,
     Attendance,
@@ -67,6 +67,20 @@ class Grid:
     lessons: list
     cells: dict  # (student_id, lesson_id) -> "5 Н"
     spans: dict  # student_id -> [(since, until)] of the pupil's membership of this class
+    grades: dict  # (student_id, lesson_id) -> the Grade the cell shows (its kind, weight, remark)
+    today: date
+
+    def grade(self, student_id, lesson_id):
+        return self.grades.get((student_id, lesson_id))
+
+    def is_open(self, lesson):
+        """Whether the lesson may be graded (it took place today or before: app.diary.grading)."""
+        return grading.lesson_is_open(lesson.date, self.today)
+
+    def today_index(self):
+        """The index of the column to show on opening: the last lesson up to today."""
+        past = [i for i, lesson in enumerate(self.lessons) if lesson.date <= self.today]
+        return past[-1] if past else 0
 
     def cell(self, student_id, lesson_id):
         return self.cells.get((student_id, lesson_id), "")
@@ -92,16 +106,17 @@ def grid(assignment, date_from=None, date_to=None):
             select(ClassMembership.student_id, ClassMembership.since, ClassMembership.until)
             .where(ClassMembership.class_id == assignment.class_id)):
         spans.setdefault(student_id, []).append((since, until))
-    cells = {}
+    cells, grades = {}, {}
     ids = [lesson.id for lesson in lessons]
     if ids:
-        for g in db.session.execute(select(Grade).where(Grade.lesson_id.in_(ids),
-                                                        Grade.kind == GradeKind.CURRENT)).scalars():
-            cells[(g.student_id, g.lesson_id)] = g.value
+        for g in db.session.execute(select(Grade).where(Grade.lesson_id.in_(ids), Grade.kind.in_(GradeKind.LESSON))
+                                    .order_by(Grade.id)).scalars():
+            grades.setdefault((g.student_id, g.lesson_id), g)
+        cells.update({key: g.value for key, g in grades.items()})
         for a in db.session.execute(select(Attendance).where(Attendance.lesson_id.in_(ids))).scalars():
             key = (a.student_id, a.lesson_id)
             cells[key] = f"{cells[key]} {a.mark}" if key in cells else a.mark
-    return Grid(assignment, date_from, date_to, pupils, lessons, cells, spans)
+    return Grid(assignment, date_from, date_to, pupils, lessons, cells, spans, grades, clock.today())
 
 
 def parse_cell(text):
@@ -119,6 +134,11 @@ def parse_cell(text):
     return grade, mark
 
 
+def lesson_of(assignment, lesson_id):
+    """The lesson if it is in this journal (class × subject), else JournalError 404."""
+    return _lesson_in(assignment, lesson_id)
+
+
 def _lesson_in(assignment, lesson_id):
     lesson = db.session.get(Lesson, lesson_id)
     if lesson is None or lesson.class_id != assignment.class_id or lesson.subject_id != assignment.subject_id:
@@ -130,6 +150,14 @@ def _pupil_in(assignment, student_id, lesson):
     """The pupil, if in the assignment's class on the lesson's day (by the class memberships)."""
     student = db.session.get(Student, student_id)
     if student is None or not membership.in_class(student.id, assignment.class_id, lesson.date):
+        raise JournalError(gettext("This pupil is not in this class."), 404)
+    return student
+
+
+def pupil_on(assignment, student_id, day):
+    """The pupil if in the assignment's class on `day`, else JournalError 404."""
+    student = db.session.get(Student, student_id) if isinstance(student_id, int) else None
+    if student is None or not membership.in_class(student.id, assignment.class_id, day):
         raise JournalError(gettext("This pupil is not in this class."), 404)
     return student
 
@@ -146,6 +174,11 @@ def _text(value, field, max_length, too_long, multiline=False):
     return value
 
 
+def audit(actor, action, object_type, object_id, details):
+    """An audit event of a journal write, in the write's transaction."""
+    return _audit(actor, action, object_type, object_id, details)
+
+
 def _audit(actor, action, object_type, object_id, details):
     event = AuditEvent(actor_id=actor.user_id, actor_label=actor.label, action=action,
                        object_type=object_type, object_id=object_id, details=details)
@@ -158,34 +191,69 @@ def _when(lesson):
     return f"{formats.date(lesson.date)}, {lesson.subject.name}"
 
 
-def set_cell(actor, assignment, student_id, lesson_id, text):
-    """Save one cell; returns the cell's new text. One transaction with its audit events."""
+def cell_grade(student, lesson):
+    """The pupil's grade of this lesson that the cell shows: the first of the lesson kinds (a
+    lesson may carry an answer and a test grade from an import; the cell is the first)."""
+    rows = db.session.execute(select(Grade).where(
+        Grade.student_id == student.id, Grade.lesson_id == lesson.id,
+        Grade.kind.in_(GradeKind.LESSON)).order_by(Grade.id)).scalars().all()
+    return rows[0] if rows else None
+
+
+def _kind_taken(grade, student, lesson, kind):
+    """Whether another grade of this kind is on the lesson already (one of a kind per lesson)."""
+    return db.session.execute(select(Grade.id).where(
+        Grade.student_id == student.id, Grade.lesson_id == lesson.id, Grade.kind == kind,
+        Grade.id != (grade.id if grade else -1))).first() is not None
+
+
+def set_cell(actor, assignment, student_id, lesson_id, text, kind=None, weight=None, remark=None):
+    """Save one cell — the grade (its kind of work, weight and remark) and the attendance mark of
+    one pupil on one lesson; returns the cell's new text. The rules of a grade are
+    app.diary.grading's (a lesson that has not taken place yet is refused). One transaction with
+    its audit events and the families' notifications."""
     lesson = _lesson_in(assignment, lesson_id)
     student = _pupil_in(assignment, student_id, lesson)
     grade_value, mark = parse_cell(text or "")
+    if kind is not None:
+        kind = grading.lesson_kind(kind)
+    remark = grading.remark(remark) if remark is not None else None
     try:
-        grade = db.session.execute(select(Grade).where(
-            Grade.student_id == student.id, Grade.lesson_id == lesson.id,
-            Grade.kind == GradeKind.CURRENT)).scalar_one_or_none()
-        old = grade.value if grade else None
-        if grade_value != old:
-            if grade_value is None:
-                db.session.delete(grade)
-            elif grade is None:
-                db.session.add(Grade(student_id=student.id, subject_id=lesson.subject_id, lesson_id=lesson.id,
-                                     date=lesson.date, value=grade_value, kind=GradeKind.CURRENT,
-                                     teacher_id=actor.user_id))
-            else:
-                grade.value, grade.updated_at, grade.teacher_id = grade_value, utcnow(), actor.user_id
-            event = _audit(actor, "grade_set", "student", student.id,
-                           {"lesson": lesson.id, "date": lesson.date.isoformat(),
-                            "subject": lesson.subject.name, "from": old, "to": grade_value})
-            if grade_value is not None:
-                notify("grade", student.id, gettext("New grade: %(name)s", name=student.first_name),
-                       gettext("%(value)s — %(when)s.", value=grade_value, when=_when(lesson)), event.id)
+        grade = cell_grade(student, lesson)
+        kind = kind or (grade.kind if grade else GradeKind.CURRENT)
+        weight = grading.weight(weight, kind) if weight is not None or grade is None or grade.kind != kind \
+            else grade.weight
+        old = (grade.value, grade.kind, grade.weight, grade.remark) if grade else None
+        new = (grade_value, kind, weight, remark if remark is not None else (grade.remark if grade else "")) \
+            if grade_value is not None else None
         attendance = db.session.execute(select(Attendance).where(
             Attendance.student_id == student.id, Attendance.lesson_id == lesson.id)).scalar_one_or_none()
         old_mark = attendance.mark if attendance else None
+        if new is not None and new != old:
+            grading.check_lesson_open(lesson.date)
+            if _kind_taken(grade, student, lesson, kind):
+                message = gettext("The pupil already has a grade of this kind for this lesson.")
+                raise JournalError(message, fields={"kind": message})
+        if mark is not None and mark != old_mark:
+            grading.check_attendance_open(lesson.date)
+        if new != old:
+            if new is None:
+                db.session.delete(grade)
+            elif grade is None:
+                db.session.add(Grade(student_id=student.id, subject_id=lesson.subject_id, lesson_id=lesson.id,
+                                     date=lesson.date, value=new[0], kind=new[1], weight=new[2], remark=new[3],
+                                     teacher_id=actor.user_id))
+            else:
+                grade.value, grade.kind, grade.weight, grade.remark = new
+                grade.updated_at, grade.teacher_id = utcnow(), actor.user_id
+            event = _audit(actor, "grade_set", "student", student.id,
+                           {"lesson": lesson.id, "date": lesson.date.isoformat(),
+                            "subject": lesson.subject.name, "from": old[0] if old else None,
+                            "to": grade_value, "kind": kind, "weight": new[2] if new else None,
+                            "remark": new[3] if new else None})
+            if new is not None and (old is None or old[0] != new[0]):
+                notify("grade", student.id, gettext("New grade: %(name)s", name=student.first_name),
+                       _grade_text(new, lesson), event.id)
         if mark != old_mark:
             if mark is None:
                 db.session.delete(attendance)
@@ -206,6 +274,15 @@ def set_cell(actor, assignment, student_id, lesson_id, text):
         db.session.rollback()
         raise
     return " ".join(p for p in (grade_value, mark) if p)
+
+
+def _grade_text(new, lesson):
+    value, kind, weight, remark = new
+    text = gettext("%(value)s — %(when)s.", value=value, when=_when(lesson))
+    if kind != GradeKind.CURRENT:
+        text = gettext("%(value)s (%(kind)s, weight %(weight)s) — %(when)s.", value=value,
+                       kind=str(GradeKind(kind).label).lower(), weight=weight, when=_when(lesson))
+    return f"{text} {remark}" if remark else text
 
 
 def set_lesson(actor, assignment, lesson_id, topic, homework):

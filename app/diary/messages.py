@@ -7,12 +7,15 @@ Every new message notifies the other side through the outbox."""
 from flask_babel import gettext
 from sqlalchemy import select
 
-from ..access import active_grant, teacher_ids_of_class
+from .. import inputs
+from ..access import active_grant, active_grants, grant_allows, teacher_ids_of_class
 from ..extensions import db
 from ..models import (
     Conversation,
     Message,
+    SchoolClass,
     Student,
+    TeachingAssignment,
     User,
     utcnow,
 )
@@ -56,7 +59,7 @@ def conversations_for_teacher(teacher_id):
 
 
 def _clean(text):
-    text = (text or "").strip()
+    text = inputs.clean(text).strip() if isinstance(text, str) else ""
     if not text:
         raise JournalError(gettext("Write the message."))
     if len(text) > MAX_TEXT:
@@ -136,3 +139,49 @@ def read(user, conversation_id):
 def unread(conversation, user_id):
     seen = conversation.parent_read_at if user_id == conversation.parent_id else conversation.teacher_read_at
     return seen is None or seen < conversation.last_message_at
+
+
+# --------------------------------------------------------------------------- a teacher writes first
+def families_of(student):
+    """Who may read this pupil's messages (an active grant opening "messages"): {user_id: (User,
+    relation)} — the representatives, the pupil, interested persons with the whole diary."""
+    family = {}
+    for grant in db.session.execute(active_grants(student_id=student.id)).scalars():
+        if grant_allows(grant, "messages") and grant.user is not None and grant.user.active:
+            family[grant.user_id] = (grant.user, grant.relation)
+    return family
+
+
+def pupils_for_teacher(teacher_id):
+    """The pupils of the teacher's classes today (those taught and the own class), by class and
+    name, each with the family members one may write to: [(Student, {user_id: (User, relation)})]."""
+    class_ids = set(db.session.execute(select(TeachingAssignment.class_id).where(
+        TeachingAssignment.teacher_id == teacher_id)).scalars())
+    class_ids |= set(db.session.execute(select(SchoolClass.id).where(
+        SchoolClass.class_teacher_id == teacher_id)).scalars())
+    rows = []
+    for class_id in sorted(class_ids):
+        for pupil in membership.pupils(class_id):
+            rows.append((pupil, families_of(pupil)))
+    return sorted(rows, key=lambda row: (row[0].class_name or "", row[0].full_name))
+
+
+def start_by_teacher(user, student_id, parent_id, subject, text):
+    """A teacher opens a conversation with a family member of a pupil of the own classes (scope
+    re-checked here: the pupil's class today, the member's access to the pupil's messages)."""
+    student = db.session.get(Student, student_id) if isinstance(student_id, int) else None
+    if student is None or not _teacher_may(user.id, student):
+        raise JournalError(gettext("This pupil is not in your classes."), 404)
+    family = families_of(student)
+    if parent_id not in family:
+        raise JournalError(gettext("Choose a family member from the list."), fields={"recipient": gettext(
+            "Choose a family member from the list.")})
+    text = _clean(text)
+    subject = " ".join(inputs.clean(subject or "").split())[:255]
+    now = utcnow()
+    conversation = Conversation(student_id=student.id, parent_id=parent_id, teacher_id=user.id,
+                                subject=subject, created_at=now, last_message_at=now, teacher_read_at=now)
+    db.session.add(conversation)
+    db.session.flush()
+    _post(conversation, user, text, now, student, to=family[parent_id][0])
+    return conversation

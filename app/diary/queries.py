@@ -22,7 +22,7 @@ from ..models import (
     Subject,
 )
 
-DAILY_KINDS = (GradeKind.CURRENT, GradeKind.TEST)
+DAILY_KINDS = GradeKind.LESSON  # every kind of work graded on a lesson
 
 
 def class_of(student, day=None):

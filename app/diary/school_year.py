@@ -97,6 +97,8 @@ def period_title(kind, number=None):
         return gettext("Half-year %(number)s", number=roman(number))
     if kind == GradeKind.YEAR:
         return pgettext("school period", "Year")
+    if kind == GradeKind.EXAM:
+        return pgettext("school period", "Exam")
     return None
 
 
@@ -121,11 +123,16 @@ class Calendar:
         else the period of that kind of the year holding the day (the one holding the day, or
         the one just ended before it); «Год» for a year grade; None when the tables do not tell
         (the grade is then shown by its kind)."""
-        if kind == GradeKind.YEAR:
+        if kind in (GradeKind.YEAR, GradeKind.EXAM):
             return period_title(kind)
+        period = self.period_of(kind, day, period_id)
+        return period_name(period) if period is not None else None
+
+    def period_of(self, kind, day, period_id=None):
+        """The Period a quarter or half-year grade closes (its period_id's, else by its date), or None."""
         period = self.by_id.get(period_id)
         if period is None and kind in (GradeKind.QUARTER, GradeKind.HALF_YEAR):
             year = next((y for y in reversed(self.years) if y.starts_on <= day), None)
             period = _pick([p for p in self.periods if year is not None and p.year_id == year.id
                             and p.kind == kind], day)
-        return period_name(period) if period is not None else None
+        return period

@@ -1,6 +1,6 @@
 """The teachers' journal screens (Flask-AppBuilder): the own classes × subjects, the grid, and
 JSON writes per cell / lesson / remark (CSRF header, scope re-checked in app.diary.journal)."""
-from flask import abort, jsonify, request
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext
@@ -8,7 +8,8 @@ from flask_babel import gettext
 from .. import formats, inputs
 from ..access import current_actor
 from ..errors import Refused, shown_on_page
-from . import journal
+from ..models import AttendanceMark, GradeKind
+from . import finals, grading, journal, journal_form
 
 
 MAX_GRID_DAYS = 400  # the grid shows one column per lesson: at most a school year and a bit
@@ -47,7 +48,53 @@ class JournalView(BaseView):
     def grid(self, assignment_id):
         assignment = journal.assignment_for(current_actor(), assignment_id)  # 404 when not own
         data = journal.grid(assignment, *_period())
-        return self.render_template("journal/grid.html", grid=data, assignment=assignment)
+        return self.render_template("journal/grid.html", grid=data, assignment=assignment,
+                                    kinds=GradeKind.labels())
+
+    def _may_write(self):
+        if not self.appbuilder.sm.has_access("can_write", self.class_permission_name):
+            abort(403)
+
+    @expose("/<int:assignment_id>/finals", methods=["GET", "POST"])
+    @has_access
+    @permission_name("read")
+    def finals(self, assignment_id):
+        """«Итоговые»: the final grades of the class × subject per period of the school year."""
+        actor = current_actor()
+        assignment = journal.assignment_for(actor, assignment_id)
+        errors, status = {}, 200
+        if request.method == "POST":
+            self._may_write()
+            errors = finals.save_sheet(actor, assignment, request.form)
+            if not errors:
+                flash(gettext("The final grades are saved."), "success")
+                return redirect(url_for(".finals", assignment_id=assignment.id))
+            status = 400
+        return self.render_template("journal/finals.html", assignment=assignment, sheet=finals.sheet(assignment),
+                                    errors=errors, typed=request.form if request.method == "POST" else {}), status
+
+    @expose("/<int:assignment_id>/lessons/<int:lesson_id>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("read")
+    def lesson_page(self, assignment_id, lesson_id):
+        """One lesson as a plain form (works without JavaScript): topic, homework, and per pupil the
+        grade with its kind of work, weight and remark, and the attendance mark."""
+        actor = current_actor()
+        assignment = journal.assignment_for(actor, assignment_id)
+        lesson = journal.lesson_of(assignment, lesson_id)  # 404 when not in this journal
+        errors, status = {}, 200
+        if request.method == "POST":
+            self._may_write()
+            errors = journal_form.save_lesson(actor, assignment, lesson, request.form)
+            if not errors:
+                flash(gettext("The lesson is saved."), "success")
+                return redirect(url_for(".lesson_page", assignment_id=assignment.id, lesson_id=lesson.id))
+            status = 400
+        return self.render_template(
+            "journal/lesson.html", assignment=assignment, lesson=lesson, errors=errors,
+            rows=journal_form.rows(assignment, lesson, request.form if request.method == "POST" else None),
+            kinds=grading.lesson_kinds(), marks=AttendanceMark.choices(), is_open=grading.lesson_is_open(lesson.date),
+            max_weight=grading.MAX_WEIGHT), status
 
     def _write(self, assignment_id, action):
         body = request.get_json(silent=True)
@@ -62,7 +109,8 @@ class JournalView(BaseView):
     def cell(self, assignment_id):
         actor = current_actor()
         return self._write(assignment_id, lambda a, b: {"cell": journal.set_cell(
-            actor, a, _id(b, "student_id"), _id(b, "lesson_id"), _cell_text(b.get("value")))})
+            actor, a, _id(b, "student_id"), _id(b, "lesson_id"), _cell_text(b.get("value")),
+            kind=b.get("kind"), weight=b.get("weight"), remark=b.get("remark"))})
 
     @expose("/<int:assignment_id>/lesson", methods=["POST"])
     @has_access
@@ -108,6 +156,30 @@ class TeacherMessagesView(BaseView):
         return self.render_template("journal/conversations.html", conversations=rows,
                                     unread=lambda c: messages.unread(c, user.id), students=_students(rows))
 
+    @expose("/new", methods=["GET", "POST"])
+    @has_access
+    @permission_name("read")
+    def new(self):
+        """«Написать семье»: a teacher starts a conversation with a family of the own classes."""
+        from flask import redirect, url_for
+
+        from ..models import Relation
+        from . import messages
+
+        user = self.appbuilder.sm.current_user
+        refused = Refused()
+        if request.method == "POST":
+            if not self.appbuilder.sm.has_access("can_write", self.class_permission_name):
+                abort(403)
+            with shown_on_page() as refused:
+                student_id, parent_id = _recipient(request.form.get("recipient"))
+                conversation = messages.start_by_teacher(user, student_id, parent_id, request.form.get("subject"),
+                                                         request.form.get("text"))
+                flash(gettext("The message is sent."), "success")
+                return redirect(url_for(".thread", conversation_id=conversation.id))
+        return self.render_template("journal/new_message.html", pupils=messages.pupils_for_teacher(user.id),
+                                    relations=Relation.labels(), refused=refused, form=request.form), refused.status
+
     @expose("/<int:conversation_id>", methods=["GET", "POST"])
     @has_access
     @permission_name("read")
@@ -128,6 +200,12 @@ class TeacherMessagesView(BaseView):
         return self.render_template("journal/thread.html", conversation=conversation, items=items,
                                     student=_students([conversation])[conversation.student_id],
                                     text=request.form.get("text", "")), refused.status
+
+
+def _recipient(value):
+    """The form's «Кому»: "<pupil id>:<family member id>" → two ids; 400 in Russian otherwise."""
+    student, _, parent = (value or "").partition(":") if isinstance(value, str) else ("", "", "")
+    return inputs.field_id(student, "recipient"), inputs.field_id(parent, "recipient")
 
 
 def _students(conversations):

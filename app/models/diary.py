@@ -2,6 +2,7 @@
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from sqlalchemy import (
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -65,8 +66,12 @@ def bump_revisions(lesson_ids):
 class GradeKind(LabeledEnum):
     """What a grade is for; the label qualifies «оценка» (текущая, контрольная, четвертная…)."""
 
-    CURRENT = "current", _lp("grade kind", "Current")
+    CURRENT = "current", _lp("grade kind", "Current")  # ответ на уроке
     TEST = "test", _lp("grade kind", "Test")  # контрольная
+    INDEPENDENT = "independent", _lp("grade kind", "Independent work")  # самостоятельная
+    HOMEWORK = "homework", _lp("grade kind", "Homework")  # домашняя
+    PRACTICAL = "practical", _lp("grade kind", "Practical work")  # практическая / лабораторная
+    DICTATION = "dictation", _lp("grade kind", "Dictation")  # диктант
     QUARTER = "quarter", _lp("grade kind", "Quarter")
     HALF_YEAR = "half_year", _lp("grade kind", "Half-year")
     YEAR = "year", _lp("grade kind", "Year")
@@ -74,6 +79,9 @@ class GradeKind(LabeledEnum):
 
 
 GradeKind.FINAL = (GradeKind.QUARTER, GradeKind.HALF_YEAR, GradeKind.YEAR, GradeKind.EXAM)  # not members
+# the kinds of work graded on a lesson (the journal's cells), the rest of the members are finals
+GradeKind.LESSON = (GradeKind.CURRENT, GradeKind.TEST, GradeKind.INDEPENDENT, GradeKind.HOMEWORK,
+                    GradeKind.PRACTICAL, GradeKind.DICTATION)
 
 
 # Grade values: 1–5, зачёт (pass) / незачёт (fail).
@@ -91,13 +99,14 @@ class Grade(Model):
     date = Column(Date, nullable=False)
     value = Column(String(4), nullable=False)
     kind = Column(String(20), nullable=False, default=GradeKind.CURRENT)
-    weight = Column(SmallInteger, nullable=False, default=1)
+    weight = Column(SmallInteger, nullable=False, default=1)  # 1..5 (app.diary.grading)
     remark = Column(String(500), nullable=False, default="")
     teacher_id = Column(Integer, ForeignKey("ab_user.id"), nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow)
 
     __table_args__ = (
+        CheckConstraint("weight BETWEEN 1 AND 5", name="ck_grade_weight"),
         # one grade of a kind per pupil per lesson (a lesson may carry a current and a test grade)
         UniqueConstraint("student_id", "lesson_id", "kind", name="uq_grade_student_lesson_kind"),
         Index("ix_grade_student_subject_date", "student_id", "subject_id", "date"),

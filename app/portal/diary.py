@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import clock, formats, inputs
 from ..access import current_actor, grant_allows
-from ..diary import family, queries, school_year
+from ..diary import family, finals, queries, school_year
 from ..models import WEEKDAYS, AttendanceMark, GradeKind
 from . import bp
 from .guards import citizen_required
@@ -94,7 +94,7 @@ def diary_grades(student_id):
 @citizen_required
 def diary_results(student_id):
     student, grant = open_section(student_id, "grades", "results")
-    return _render("portal/diary_results.html", student, grant, subjects=queries.results(student))
+    return _render("portal/diary_results.html", student, grant, table=finals.family_table(student))
 
 
 @bp.route("/my/students/<int:student_id>/attendance")

@@ -85,7 +85,7 @@ def _class_figures(since, school_id):
         .select_from(Grade)
         .join(ClassMembership, and_(ClassMembership.student_id == Grade.student_id, holds_on(Grade.date)))
         .join(SchoolClass, SchoolClass.id == ClassMembership.class_id).join(Subject, Subject.id == Grade.subject_id)
-        .where(Grade.kind.in_((GradeKind.CURRENT, GradeKind.TEST)), Grade.value.in_(NUMERIC), Grade.date >= since)
+        .where(Grade.kind.in_(GradeKind.LESSON), Grade.value.in_(NUMERIC), Grade.date >= since)
         .group_by(SchoolClass.school_id, SchoolClass.name, Subject.name, grade_month)
     )
     lesson_month = month_of(Lesson.date)

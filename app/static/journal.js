@@ -3,8 +3,19 @@
   var table = document.getElementById("journal");
   if (!table) return;
   var status = document.getElementById("journal-status");
+  // today's column in view on opening: the names stay fixed on the left (position: sticky)
+  var scroller = document.getElementById("journal-scroll");
+  var today = table.querySelector('th[data-column="' + table.dataset.today + '"]');
+  if (scroller && today) {
+    var name = table.querySelector("thead th");
+    scroller.scrollLeft = Math.max(0, today.offsetLeft - name.offsetWidth - 2 * today.offsetWidth);
+  }
+  function errorOf(input) {
+    return document.getElementById(input.getAttribute("aria-describedby") || "");
+  }
   function post(url, body, input) {
     input.classList.remove("has-error");
+    var error = errorOf(input);
     return fetch(url, {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": table.dataset.csrf},
@@ -14,12 +25,15 @@
         if (!r.ok) throw new Error(data.message || r.status);
         input.dataset.saved = input.value;
         input.style.borderColor = "";
+        input.removeAttribute("aria-invalid");
+        if (error) error.textContent = "";
         status.textContent = "";
         return data;
       });
     }).catch(function (e) {
       input.style.borderColor = "#a94442";
-      status.textContent = e.message;
+      input.setAttribute("aria-invalid", "true");
+      if (error) error.textContent = e.message; else status.textContent = e.message;
     });
   }
   document.querySelectorAll("input.cell").forEach(function (input) {

@@ -70,7 +70,10 @@ def grade_value(value):
 
 
 KIND_ALIASES = {
-    "текущая": GradeKind.CURRENT, "контрольная": GradeKind.TEST, "четверть": GradeKind.QUARTER,
+    "текущая": GradeKind.CURRENT, "ответ": GradeKind.CURRENT, "контрольная": GradeKind.TEST,
+    "самостоятельная": GradeKind.INDEPENDENT, "домашняя": GradeKind.HOMEWORK,
+    "практическая": GradeKind.PRACTICAL, "лабораторная": GradeKind.PRACTICAL, "диктант": GradeKind.DICTATION,
+    "четверть": GradeKind.QUARTER,
     "четвертная": GradeKind.QUARTER, "полугодие": GradeKind.HALF_YEAR, "год": GradeKind.YEAR,
     "годовая": GradeKind.YEAR, "экзамен": GradeKind.EXAM,
 }
@@ -167,7 +170,7 @@ KINDS = {
         Kind("grades", "оценки", ("grades", "marks", "оценк"),
              (C("student_id", text(64)), C("subject", text(100)), C("date", a_date),
               C("value", grade_value), C("kind", grade_kind, False, GradeKind.CURRENT),
-              C("number", whole(0, 12), False), C("weight", whole(1, 10), False, 1),
+              C("number", whole(0, 12), False), C("weight", whole(1, 5), False, None),
               C("remark", text(500), False, "")),
              ("student_id", "subject", "date", "number", "kind")),
         Kind("attendance", "посещаемость", ("attendance", "посещаем", "пропуск"),

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Attendance, ClassMembership, Grade, Lesson, Student, utcnow
-from .. import membership
+from .. import grading, membership
 from .base import Handler, bulk_insert, bulk_update, chunks
 
 
@@ -61,6 +61,9 @@ class GradesHandler(_ByStudent):
                 problems.append(self.problem(line, "subject", "предмет не найден в школе (загрузите предметы)"))
             if student is None or subject_id is None:
                 continue
+            if not grading.lesson_is_open(v["date"]):
+                problems.append(self.problem(line, "date", grading.future_lesson_message()))
+                continue
             lesson_id = None
             if v["number"] is not None:
                 lesson = self.lessons.get((student[1], v["date"], v["number"]))
@@ -73,7 +76,8 @@ class GradesHandler(_ByStudent):
                 lesson_id = lesson[0]
             self.rows.append((line, dict(
                 student_id=student[0], subject_id=subject_id, lesson_id=lesson_id, period_id=None,
-                date=v["date"], value=v["value"], kind=v["kind"], weight=v["weight"], remark=v["remark"])))
+                date=v["date"], value=v["value"], kind=v["kind"], remark=v["remark"],
+                weight=v["weight"] if v["weight"] is not None else grading.default_weight(v["kind"]))))
         problems.extend(self._duplicates(self.rows, self.key))
         return problems
 
@@ -115,6 +119,9 @@ class AttendanceHandler(_ByStudent):
             lesson = self.lessons.get((student[1], v["date"], v["number"]))
             if lesson is None:
                 problems.append(self.problem(line, "number", "нет такого урока в расписании класса"))
+                continue
+            if not grading.lesson_is_open(v["date"]):
+                problems.append(self.problem(line, "date", grading.attendance_message()))
                 continue
             self.rows.append((line, dict(student_id=student[0], lesson_id=lesson[0], mark=v["mark"])))
         problems.extend(self._duplicates(self.rows, lambda r: (r["student_id"], r["lesson_id"])))
