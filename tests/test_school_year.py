@@ -220,7 +220,7 @@ def test_the_roster_screen_moves_the_pupil_from_today(app, school, login_staff):
     form = admin.get(f"/roster/edit/{school['volkov']}").get_data(as_text=True)
     data = {name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', form).group(1)
             for name in ("last_name", "first_name", "middle_name", "birth_date")}
-    data.update(class_name="7 «А»", school=re.search(r'<option selected value="(\d+)"', form).group(1))
+    data.update(sex="m", class_name="7 «А»", school=re.search(r'<option selected value="(\d+)"', form).group(1))
     answer = admin.post(f"/roster/edit/{school['volkov']}", data=data)
     assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
     with app.app_context():
