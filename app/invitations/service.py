@@ -16,7 +16,7 @@ from ..extensions import db
 from ..inputs import InvalidInput, parse_email
 from ..notify.headers import header_text
 from ..models import (
-    AccessGrant, AuditEvent, Consent, Identity, Invitation, InvitationState, OutboxMessage, Relation, Scope,
+    AccessGrant, AuditActor, AuditEvent, Consent, Identity, Invitation, InvitationState, OutboxMessage, Relation, Scope,
     Student, User, utcnow,
 )
 
@@ -39,7 +39,7 @@ def token_hash(token):
 
 def _audit(actor_user, action, object_type, object_id, details):
     db.session.add(AuditEvent(actor_id=actor_user.id if actor_user else None,
-                              actor_label=f"{actor_user.first_name} {actor_user.last_name}".strip() if actor_user else "system",
+                              actor_label=f"{actor_user.first_name} {actor_user.last_name}".strip() if actor_user else AuditActor.SYSTEM.value,
                               action=action, object_type=object_type, object_id=object_id, details=details))
 
 

@@ -13,6 +13,7 @@ from .sharing import (  # noqa: F401
     InvitationState,
     Invitation,
     Consent,
+    AccessedPart,
     AccessLogEntry,
 )
 from .accounts import (  # noqa: F401
@@ -23,7 +24,7 @@ from .accounts import (  # noqa: F401
     NotificationPreference,
     UserSettings,
 )
-from .audit import AuditObject, AuditAction, AuditEvent  # noqa: F401
+from .audit import AuditActor, AuditObject, AuditAction, AuditEvent  # noqa: F401
 from .outbox import OutboxStatus, OutboxMessage  # noqa: F401
 from .classes import (  # noqa: F401
     AcademicYear,
@@ -75,6 +76,7 @@ __all__ = [
     "InvitationState",
     "Invitation",
     "Consent",
+    "AccessedPart",
     "AccessLogEntry",
     "Identity",
     "LegacyAccount",
@@ -84,6 +86,7 @@ __all__ = [
     "UserSettings",
     "AuditObject",
     "AuditAction",
+    "AuditActor",
     "AuditEvent",
     "OutboxStatus",
     "OutboxMessage",

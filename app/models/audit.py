@@ -48,6 +48,18 @@ class AuditAction(LabeledEnum):
     LINK_REFUSED = "link_refused", _l("Linking refused")
 
 
+class AuditActor(LabeledEnum):
+    """Who acted when no person did (AuditEvent.actor_label): stored as these codes, shown by their
+    labels; a person's label is their name and is shown as it is."""
+
+    SYSTEM = "system", _l("System")  # the scheduler, the outbox worker
+    COMMAND_LINE = "flask", _l("Command line")
+    LEGACY_IMPORT = "flask legacy import", _l("Import from the old portal")
+    DIARY_IMPORT_CLI = "flask diary import", _l("Data import from the command line")
+    DATA_IMPORT = "import", _l("Data import")
+    ANONYMOUS = "anonymous", _l("Anonymous user")
+
+
 class AuditEvent(Model):
     """Append-only journal of state changes."""
 

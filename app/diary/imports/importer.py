@@ -6,7 +6,7 @@ One handler per kind of data: directory.py (classes, subjects, teachers, assignm
 (the roster and class memberships), timetable.py (lessons), marks.py (grades, attendance); what
 they share is in base.py, the answers (problems, report) in report.py."""
 from ...extensions import db
-from ...models import AuditEvent, School
+from ...models import AuditActor, AuditEvent, School
 from . import readers
 from .directory import AssignmentsHandler, ClassesHandler, SubjectsHandler, TeachersHandler
 from .formats import KINDS, guess_kind, parse_row
@@ -70,7 +70,7 @@ def import_rows(kind_name, rows, school_id, filename, progress=None, actor_label
             return report  # an empty export changes nothing
         handler.apply(parsed, report)
         db.session.add(AuditEvent(
-            actor_label=actor_label or "import", action="import", object_type="school",
+            actor_label=actor_label or AuditActor.DATA_IMPORT.value, action="import", object_type="school",
             object_id=school.id, details={"kind": kind.name, "file": filename, "rows": report.rows,
                                           "created": report.created, "updated": report.updated},
         ))

@@ -1,0 +1,52 @@
+"""No code words on Russian screens and no message said twice: the access log's «Что» and the audit
+log's «Кто» in Russian («Оценки», «Система», «Импорт из прежней системы»), not `grades` or
+`system`."""
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Application, School
+from app.workflow.expiry import expire_overdue
+from tests.helpers.web import visible_text
+
+
+def cells(html):
+    """The texts of a page's table cells."""
+    import re
+
+    return [visible_text(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)]
+
+
+def test_the_access_log_names_the_parts_that_were_opened(app, pupil_world):
+    volkov = pupil_world["volkov"]
+    assert pupil_world["papa-sergey"].get(f"/my/students/{volkov}/grades").status_code == 200
+    assert pupil_world["papa-sergey"].get(f"/my/students/{volkov}/stats").status_code == 200
+    assert pupil_world["tutor-oleg"].get(f"/my/students/{volkov}/diary").status_code == 200
+    page = pupil_world["parent-ivanova"].get(f"/my/students/{volkov}").get_data(as_text=True)
+    log = page[page.find("<h2>Журнал доступа"):] if "<h2>Журнал доступа" in page else page
+    shown = cells(log)
+    assert "Оценки" in shown and "Статистика и рейтинг" in shown and "Дневник" in shown, shown
+    for code in ("grades", "stats", "diary", "profile"):
+        assert code not in shown, (code, shown)
+
+
+def test_the_audit_log_names_who_acted_in_russian(sqlite_app, login_parent, login_staff):
+    parent = sqlite_app.test_client()
+    login_parent(parent)
+    with sqlite_app.app_context():
+        school = db.session.execute(select(School).where(School.number == "239")).scalar_one()
+        school_id, district_id = school.id, school.district_id
+    assert parent.post("/my/applications/new", data={
+        "last_name": "Забытов", "first_name": "Иван", "middle_name": "Иванович", "birth_date": "09.07.2014",
+        "district_id": district_id, "school_id": school_id}).status_code == 302
+    with sqlite_app.app_context():  # nobody came to the school: the scheduler expires it
+        assert expire_overdue(now=datetime.now(timezone.utc) + timedelta(days=400))
+        application_id = db.session.execute(select(Application.id).where(
+            Application.child_last_name == "Забытов")).scalar_one()
+    admin = login_staff(sqlite_app.test_client(), "admin", "admin12345")
+    audit = visible_text(admin.get("/audit/list/").get_data(as_text=True))
+    assert "Система" in audit
+    assert "system" not in audit.split()
+    show = visible_text(admin.get(f"/applications/show/{application_id}").get_data(as_text=True))
+    assert "(Система)" in show and "(system)" not in show
