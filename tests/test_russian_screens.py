@@ -50,3 +50,21 @@ def test_the_audit_log_names_who_acted_in_russian(sqlite_app, login_parent, logi
     assert "system" not in audit.split()
     show = visible_text(admin.get(f"/applications/show/{application_id}").get_data(as_text=True))
     assert "(Система)" in show and "(system)" not in show
+
+
+def test_import_errors_name_the_kinds_of_data_and_grades_in_russian(sqlite_app, login_staff):
+    from tests.helpers.web import upload
+
+    clerk = login_staff(sqlite_app.test_client(), "clerk239", "clerk12345")
+    unknown = upload(clerk, "export.csv", "class\n5 «А»\n".encode())
+    text = visible_text(unknown.get_data(as_text=True))
+    assert unknown.status_code == 400
+    assert "классы, предметы, учителя" in text and "оценки" in text, text[-800:]
+    for code in ("classes", "subjects", "assignments", "attendance"):
+        assert code not in text.split(), code
+    grades = upload(clerk, "grades.csv", "student_id;subject;date;value;kind\nS-1;Алгебра;2026-09-01;5;bogus\n".encode())
+    text = visible_text(grades.get_data(as_text=True))
+    assert grades.status_code == 400
+    assert "вид оценки: текущая, контрольная, четвертная, полугодовая, годовая или экзамен" in text, text[-800:]
+    for code in ("current", "test", "quarter", "half_year", "year", "exam"):
+        assert code not in text.replace(",", " ").split(), code

@@ -35,8 +35,9 @@ def import_file(path, school_id, kind=None, progress=None, actor_label="", data=
     chosen = KINDS.get(kind) if kind else guess_kind(name)
     if chosen is None:
         raise ImportFailed([Problem(name, None, None, (
-            "не удалось определить вид данных по имени файла; укажите его явно "
-            f"({', '.join(KINDS)})"))])
+            "не удалось определить вид данных по имени файла; укажите вид данных "
+            f"({', '.join(kind.title for kind in KINDS.values())}) или назовите файл по нему, "
+            "например «оценки_6А.csv»"))])
     missing = [c.name for c in chosen.columns if c.required and c.name not in header]
     if missing:
         raise ImportFailed([Problem(name, 1, c, "нет обязательного столбца") for c in missing])
