@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash
 
 from . import clock
 from .access import is_staff_user
-from .auth import login, passwords, password_views, staff
+from .auth import login, login_stats, passwords, password_views, staff
 from .auth.attempts import begin_attempt
 from .auth.audit import acting_user, audit_user_event
 
@@ -28,6 +28,7 @@ class DiarySecurityManager(SecurityManager):
     userdbmodelview = staff.UserDBModelView
     resetpasswordview = password_views.ResetPasswordView
     resetmypasswordview = password_views.ResetMyPasswordView
+    userstatschartview = login_stats.UserStatsChartView  # Chart.js of our own, no external CDN
 
     def auth_user_db(self, username, password):
         """Password login of staff (the /login/ form and POST /api/v1/security/login).

@@ -68,3 +68,22 @@ def test_import_errors_name_the_kinds_of_data_and_grades_in_russian(sqlite_app, 
     assert "вид оценки: текущая, контрольная, четвертная, полугодовая, годовая или экзамен" in text, text[-800:]
     for code in ("current", "test", "quarter", "half_year", "year", "exam"):
         assert code not in text.replace(",", " ").split(), code
+
+
+def test_the_login_statistics_are_drawn_with_our_chartjs_in_russian(sqlite_app, login_staff):
+    import re
+
+    admin = login_staff(sqlite_app.test_client(), "admin", "admin12345")
+    login_staff(sqlite_app.test_client(), "clerk239", "clerk12345")
+    answer = admin.get("/userstatschartview/chart/")
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    scripts = re.findall(r"<script[^>]*\bsrc=\"([^\"]+)\"", page)
+    assert not [src for src in scripts if src.startswith(("http:", "https:", "//"))], scripts
+    assert any("chart.umd.js" in src for src in scripts), scripts
+    text = visible_text(page)
+    assert "Статистика входов" in text and "clerk239" in text
+    assert "Login Count" not in page and "Failed Login Count" not in page
+    assert "Login" not in text.split()
+    clerk = login_staff(sqlite_app.test_client(), "clerk239", "clerk12345")
+    assert clerk.get("/userstatschartview/chart/").status_code in (302, 403)  # administrators only
