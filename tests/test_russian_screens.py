@@ -87,3 +87,25 @@ def test_the_login_statistics_are_drawn_with_our_chartjs_in_russian(sqlite_app, 
     assert "Login" not in text.split()
     clerk = login_staff(sqlite_app.test_client(), "clerk239", "clerk12345")
     assert clerk.get("/userstatschartview/chart/").status_code in (302, 403)  # administrators only
+
+
+def test_roles_have_russian_names_and_permissions_are_marked_technical(sqlite_app, login_staff):
+    import re
+
+    admin = login_staff(sqlite_app.test_client(), "admin", "admin12345")
+    answer = admin.get("/roles/list/")
+    assert answer.status_code == 200
+    shown = cells(answer.get_data(as_text=True))
+    for english, russian in (("Clerk", "Ответственный"), ("Teacher", "Учитель"), ("Supervisor", "Специалист района")):
+        assert english not in shown, shown
+        assert any(cell.startswith(russian) for cell in shown), (russian, shown)
+    text = visible_text(answer.get_data(as_text=True))
+    assert "технически" in text  # FAB's permission names stay, marked as such
+    with sqlite_app.app_context():
+        from flask_appbuilder.security.sqla.models import Role
+
+        clerk_role = db.session.execute(select(Role.id).where(Role.name == "Clerk")).scalar_one()
+    show = visible_text(admin.get(f"/roles/show/{clerk_role}").get_data(as_text=True))
+    assert "Ответственный" in show and not re.search(r"\bClerk\b", show)
+    for path in ("/permissions/list/", "/viewmenus/list/", "/permissionviews/list/"):
+        assert "технические имена" in visible_text(admin.get(path).get_data(as_text=True)), path
