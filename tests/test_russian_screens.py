@@ -109,3 +109,26 @@ def test_roles_have_russian_names_and_permissions_are_marked_technical(sqlite_ap
     assert "Ответственный" in show and not re.search(r"\bClerk\b", show)
     for path in ("/permissions/list/", "/viewmenus/list/", "/permissionviews/list/"):
         assert "технические имена" in visible_text(admin.get(path).get_data(as_text=True)), path
+
+
+def body_text(response):
+    """The visible text of a page's body (the <title> in the head is not on the screen)."""
+    return visible_text(response.get_data(as_text=True).split("</head>", 1)[-1])
+
+
+def test_each_message_is_said_once(sqlite_app, login_parent):
+    parent = sqlite_app.test_client()
+    login_parent(parent)
+    with sqlite_app.app_context():
+        school = db.session.execute(select(School).where(School.number == "239")).scalar_one()
+        form = {"last_name": "Однажды", "first_name": "Иван", "middle_name": "Иванович", "birth_date": "09.07.2014",
+                "district_id": school.district_id, "school_id": school.id}
+    sent = parent.post("/my/applications/new", data=form)
+    assert sent.status_code == 302
+    page = body_text(parent.get(sent.headers["Location"]))
+    assert page.count("Ваше заявление отправлено") == 1, page  # the heading, no flash saying it again
+
+    again = parent.post("/my/applications/new", data=form)
+    assert again.status_code == 400
+    refusal = body_text(again)
+    assert refusal.count("У вас уже есть заявление") == 1, refusal
