@@ -132,3 +132,31 @@ def test_each_message_is_said_once(sqlite_app, login_parent):
     assert again.status_code == 400
     refusal = body_text(again)
     assert refusal.count("У вас уже есть заявление") == 1, refusal
+
+
+def test_the_administrators_outbox_alert_names_the_channel_in_russian(sqlite_app):
+    from app.models import OutboxMessage, OutboxStatus, utcnow
+    from app.workflow.outbox_alerts import given_up
+    from tests.helpers.data import outbox_alerts
+
+    with sqlite_app.app_context():
+        now = utcnow()
+        failed = OutboxMessage(channel="sms", recipient="+79110000000", subject="", body_text="Оценка",
+                               body_html="", idempotency_key="test:sms-given-up", status=OutboxStatus.FAILED,
+                               attempts=3, failing_since=now - timedelta(days=3), last_error="HTTP 503")
+        db.session.add(failed)
+        db.session.flush()
+        given_up(failed, now)
+        db.session.commit()
+        (alert,) = outbox_alerts()
+        for body in (alert.body_text, visible_text(alert.body_html)):
+            assert f"№ {failed.id} (СМС)" in body, body
+        email = OutboxMessage(channel="email", recipient="x@example.ru", subject="Тема", body_text="",
+                              body_html="", idempotency_key="test:email-given-up", status=OutboxStatus.FAILED,
+                              attempts=3, failing_since=now, last_error="550")
+        db.session.add(email)
+        db.session.flush()
+        given_up(email, now)
+        db.session.commit()
+        body = outbox_alerts()[0].body_text
+        assert "(Эл. почта)" in body and "(email)" not in body, body
