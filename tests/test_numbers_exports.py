@@ -1,5 +1,5 @@
 """Numbers as Russian writes them and exports a Russian Excel opens: a decimal comma in the report
-tables, the family's averages and the CSV (where «3.94» would turn into a date), whole numbers
+tables, the family's averages, the new grade's e-mail and the CSV (where «3.94» would turn into a date), whole numbers
 grouped with a no-break space; CSV in UTF-8 with a BOM and `;`; an export's file name says what
 and when («Охват_ГБОУ_лицей_№_239_2026-12-02.csv», RFC 5987 `filename*`)."""
 import csv
@@ -83,3 +83,34 @@ def test_a_district_funnel_is_named_after_the_district(app, login_staff):
     assert quote(expected, safe="") in answer.headers["Content-Disposition"]
     assert content_disposition("Итоги.csv", "results.csv") == \
         "attachment; filename=\"results.csv\"; filename*=UTF-8''%D0%98%D1%82%D0%BE%D0%B3%D0%B8.csv"
+
+
+def test_the_new_grade_email_gives_the_subjects_average_with_a_decimal_comma(app, school, login_parent, smtp):
+    from datetime import date, timedelta
+
+    from app.models import Grade, Identity, Lesson, NotificationPreference
+    from app.workflow.outbox import deliver_one
+    from tests.helpers.data import citizen_id, grant
+    from tests.helpers.web import teacher
+
+    login_parent(app.test_client(), "parent-ivanova")
+    grant(app, "parent-ivanova", school["volkov"])
+    with app.app_context():
+        lesson = db.session.get(Lesson, school["algebra_lesson"])
+        for days, value in ((10, "4"), (8, "4")):  # earlier algebra grades: 4, 4 and now a 5 -> 4,33
+            db.session.add(Grade(student_id=school["volkov"], subject_id=lesson.subject_id, lesson_id=None,
+                                 date=lesson.date - timedelta(days=days), value=value, kind="current"))
+        db.session.add(NotificationPreference(user_id=citizen_id("parent-ivanova"), student_id=school["volkov"],
+                                              kind="grade", email=True))
+        db.session.commit()
+    smtp.mailbox.clear()
+    answer = teacher(app).post(f"/journal/{school['algebra']}/cell", json={
+        "student_id": school["volkov"], "lesson_id": school["algebra_lesson"], "value": "5"})
+    assert answer.status_code == 200, answer.json
+    with app.app_context():
+        while deliver_one(clock.utcnow() + timedelta(seconds=1)):
+            pass
+    (mail,) = smtp.mailbox.to("ivanova@example.ru")
+    body = mail.get_body(("plain",)).get_content()
+    assert "Средний балл по предмету: 4,33." in body, body
+    assert "4.33" not in body

@@ -12,7 +12,7 @@ from .. import access, clock, formats, inputs
 from ..domain_error import DomainError
 from ..extensions import db
 from ..notify.routing import notify
-from . import membership
+from . import membership, queries
 from ..models import (
     GRADE_VALUES,
     Attendance,
@@ -180,8 +180,12 @@ def set_cell(actor, assignment, student_id, lesson_id, text):
                            {"lesson": lesson.id, "date": lesson.date.isoformat(),
                             "subject": lesson.subject.name, "from": old, "to": grade_value})
             if grade_value is not None:
-                notify("grade", student.id, gettext("New grade: %(name)s", name=student.first_name),
-                       gettext("%(value)s — %(when)s.", value=grade_value, when=_when(lesson)), event.id)
+                db.session.flush()  # the new grade counts in the average the notice gives
+                average = queries.subject_average(student, lesson.subject_id, lesson.date)
+                body = gettext("%(value)s — %(when)s.", value=grade_value, when=_when(lesson))
+                if average is not None:
+                    body += " " + gettext("Average in the subject: %(average)s.", average=formats.decimal(average))
+                notify("grade", student.id, gettext("New grade: %(name)s", name=student.first_name), body, event.id)
         attendance = db.session.execute(select(Attendance).where(
             Attendance.student_id == student.id, Attendance.lesson_id == lesson.id)).scalar_one_or_none()
         old_mark = attendance.mark if attendance else None
