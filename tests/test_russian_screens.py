@@ -51,6 +51,16 @@ def test_the_audit_log_names_who_acted_in_russian(sqlite_app, login_parent, logi
     show = visible_text(admin.get(f"/applications/show/{application_id}").get_data(as_text=True))
     assert "(Система)" in show and "(system)" not in show
 
+    # the details in words: a failed attempt to link an old account with an unknown e-mail
+    assert parent.post("/my/account/link", data={"email": "nobody@old.example.ru", "password": "x"}).status_code == 400
+    with sqlite_app.app_context():
+        from app.models import AuditEvent
+
+        event_id = db.session.execute(select(AuditEvent.id).where(AuditEvent.action == "link_failed")).scalar_one()
+    event = visible_text(admin.get(f"/audit/show/{event_id}").get_data(as_text=True))
+    assert "Причина: нет прежней учётной записи с этим адресом" in event, event[-600:]
+    assert "unknown_email" not in event and "reason" not in event
+
 
 def test_import_errors_name_the_kinds_of_data_and_grades_in_russian(sqlite_app, login_staff):
     from tests.helpers.web import upload

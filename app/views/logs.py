@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import ApplicationState, AuditActor, AuditEvent, AuditObject, OutboxMessage, OutboxStatus
 from ..workflow.machine import action_title
 from ..workflow.outbox import retry as outbox_retry
+from . import audit_details
 from .base import DiaryInterface, DiaryModelView
 
 
@@ -40,6 +41,7 @@ class AuditEventView(DiaryModelView):
         "to_state": lambda s: str(ApplicationState.label_for(s)),
         "action": action_title,
         "actor_label": lambda label: str(AuditActor.label_for(label)),  # «Система», not `system`
+        "details": audit_details.describe,  # «Причина: неверный пароль», not {'reason': 'wrong_password'}
         "object_type": lambda t: str(AuditObject.label_for(t)),
     }
 
