@@ -24,7 +24,7 @@ from .accounts import (  # noqa: F401
     NotificationPreference,
     UserSettings,
 )
-from .audit import AuditActor, AuditObject, AuditAction, AuditEvent  # noqa: F401
+from .audit import AuditActor, AuditDetail, AuditObject, AuditAction, AuditEvent, LinkReason  # noqa: F401
 from .outbox import OutboxStatus, OutboxMessage  # noqa: F401
 from .classes import (  # noqa: F401
     AcademicYear,
@@ -87,6 +87,8 @@ __all__ = [
     "AuditObject",
     "AuditAction",
     "AuditActor",
+    "AuditDetail",
+    "LinkReason",
     "AuditEvent",
     "OutboxStatus",
     "OutboxMessage",
