@@ -28,6 +28,8 @@ class UserStatsChartView(BaseView):
     default_view = "chart"
     datamodel = None  # FAB's security manager sets one; this page asks the database itself
     title = _l("Login statistics")
+    # FAB's address of the one chart is /chart/0; app/errors.py answers 404 to any other group_by
+    definitions = ({"group": "username", "series": ["login_count", "fail_login_count"]},)
 
     @expose("/chart/")
     @expose("/chart/<group_by>")
