@@ -13,6 +13,7 @@ from . import roles
 from .auth.staff import create_staff
 from .diary.imports import KINDS, ImportFailed, import_file
 from .extensions import db
+from .models import AuditActor
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ def register_cli(app):
                                    file=sys.stderr) as bar:
                 try:
                     report = import_file(path, school_id, kind=kind, progress=bar.update,
-                                         actor_label="flask diary import")
+                                         actor_label=AuditActor.DIARY_IMPORT_CLI.value)
                 except ImportFailed as exc:
                     failed = True
                     click.echo("", err=True)

@@ -23,11 +23,27 @@ Templates: the filters `|date`, `|datetime`, `|time`, `|day`, `|long_date` and t
 `week_span(start, end)`, registered by init_app. Machine formats (ISO in the API and JSON, ESIA's
 timestamp, import parsers, iCal, <input type=date> values) are not display formats and stay
 where they are. tests/test_display_formats.py checks that nothing else formats dates for display.
+
+Numbers too, through Babel's number formats of the locale (Russian: decimal comma, a no-break
+space between thousands):
+
+=============  =====================  =====================================================
+kind           looks like             where
+=============  =====================  =====================================================
+number         1 234 · 3,5 · 4,75     counts and figures in tables (ints as they are, a
+                                      fraction with one or two decimals)
+decimal        4,90                   averages: a fixed number of decimals (`places`, 2)
+percent        46 %                   a share given as a fraction (0.456)
+plain_decimal  1234,5                 CSV cells for a Russian Excel: no grouping
+=============  =====================  =====================================================
+
+Templates: `|number`, `|decimal`, `|percent`. Charts format their ticks in the browser with
+the same locale (Chart.js `locale: "ru-RU"`).
 """
 import datetime as dt
 
 import flask_babel
-from babel import dates as babel_dates
+from babel import dates as babel_dates, numbers as babel_numbers
 from flask import has_app_context
 
 from . import clock
@@ -41,6 +57,8 @@ LONG_DATE = "long"  # Babel's long date of the locale: «9 июля 2014 г.» i
 EXCEL_DATE = "DD.MM.YYYY"  # XLSX exports keep real date cells, in Excel's words for the same look
 EXCEL_DATETIME = "DD.MM.YYYY HH:MM"
 EMPTY = ""
+NUMBER = "#,##0.##"  # a figure: 1 234, 3,5, 4,75
+PERCENT = "#,##0\u00a0%"
 OUTSIDE_APP_LOCALE = "ru"  # str() of a model in a script without an app: Russian, TIMEZONE's default
 
 
@@ -119,9 +137,57 @@ def long_date(value, utc=True):
     return _format_date(value, LONG_DATE, utc and _is_moment(value))
 
 
+def _locale():
+    if has_app_context():
+        return flask_babel.get_locale() or OUTSIDE_APP_LOCALE
+    return OUTSIDE_APP_LOCALE
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _format_number(value, pattern, **options):
+    return babel_numbers.format_decimal(value, format=pattern, locale=_locale(), **options)
+
+
+def number(value):
+    """1 234 · 3,5 · 4,75: a count or a figure as a table shows it. Not a number: as it is."""
+    if value is None:
+        return EMPTY
+    if not _is_number(value):
+        return value
+    return _format_number(value, NUMBER)
+
+
+def decimal(value, places=2):
+    """4,90: an average with a fixed number of decimals."""
+    if value is None:
+        return EMPTY
+    if not _is_number(value):
+        return value
+    return _format_number(value, "#,##0." + "0" * places if places else "#,##0")
+
+
+def percent(value):
+    """46 %: a share given as a fraction (0.456)."""
+    if value is None:
+        return EMPTY
+    return _format_number(value, PERCENT)
+
+
+def plain_decimal(value):
+    """1234,5: a fraction for a spreadsheet cell of a Russian Excel (decimal comma, no grouping,
+    every digit kept); an int as it is."""
+    if isinstance(value, float):
+        return _format_number(value, "0.0##########", group_separator=False)
+    return value
+
+
 def init_app(app):
     """The template filters and the week_span function (one registration for the whole app)."""
     for name, function in (("date", date), ("datetime", datetime), ("time", time), ("day", day),
-                           ("long_date", long_date)):
+                           ("long_date", long_date), ("number", number), ("decimal", decimal),
+                           ("percent", percent)):
         app.add_template_filter(function, name)
     app.add_template_global(week_span, "week_span")

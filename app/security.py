@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash
 
 from . import clock
 from .access import is_staff_user
-from .auth import login, passwords, password_views, staff
+from .auth import login, login_stats, passwords, password_views, role_views, staff
 from .auth.attempts import begin_attempt
 from .auth.audit import acting_user, audit_user_event
 
@@ -28,6 +28,11 @@ class DiarySecurityManager(SecurityManager):
     userdbmodelview = staff.UserDBModelView
     resetpasswordview = password_views.ResetPasswordView
     resetmypasswordview = password_views.ResetMyPasswordView
+    userstatschartview = login_stats.UserStatsChartView  # Chart.js of our own, no external CDN
+    rolemodelview = role_views.RoleModelView  # Russian role names; permissions marked technical
+    permissionmodelview = role_views.PermissionModelView
+    viewmenumodelview = role_views.ViewMenuModelView
+    permissionviewmodelview = role_views.PermissionViewModelView
 
     def auth_user_db(self, username, password):
         """Password login of staff (the /login/ form and POST /api/v1/security/login).

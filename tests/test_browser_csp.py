@@ -217,6 +217,9 @@ def test_main_pages_run_under_the_policy(sqlite_app, live_app, browser, volkov):
         admin.visit(f"{live_app}{path}")
     admin.visit(f"{live_app}/reports/coverage")
     page.wait_for_function("() => window.Chart && Chart.getChart('report-chart') !== undefined")
+    admin.visit(f"{live_app}/userstatschartview/chart/")  # login statistics: our Chart.js, ru-RU, no CDN
+    page.wait_for_function("() => window.Chart && Chart.getChart('report-chart') !== undefined"
+                           " && Chart.getChart('report-chart').options.locale === 'ru-RU'")
     admin.visit(f"{live_app}/swagger/v1")
     page.wait_for_selector(".swagger-ui .opblock", timeout=TIMEOUT_MS)
     admin.collect()

@@ -49,7 +49,7 @@ def test_every_dangerous_start_is_neutralised_and_numbers_stay_numbers():
 
     parsed = list(csv.reader(io.StringIO(to_csv(columns, rows).decode("utf-8-sig"), newline=""), delimiter=";"))
     assert [row[0] for row in parsed[1:]] == ["'" + text for text in HOSTILE] + ["5 «А»"]
-    assert {row[1] for row in parsed[1:-1]} == {"-5"} and parsed[-1][1] == "2.5"  # numbers: not quoted
+    assert {row[1] for row in parsed[1:-1]} == {"-5"} and parsed[-1][1] == "2,5"  # numbers: not quoted, a decimal comma
 
     sheet = load_workbook(io.BytesIO(to_xlsx("Охват", columns, rows))).active
     values = list(sheet.iter_rows(min_row=2))

@@ -150,6 +150,7 @@ def test_students_and_invitations_api(app, family, login_parent, smtp):
     grandma.get(f"/api/v1/students/{p}/diary")
     log = parent.get(f"/api/v1/students/{p}/access-log").json["result"]
     assert log and log[0]["what"] == "api:diary" and "Нина" in log[0]["who"]
+    assert log[0]["what_label"] == "Дневник (через приложение)"  # the code in words, for a client to show
     revoked = parent.post(f"/api/v1/invitations/{created.json['id']}/revoke")
     assert revoked.status_code == 200 and revoked.json == {"state": "revoked"}
     assert grandma.get("/api/v1/students/").json["result"] == []

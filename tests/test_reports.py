@@ -71,7 +71,7 @@ def test_coverage_and_academic(app, city, login_staff):
     admin = login_staff(app.test_client(), "admin", "admin12345")
     by_class = admin.get(f"/reports/coverage?school={city['s239']}&format=csv").get_data(as_text=True)
     assert by_class.lstrip("\ufeff").splitlines()[0] == "Класс;Обучающиеся;С подключённым представителем;Доля, %"
-    assert "6 «А»;1;1;100.0" in by_class.splitlines()
+    assert "6 «А»;1;1;100,0" in by_class.splitlines()  # a decimal comma for a Russian Excel
     with app.app_context():
         district = db.session.get(School, city["s239"]).district
         district_id, district_name = district.id, district.name
@@ -141,17 +141,21 @@ def test_academic_report_by_city_district_and_school(app, login_staff):
         rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
         return rows[0], rows[1:]
 
+    def ru(text):  # the CSV's decimal comma (a Russian Excel's number)
+        assert "." not in text, text
+        return float(text.replace(",", "."))
+
     admin = login_staff(app.test_client(), "admin", "admin12345")
     header, rows = table(admin, f"school={s239_id}")
     assert header == ["Класс", "Предмет", "Средний балл", "Оценок", "Посещаемость, %", "Средний балл по району"]
-    assert {(r[0], r[1]): float(r[2]) for r in rows} == {("6 «А»", s): a for s, a in expected.items()}
+    assert {(r[0], r[1]): ru(r[2]) for r in rows} == {("6 «А»", s): a for s, a in expected.items()}
     for r in rows:
         whole = lessons[r[1]] * pupils
-        assert float(r[4]) == round(100 * (1 - absent.get(r[1], 0) / whole), 1)
+        assert ru(r[4]) == round(100 * (1 - absent.get(r[1], 0) / whole), 1)
     _, by_school = table(admin, f"district={s239.district_id}")
-    assert {r[1]: float(r[2]) for r in by_school if r[0] == "239"} == expected
+    assert {r[1]: ru(r[2]) for r in by_school if r[0] == "239"} == expected
     _, by_district = table(admin, "")
-    assert {r[1]: float(r[2]) for r in by_district if r[0] == district} == expected
+    assert {r[1]: ru(r[2]) for r in by_district if r[0] == district} == expected
     page = admin.get(f"/reports/academic?district={s239.district_id}&from=2000-01-01").get_data(as_text=True)
     assert f"school={s239_id}" in page  # a school's row leads to its classes
     assert "Средний балл по предметам" in page and "report-chart" in page

@@ -60,8 +60,8 @@ def test_grades_and_final_grades_follow_the_schools_year_and_quarters(app, pupil
         api = client.get(f"/api/v1/students/{volkov}/grades").json
         results = client.get(url(volkov, "results")).get_data(as_text=True)
         api_results = client.get(f"/api/v1/students/{volkov}/results").json
-    # «Оценки» count from 2 September: the grade of 1 September is not in the average (3, not 2.50)
-    assert 'value="2026-09-02"' in grades and "средний балл 3.00" in grades and "2.50" not in grades
+    # «Оценки» count from 2 September: the grade of 1 September is not in the average (3, not 2,50)
+    assert 'value="2026-09-02"' in grades and "средний балл 3,00" in grades and "2,50" not in grades
     assert api["from"] == "2026-09-02" and {s["subject"]: s["average"] for s in api["subjects"]}["Алгебра"] == 3.0
     # «Итоговые оценки»: a table by period, each named as the tables say, not by a date
     header = re.findall(r"<th scope=\"col\">([^<]*)</th>", re.search(r"(?s)<thead>(.*?)</thead>", results).group(1))

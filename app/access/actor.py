@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .. import roles
 from ..extensions import db
-from ..models import StaffAssignment, User
+from ..models import AuditActor, StaffAssignment, User
 
 STAFF_ROLE_NAMES = frozenset(roles.STAFF_ROLES.values())
 
@@ -61,7 +61,7 @@ class Actor:
         return kinds
 
 
-SYSTEM = Actor(user_id=None, label="system", system=True)
+SYSTEM = Actor(user_id=None, label=AuditActor.SYSTEM.value, system=True)
 
 
 def is_staff_user(user):
@@ -72,7 +72,7 @@ def is_staff_user(user):
 def actor_for(user):
     """Build the Actor of a FAB user (role names + staff assignment)."""
     if user is None or not getattr(user, "is_authenticated", False):
-        return Actor(user_id=None, label="anonymous")
+        return Actor(user_id=None, label=AuditActor.ANONYMOUS.value)
     role_names = frozenset(r.name for r in user.roles)
     school_id = district_id = None
     if role_names & {roles.CLERK, roles.TEACHER, roles.SUPERVISOR}:

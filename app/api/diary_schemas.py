@@ -177,6 +177,7 @@ class InvitationsOut(Output):
 
 class AccessLogEntryOut(Output):
     at, what = _iso(), _str()
+    what_label = _str()  # what `what` names, in the request's language («Оценки (через приложение)»)
     who = _nstr()
 
 

@@ -89,13 +89,15 @@ class StudentsApi(JsonApi):
         """Who other than the official representatives opened the pupil's data."""
         from sqlalchemy import select
 
-        from ..models import AccessLogEntry
+        from ..models import AccessedPart, AccessLogEntry
 
         student_id = inputs.path_id(student_id)
         self._representative(student_id)
         rows = db.session.execute(select(AccessLogEntry).where(AccessLogEntry.student_id == student_id)
                                   .order_by(AccessLogEntry.at.desc()).limit(500)).scalars()
-        return answer(out.AccessLogOut, {"result": [{"at": e.at, "who": e.user_label, "what": e.what} for e in rows]})
+        return answer(out.AccessLogOut, {"result": [
+            {"at": e.at, "who": e.user_label, "what": e.what, "what_label": str(AccessedPart.label_for(e.what))}
+            for e in rows]})
 
 
 class InvitationsApi(JsonApi):

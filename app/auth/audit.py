@@ -5,7 +5,7 @@ from flask import has_request_context
 
 from ..access import current_actor
 from ..extensions import db
-from ..models import AuditEvent
+from ..models import AuditActor, AuditEvent
 from . import session_keys
 
 
@@ -25,6 +25,6 @@ def audit_user_event(action, user_id):
     if action != "enabled":
         session_keys.rotate(user_id, commit=False)
     db.session.add(AuditEvent(actor_id=actor.user_id if actor else None,
-                              actor_label=actor.label if actor else "flask", action=action,
+                              actor_label=actor.label if actor else AuditActor.COMMAND_LINE.value, action=action,
                               object_type="user", object_id=user_id, details={}))
     db.session.commit()

@@ -13,7 +13,7 @@ from ..domain_error import DomainError
 from ..extensions import db
 from ..names import attendance_label
 from ..notify.routing import notify
-from . import grading, membership
+from . import grading, membership, queries
 from ..models import (
     GRADE_VALUES,
     Attendance,
@@ -252,8 +252,13 @@ def set_cell(actor, assignment, student_id, lesson_id, text, kind=None, weight=N
                             "to": grade_value, "kind": kind, "weight": new[2] if new else None,
                             "remark": new[3] if new else None})
             if new is not None and (old is None or old[0] != new[0]):
+                db.session.flush()  # the new grade counts in the average the notice gives
+                body = _grade_text(new, lesson)
+                average = queries.subject_average(student, lesson.subject_id, lesson.date)
+                if average is not None:
+                    body += " " + gettext("Average in the subject: %(average)s.", average=formats.decimal(average))
                 notify("grade", student.id, gettext("New grade: %(name)s", name=student.first_name),
-                       _grade_text(new, lesson), event.id)
+                       body, event.id)
         if mark != old_mark:
             if mark is None:
                 db.session.delete(attendance)

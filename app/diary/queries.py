@@ -77,6 +77,16 @@ def week(student, any_day):
     return {"week_start": start, "week_end": end, "days": days}
 
 
+def subject_average(student, subject_id, day):
+    """The pupil's weighted average in one subject over the school year up to `day` (the figure a
+    new grade's notice gives), or None."""
+    date_from, _date_to = school_year.year_dates(student.school_id, day)
+    return weighted_average(db.session.execute(
+        select(Grade.value, Grade.weight).where(
+            Grade.student_id == student.id, Grade.subject_id == subject_id, Grade.kind.in_(DAILY_KINDS),
+            Grade.date >= date_from, Grade.date <= day)).all())
+
+
 def grades_by_subject(student, date_from, date_to):
     rows = db.session.execute(
         select(Grade).where(Grade.student_id == student.id, Grade.kind.in_(DAILY_KINDS),

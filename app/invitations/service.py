@@ -17,7 +17,7 @@ from ..inputs import InvalidInput, parse_email
 from ..names import FEMALE
 from ..notify.headers import header_text
 from ..models import (
-    AccessGrant, AuditEvent, Consent, Identity, Invitation, InvitationState, OutboxMessage, Relation, Scope,
+    AccessGrant, AuditActor, AuditEvent, Consent, Identity, Invitation, InvitationState, OutboxMessage, Relation, Scope,
     Student, User, utcnow,
 )
 
@@ -40,7 +40,7 @@ def token_hash(token):
 
 def _audit(actor_user, action, object_type, object_id, details):
     db.session.add(AuditEvent(actor_id=actor_user.id if actor_user else None,
-                              actor_label=actor_user.name.document if actor_user else "system",
+                              actor_label=actor_user.name.document if actor_user else AuditActor.SYSTEM.value,
                               action=action, object_type=object_type, object_id=object_id, details=details))
 
 

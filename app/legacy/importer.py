@@ -22,6 +22,7 @@ from ..extensions import db
 from ..inputs import InvalidInput, parse_email
 from ..models import (
     AccessGrant,
+    AuditActor,
     Application,
     AuditEvent,
     Identity,
@@ -35,7 +36,7 @@ from ..workflow.rules import normalize_code
 from .passwords import hash_format
 
 COLUMNS = ("email", "password_hash", "full_name", "children")
-ACTOR_LABEL = "flask legacy import"
+ACTOR_LABEL = AuditActor.LEGACY_IMPORT.value
 
 
 @dataclass

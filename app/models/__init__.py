@@ -13,6 +13,7 @@ from .sharing import (  # noqa: F401
     InvitationState,
     Invitation,
     Consent,
+    AccessedPart,
     AccessLogEntry,
 )
 from .accounts import (  # noqa: F401
@@ -24,7 +25,7 @@ from .accounts import (  # noqa: F401
     PhoneCode,
     UserSettings,
 )
-from .audit import AuditObject, AuditAction, AuditEvent  # noqa: F401
+from .audit import AuditActor, AuditDetail, AuditObject, AuditAction, AuditEvent, LinkReason  # noqa: F401
 from .outbox import OutboxStatus, OutboxMessage  # noqa: F401
 from .classes import (  # noqa: F401
     AcademicYear,
@@ -77,6 +78,7 @@ __all__ = [
     "InvitationState",
     "Invitation",
     "Consent",
+    "AccessedPart",
     "AccessLogEntry",
     "Identity",
     "LegacyAccount",
@@ -87,6 +89,9 @@ __all__ = [
     "PhoneCode",
     "AuditObject",
     "AuditAction",
+    "AuditActor",
+    "AuditDetail",
+    "LinkReason",
     "AuditEvent",
     "OutboxStatus",
     "OutboxMessage",

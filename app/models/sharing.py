@@ -25,6 +25,38 @@ class Scope(LabeledEnum):
     GRADES = "grades", _l("Only grades")
 
 
+class AccessedPart(LabeledEnum):
+    """What the access log says was opened (AccessLogEntry.what): a page of the diary or the
+    pupil's profile; through the API the same code after «api:» (shown «… (через приложение)»)."""
+
+    DIARY = "diary", _l("Diary")
+    GRADES = "grades", _l("Grades")
+    RESULTS = "results", _l("Final grades")
+    ATTENDANCE = "attendance", _l("Attendance")
+    DYNAMICS = "dynamics", _l("Progress")
+    STATS = "stats", _l("Statistics and rating")
+    EVENTS = "events", _l("Events")
+    MEETINGS = "meetings", _l("Parent meetings")
+    MESSAGES = "messages", _l("Messages")
+    PROFILE = "profile", _l("Pupil's profile")
+
+    @classmethod
+    def label_for(cls, code):
+        """«Оценки», «Оценки (через приложение)» for "api:grades"; an unknown code as it is."""
+        if isinstance(code, str) and code.startswith(API_PREFIX):
+            member = cls.get(code[len(API_PREFIX):])
+            if member is not None:
+                return _l("%(part)s (through the app)", part=member.label)
+        return super().label_for(code)
+
+    def api(self):
+        """The code of this part read through the API."""
+        return API_PREFIX + self.value
+
+
+API_PREFIX = "api:"
+
+
 class AccessGrant(Model):
     """Who sees which pupil's diary: an official representative (from an approved application),
     the pupil, or an interested person (both from an accepted invitation)."""

@@ -80,8 +80,7 @@ def link_account():
         form = {"email": email.strip()[:255]}
         outcome = linking.attempt_link(actor, email, request.form.get("password", ""),
                                        address=request.remote_addr)
-        if outcome.ok:
-            flash(gettext("The existing account has been successfully linked to ESIA"), "success")
+        if outcome.ok:  # no flash: the page it leads to is headed with the success
             return redirect(url_for("portal.link_done", account_id=outcome.account_id))
         message, status = _messages()[outcome.status]
     return render_template("portal/link.html", form=form, message=message), status

@@ -9,7 +9,7 @@ from .. import inputs, invitations
 from ..access import active_grant, current_account, current_actor
 from ..errors import Refused, shown_on_page
 from ..extensions import db
-from ..models import AccessLogEntry, InvitationState, Relation, Scope, Student
+from ..models import AccessedPart, AccessLogEntry, InvitationState, Relation, Scope, Student
 from . import bp
 from .guards import citizen_required
 
@@ -27,7 +27,7 @@ def student_profile(student_id):
     representative = grant.relation == Relation.REPRESENTATIVE
     if grant.relation != Relation.REPRESENTATIVE:
         db.session.add(AccessLogEntry(user_id=me.id, user_label=current_actor().label, student_id=student_id,
-                                      what="profile", path=request.path))
+                                      what=AccessedPart.PROFILE, path=request.path))
         db.session.commit()
     form, refused = {}, Refused()
     if request.method == "POST":
@@ -47,7 +47,7 @@ def student_profile(student_id):
                              ).scalars().all() if representative else []
     return render_template("portal/profile.html", student=student, grant=grant, representative=representative,
                            people=people, states=InvitationState.labels(), scopes=Scope.labels(),
-                           relations=Relation.labels(), form=form, errors=refused.fields, error=refused.message,
+                           relations=Relation.labels(), parts=AccessedPart, form=form, errors=refused.fields, error=refused.message,
                            consent_text=invitations.CONSENT_TEXT, log=log[:LOG_PAGE], log_page=page,
                            log_more=len(log) > LOG_PAGE), refused.status
 

@@ -79,7 +79,7 @@ def apply():
         }
         with shown_on_page() as refused:  # else the form again with what was typed, the fields marked
             application = workflow.fire("submit", current_actor(), data=data)
-            flash(str(workflow.TRANSITIONS["submit"].flash), "success")
+            # no flash: the application's page opens with «Ваше заявление отправлено» (sent=1)
             return redirect(url_for("portal.application", code=application.code, sent=1))
     return render_template(
         "portal/apply.html",

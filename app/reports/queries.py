@@ -59,7 +59,8 @@ def funnel(district_id, date_from, date_to):
         .group_by(stat.state)).all()
     by_state = dict(totals)
     return {"columns": columns, "rows": [dict(r) for r in rows],
-            "chart": {"labels": [str(s.label) for s in S.ALL], "values": [by_state.get(s, 0) for s in S.ALL]}}
+            "chart": {"labels": [str(s.label) for s in S.ALL], "values": [by_state.get(s, 0) for s in S.ALL],
+                      "counts": True}}
 
 
 def _named(per_school, *figures):
@@ -93,16 +94,17 @@ def backlog(district_id, days, now=None):
     return {"columns": [("district", _l("District")), ("school", _l("School")),
                         ("waiting", _lp("number of applications", "Waiting")), ("oldest", _l("Oldest since"))],
             "rows": [dict(r) for r in rows],
-            "chart": _top_chart(_l("Schools with the longest queue"), rows, "waiting")}
+            "chart": _top_chart(_l("Schools with the longest queue"), rows, "waiting", counts=True)}
 
 
-def _top_chart(title, rows, figure, size=15):
-    """A bar chart of the schools with the largest figure (the rows are already aggregated)."""
+def _top_chart(title, rows, figure, size=15, counts=False):
+    """A bar chart of the schools with the largest figure (the rows are already aggregated);
+    `counts`: the figure counts something (whole-number ticks)."""
     top = sorted((r for r in rows if r[figure]), key=lambda r: r[figure], reverse=True)[:size]
     if not top:
         return None
     return {"title": str(title), "labels": [f"{r['school']} ({r['district']})" for r in top],
-            "values": [round(float(r[figure]), 1) for r in top]}
+            "values": [round(float(r[figure]), 1) for r in top], "counts": counts}
 
 
 def time_to_approval(district_id, date_from, date_to):

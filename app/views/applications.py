@@ -13,7 +13,7 @@ from .. import applications_search, inputs, workflow
 from ..access import ApplicationScopeFilter, application_scope, current_actor, get_application
 from ..errors import shown_on_page
 from ..extensions import db
-from ..models import Application, ApplicationState
+from ..models import Application, ApplicationState, AuditActor
 from ..workflow.transitions import STAFF, by_path, offered_in
 from .base import DiaryInterface, DiaryModelView
 
@@ -71,6 +71,7 @@ class ApplicationView(DiaryModelView):
 
     def render_template(self, template, **kwargs):
         kwargs.setdefault("states", ApplicationState)
+        kwargs.setdefault("actors", AuditActor)
         kwargs.setdefault("query_text", request.args.get("q", ""))
         kwargs.setdefault("current_state", request.args.get("_flt_3_state", ""))
         return super().render_template(template, **kwargs)

@@ -5,9 +5,10 @@ from flask_babel import gettext, lazy_gettext as _l, lazy_pgettext as _lp
 
 from ..access import current_actor
 from ..extensions import db
-from ..models import ApplicationState, AuditEvent, AuditObject, OutboxMessage, OutboxStatus
+from ..models import ApplicationState, AuditActor, AuditEvent, AuditObject, OutboxMessage, OutboxStatus
 from ..workflow.machine import action_title
 from ..workflow.outbox import retry as outbox_retry
+from . import audit_details
 from .base import DiaryInterface, DiaryModelView
 
 
@@ -39,6 +40,8 @@ class AuditEventView(DiaryModelView):
         "from_state": lambda s: str(ApplicationState.label_for(s)),
         "to_state": lambda s: str(ApplicationState.label_for(s)),
         "action": action_title,
+        "actor_label": lambda label: str(AuditActor.label_for(label)),  # «Система», not `system`
+        "details": audit_details.describe,  # «Причина: неверный пароль», not {'reason': 'wrong_password'}
         "object_type": lambda t: str(AuditObject.label_for(t)),
     }
 

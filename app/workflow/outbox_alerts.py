@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..inputs import InvalidInput, parse_email
-from ..models import OutboxMessage, OutboxStatus, User
+from ..models import NotificationChannel, OutboxMessage, OutboxStatus, User
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ def _queue_alerts(message, now):
     failed = db.session.execute(
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)).scalar()
     context = dict(message=message, failed=failed, since=message.failing_since,
+                   channel=NotificationChannel.label_for(message.channel),  # «SMS», «Эл. почта», not `email`
                    days=current_app.config["OUTBOX_GIVE_UP_DAYS"],
                    url=current_app.config["PUBLIC_URL"].rstrip("/") + "/outbox/list/")
     with force_locale("ru"):

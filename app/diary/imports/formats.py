@@ -69,21 +69,24 @@ def grade_value(value):
     return value
 
 
-KIND_ALIASES = {
-    "текущая": GradeKind.CURRENT, "ответ": GradeKind.CURRENT, "контрольная": GradeKind.TEST,
-    "самостоятельная": GradeKind.INDEPENDENT, "домашняя": GradeKind.HOMEWORK,
-    "практическая": GradeKind.PRACTICAL, "лабораторная": GradeKind.PRACTICAL, "диктант": GradeKind.DICTATION,
-    "четверть": GradeKind.QUARTER,
-    "четвертная": GradeKind.QUARTER, "полугодие": GradeKind.HALF_YEAR, "год": GradeKind.YEAR,
-    "годовая": GradeKind.YEAR, "экзамен": GradeKind.EXAM,
+KIND_WORDS = (  # the Russian word of each kind of grade, as the school's file writes it (named in errors)
+    ("текущая", GradeKind.CURRENT), ("контрольная", GradeKind.TEST), ("самостоятельная", GradeKind.INDEPENDENT),
+    ("домашняя", GradeKind.HOMEWORK), ("практическая", GradeKind.PRACTICAL), ("диктант", GradeKind.DICTATION),
+    ("четвертная", GradeKind.QUARTER), ("полугодовая", GradeKind.HALF_YEAR), ("годовая", GradeKind.YEAR),
+    ("экзамен", GradeKind.EXAM),
+)
+KIND_ALIASES = dict(KIND_WORDS) | {  # and other words for the same (the codes themselves are taken too)
+    "ответ": GradeKind.CURRENT, "лабораторная": GradeKind.PRACTICAL,
+    "четверть": GradeKind.QUARTER, "полугодие": GradeKind.HALF_YEAR, "год": GradeKind.YEAR,
+    "экзаменационная": GradeKind.EXAM,
 }
 
 
 def grade_kind(value):
     value = KIND_ALIASES.get(value.lower(), value.lower() or GradeKind.CURRENT)
     if GradeKind.get(value) is None:
-        raise CellError("вид оценки: current, test, quarter, half_year, year, exam "
-                        "(или текущая, контрольная, четверть, полугодие, год, экзамен)")
+        words = [word for word, _kind in KIND_WORDS]
+        raise CellError(f"вид оценки: {', '.join(words[:-1])} или {words[-1]}")
     return value
 
 

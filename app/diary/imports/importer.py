@@ -6,7 +6,7 @@ One handler per kind of data: directory.py (classes, subjects, teachers, assignm
 (the roster and class memberships), timetable.py (lessons), marks.py (grades, attendance); what
 they share is in base.py, the answers (problems, report) in report.py."""
 from ...extensions import db
-from ...models import AuditEvent, School
+from ...models import AuditActor, AuditEvent, School
 from . import readers
 from .directory import AssignmentsHandler, ClassesHandler, SubjectsHandler, TeachersHandler
 from .formats import KINDS, guess_kind, parse_row
@@ -35,8 +35,9 @@ def import_file(path, school_id, kind=None, progress=None, actor_label="", data=
     chosen = KINDS.get(kind) if kind else guess_kind(name)
     if chosen is None:
         raise ImportFailed([Problem(name, None, None, (
-            "не удалось определить вид данных по имени файла; укажите его явно "
-            f"({', '.join(KINDS)})"))])
+            "не удалось определить вид данных по имени файла; укажите вид данных "
+            f"({', '.join(kind.title for kind in KINDS.values())}) или назовите файл по нему, "
+            "например «оценки_6А.csv»"))])
     missing = [c.name for c in chosen.columns if c.required and c.name not in header]
     if missing:
         raise ImportFailed([Problem(name, 1, c, "нет обязательного столбца") for c in missing])
@@ -70,7 +71,7 @@ def import_rows(kind_name, rows, school_id, filename, progress=None, actor_label
             return report  # an empty export changes nothing
         handler.apply(parsed, report)
         db.session.add(AuditEvent(
-            actor_label=actor_label or "import", action="import", object_type="school",
+            actor_label=actor_label or AuditActor.DATA_IMPORT.value, action="import", object_type="school",
             object_id=school.id, details={"kind": kind.name, "file": filename, "rows": report.rows,
                                           "created": report.created, "updated": report.updated},
         ))
