@@ -75,7 +75,7 @@ def test_import_errors_name_the_kinds_of_data_and_grades_in_russian(sqlite_app, 
     grades = upload(clerk, "grades.csv", "student_id;subject;date;value;kind\nS-1;Алгебра;2026-09-01;5;bogus\n".encode())
     text = visible_text(grades.get_data(as_text=True))
     assert grades.status_code == 400
-    assert "вид оценки: текущая, контрольная, четвертная, полугодовая, годовая или экзамен" in text, text[-800:]
+    assert "вид оценки: текущая, контрольная, самостоятельная, домашняя, практическая, диктант, четвертная, полугодовая, годовая или экзамен" in text, text[-800:]
     for code in ("current", "test", "quarter", "half_year", "year", "exam"):
         assert code not in text.replace(",", " ").split(), code
 
