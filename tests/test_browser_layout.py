@@ -1,7 +1,7 @@
 """On a 375 px phone in real Chromium: the menu of the family pages and of the staff screens folds
 behind «Меню» (the page's content starts on the first screen) and opens on a tap; no page scrolls
 sideways (the clerk's application page, the teacher's messages, the family pages); no table heading
-breaks a word in the middle («Дата рождени/я», «СМ/С»)."""
+breaks a word in the middle («Дата рождени/я», «СМ/С»). On a wide screen the staff menu is open."""
 import re
 from datetime import date
 
@@ -81,6 +81,10 @@ def test_staff_screens_fit_a_phone(sqlite_app, live_app, browser):
         clerk.goto(f"{live_app}{path}")
         problems += layout_problems(clerk, path)
     menu_opens(clerk, "button.navbar-toggle", "#staff-menu")
+    wide = new_page(browser, viewport={"width": 1280, "height": 800})
+    staff_login(wide, live_app, "clerk239", "clerk12345")
+    wide.goto(f"{live_app}/applications/list/")
+    assert wide.locator("#staff-menu").is_visible() and wide.locator("button.navbar-toggle").is_hidden()
 
     teacher = new_page(browser, viewport=PHONE)
     staff_login(teacher, live_app, "teacher239", "teacher12345")
