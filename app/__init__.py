@@ -25,6 +25,9 @@ def create_app(config_object="config.Config", overrides=None):
     from . import http_security
 
     http_security.init_app(app)  # security headers, request size and JSON depth limits
+    from . import static_assets
+
+    static_assets.init_app(app)  # versioned, long-cached, gzipped static files; favicon, manifest
     db.init_app(app)
     from .auth import session_store
 
