@@ -181,3 +181,11 @@ def test_the_api_tells_the_pupils_sex(app, login_parent):
     grant(app, "parent-ivanova", ivan)
     (pupil,) = parent.get("/api/v1/students/").json["result"]
     assert (pupil["full_name"], pupil["sex"]) == ("Иванов Иван Иванович", "m")
+
+
+def test_the_roster_form_shows_the_stored_sex(app, login_staff):
+    client = login_staff(app.test_client(), "admin", "admin12345")
+    with app.app_context():
+        anna = db.session.execute(select(Student.id).where(Student.last_name == "Сидорова")).scalar_one()
+    form = client.get(f"/roster/edit/{anna}").get_data(as_text=True)
+    assert '<option selected value="f">женский</option>' in form

@@ -64,6 +64,14 @@ class SchoolView(DiaryModelView):
             )
 
 
+class _NotGivenSelect(SelectField):
+    """A select that a form without it leaves at its first choice («не указан»); a value that is
+    none of the choices is refused («Неверный вариант»)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist or [""])
+
+
 class StudentView(SchoolOwnedView):
     route_base = "/roster"
     datamodel = DiaryInterface(Student)
@@ -79,7 +87,7 @@ class StudentView(SchoolOwnedView):
     add_form_extra_fields = edit_form_extra_fields = {
         "middle_name": StringField(_l("Middle name"), validators=[Length(max=100)], widget=BS3TextFieldWidget(),
                                    filters=[lambda value: (value or "").strip()]),
-        "sex": SelectField(_l("Sex"), choices=[("", _l("not given")), *Sex.choices()], widget=Select2Widget()),
+        "sex": _NotGivenSelect(_l("Sex"), choices=[("", _l("not given")), *Sex.choices()], widget=Select2Widget()),
     }
     formatters_columns = {"sex": lambda code: str(Sex.label_for(code))}
     label_columns = {
