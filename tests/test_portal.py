@@ -64,7 +64,8 @@ def test_login_leads_to_my_applications_with_the_empty_state_explained(sqlite_ap
     client = sqlite_app.test_client()
     assert client.get("/my/applications").status_code == 302  # not logged in
     done = login_parent(client, "parent-x", **NEW_PARENT)
-    assert done.headers["Location"].endswith("/my/applications")
+    assert done.headers["Location"].endswith("/my/today")  # no diary open yet: on to «Мои заявления»
+    assert client.get("/my/today").headers["Location"].endswith("/my/applications")
     page = client.get("/my/applications")
     assert page.status_code == 200
     body = page.get_data(as_text=True)

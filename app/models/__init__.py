@@ -55,6 +55,7 @@ from .reports import (  # noqa: F401
     SchoolAccessStat,
 )
 from .sessions import WebSession, UserSessionKey, AttemptCounter  # noqa: F401
+from .visits import FamilyVisit  # noqa: F401
 
 __all__ = [
     "User",
@@ -116,4 +117,5 @@ __all__ = [
     "WebSession",
     "UserSessionKey",
     "AttemptCounter",
+    "FamilyVisit",
 ]

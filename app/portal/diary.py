@@ -18,6 +18,7 @@ MAX_PERIOD_DAYS = 3 * 366  # «Динамика» draws a point per week: a peri
 
 # (section, endpoint, tab title), in the order of the tabs
 TABS = [
+    ("profile", "portal.diary_today", _l("Today")),
     ("schedule", "portal.diary_week", _l("Diary")),
     ("grades", "portal.diary_grades", _l("Grades")),
     ("grades", "portal.diary_results", _l("Final grades")),
@@ -26,6 +27,7 @@ TABS = [
     ("grades", "portal.diary_stats", _l("Statistics and rating")),
     ("events", "portal.diary_events", _l("Events")),
     ("events", "portal.diary_meetings", _l("Parent meetings")),
+    ("messages", "portal.student_messages", _l("Messages")),
 ]
 
 

@@ -9,6 +9,7 @@ from ..errors import Refused, shown_on_page
 from ..extensions import db
 from ..models import Student, User
 from . import bp
+from .diary import _tabs as diary_tabs
 from .guards import citizen_required
 
 
@@ -17,7 +18,8 @@ from .guards import citizen_required
 def student_messages(student_id):
     me = current_account()
     student = db.session.get(Student, student_id)
-    if student is None or messages.family_grant(me.id, student_id) is None:
+    grant = messages.family_grant(me.id, student_id) if student is not None else None
+    if grant is None:
         abort(404)
     teachers = messages.teachers_of(student)
     form, refused = {}, Refused()
@@ -30,6 +32,7 @@ def student_messages(student_id):
             return redirect(url_for("portal.conversation", conversation_id=message.conversation_id))
     rows = messages.conversations_for_family(me.id, student_id)
     return render_template("portal/messages.html", student=student, teachers=teachers,
+                           tabs=diary_tabs(student_id, grant), section_title=gettext("Messages"),
                            conversations=rows, unread=lambda c: messages.unread(c, me.id),
                            form=form, error=refused.message), refused.status
 
