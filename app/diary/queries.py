@@ -100,6 +100,21 @@ def grades_by_subject(student, date_from, date_to):
     } for name, grades in sorted(by_subject.items())]
 
 
+def grades_grid(subjects):
+    """The subjects × dates view of grades_by_subject(): the dates any grade was given on, and
+    per subject its grades on each of them (a list: a test and a current grade may share a day)
+    and the weighted average — the table МЭШ and Дневник.ру show."""
+    dates = sorted({g["date"] for s in subjects for g in s["grades"]})
+    rows = []
+    for s in subjects:
+        cells = defaultdict(list)
+        for g in s["grades"]:
+            cells[g["date"]].append(g)
+        rows.append({"subject": s["subject"], "cells": [cells.get(d, []) for d in dates],
+                     "average": s["average"]})
+    return {"dates": dates, "rows": rows}
+
+
 def results(student):
     """Quarter / half-year / year / exam results by subject, each with the name of the period it
     closes as the school's tables say («I четверть», «Год»; None when they do not tell)."""

@@ -88,8 +88,11 @@ def _term_page(student_id, section, what, template, figures):
 @bp.route("/my/students/<int:student_id>/grades")
 @citizen_required
 def diary_grades(student_id):
-    return _term_page(student_id, "grades", "grades", "portal/diary_grades.html", lambda student, date_from, date_to: {
-        "subjects": queries.grades_by_subject(student, date_from, date_to)})
+    def figures(student, date_from, date_to):
+        subjects = queries.grades_by_subject(student, date_from, date_to)
+        return {"subjects": subjects, "grid": queries.grades_grid(subjects)}
+
+    return _term_page(student_id, "grades", "grades", "portal/diary_grades.html", figures)
 
 
 @bp.route("/my/students/<int:student_id>/results")
