@@ -13,6 +13,31 @@ from .diary import _tabs as diary_tabs
 from .guards import citizen_required
 
 
+def _initials(user):
+    """«Орлова Т. В.»: the surname and the initials of the given names (User.first_name carries
+    the patronymic after the name)."""
+    initials = " ".join(f"{part[0]}." for part in (user.first_name or "").split() if part)
+    return " ".join(p for p in (user.last_name, initials) if p)
+
+
+def _lower_first(text):
+    return text[:1].lower() + text[1:]
+
+
+def recipients(student, teachers):
+    """[(user id, «Орлова Т. В. — алгебра»)] of the pupil's teachers, by surname: what each one
+    teaches the class, or «классный руководитель»."""
+    subjects = messages.teacher_subjects(student)
+    rows = []
+    for user in sorted(teachers.values(), key=lambda u: (u.last_name or "", u.first_name or "")):
+        names, class_teacher = subjects.get(user.id, ([], False))
+        what = [_lower_first(name) for name in names]
+        if class_teacher or not what:
+            what.insert(0, gettext("class teacher"))
+        rows.append((user.id, f"{_initials(user)} — {', '.join(what)}"))
+    return rows
+
+
 @bp.route("/my/students/<int:student_id>/messages", methods=["GET", "POST"])
 @citizen_required
 def student_messages(student_id):
@@ -31,7 +56,7 @@ def student_messages(student_id):
             flash(gettext("The message has been sent."), "success")
             return redirect(url_for("portal.conversation", conversation_id=message.conversation_id))
     rows = messages.conversations_for_family(me.id, student_id)
-    return render_template("portal/messages.html", student=student, teachers=teachers,
+    return render_template("portal/messages.html", student=student, teachers=recipients(student, teachers),
                            tabs=diary_tabs(student_id, grant), section_title=gettext("Messages"),
                            conversations=rows, unread=lambda c: messages.unread(c, me.id),
                            form=form, error=refused.message), refused.status
