@@ -3,7 +3,8 @@ yet → «Мои заявления»; one child → that child's day; several �
 today's lessons with room and homework, the homework for the next school day, the grades and
 absences that came since the last visit (stored per person and pupil), unread messages, what is
 coming up and the open applications — each only as far as the person's access reaches."""
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -128,3 +129,26 @@ def test_each_part_only_as_far_as_the_access_reaches(app, pupil_world):
     schedule = text_of(pupil_world["tutor-oleg"].get(f"/my/students/{volkov}/today"))
     assert "Параграф 12" in schedule and "Новые оценки" not in schedule and "Не выполнено" not in schedule
     assert pupil_world["parent-petrov"].get(f"/my/students/{volkov}/today").status_code == 404
+
+
+def test_pupils_list_says_how_each_person_sees_the_pupil(app, pupil_world, login_parent):
+    """«Обучающиеся» says the real relation: the representative, the pupil, an interested person
+    with what is shared and until when — not «Обучающийся» for everybody."""
+    volkov = pupil_world["volkov"]
+
+    def access_cell(client):
+        html = client.get("/my/students").get_data(as_text=True)
+        return re.search(r"(?s)<tbody>.*?<td>.*?</td><td>.*?</td><td>(.*?)</td>", html).group(1).strip()
+
+    assert access_cell(pupil_world["parent-ivanova"]) == "Родитель (законный представитель)"
+    assert access_cell(pupil_world["papa-sergey"]) == "Заинтересованное лицо: только оценки"
+    grandpa = app.test_client()
+    login_parent(grandpa, "grandpa-ivan", email="grandpa@example.ru", given_name="Иван", family_name="Волков")
+    grant(app, "grandpa-ivan", volkov, relation="viewer", scope="schedule_homework", valid_until=date(2027, 5, 31))
+    assert access_cell(grandpa) == "Заинтересованное лицо: только расписание и домашние задания, до 31.05.2027"
+    pupil = app.test_client()
+    login_parent(pupil, "volkov-maxim", email="maxim@example.ru", given_name="Максим", family_name="Волков")
+    grant(app, "volkov-maxim", volkov, relation="student")
+    assert access_cell(pupil) == "Сам обучающийся"
+    profile = text_of(pupil_world["papa-sergey"].get(f"/my/students/{volkov}"))
+    assert "Ваш доступ Заинтересованное лицо: только оценки" in profile

@@ -245,8 +245,8 @@ def test_after_approval_no_withdraw_and_the_pupil_is_listed(app, login_parent):
               for c in re.findall(r"(?s)<t[hd][^>]*>(.*?)</t[hd]>", row)] for row in rows]
     assert ["Иксов Игорь Игоревич", "12.04.2013"] == cells[1][:2]
     assert len(cells) == 2 and len(cells[1]) == 3
-    assert cells[0] == ["Имя", "Дата рождения", "Статус"]
-    assert cells[1][2] == "Обучающийся"
+    assert cells[0] == ["Имя", "Дата рождения", "Ваш доступ"]
+    assert cells[1][2] == "Родитель (законный представитель)"  # the approved parent's relation
     with app.app_context():
         assert db.session.execute(select(Student).where(Student.last_name == "Иксов")).scalar_one()
 
