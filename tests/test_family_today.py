@@ -152,3 +152,20 @@ def test_pupils_list_says_how_each_person_sees_the_pupil(app, pupil_world, login
     assert access_cell(pupil) == "Сам обучающийся"
     profile = text_of(pupil_world["papa-sergey"].get(f"/my/students/{volkov}"))
     assert "Ваш доступ Заинтересованное лицо: только оценки" in profile
+
+
+def test_the_homework_notice_names_the_child_in_the_genitive():
+    """«Домашнее задание для Максима», «для Марии», «для Саши» (a girl by her patronymic), «для
+    Ильи»: pytrovich declines, the roster's sex decides when it is known."""
+    from types import SimpleNamespace
+
+    from app.diary.family import first_name_genitive
+
+    def pupil(first, middle="", sex=None):
+        return SimpleNamespace(first_name=first, middle_name=middle, sex=sex)
+
+    assert first_name_genitive(pupil("Максим", "Игоревич")) == "Максима"
+    assert first_name_genitive(pupil("Мария", "Петровна")) == "Марии"
+    assert first_name_genitive(pupil("Саша", "Игоревна")) == "Саши"
+    assert first_name_genitive(pupil("Женя", sex="f")) == "Жени"
+    assert first_name_genitive(pupil("Илья")) == "Ильи"

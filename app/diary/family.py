@@ -2,7 +2,12 @@
 active grant (app.access.grants) whose scope includes the section (app.access.grant_allows).
 Visits of anyone but an official representative are written to the pupil's access log, which
 the representatives read."""
+from functools import lru_cache
+
 from flask_babel import gettext
+from pytrovich.detector import PetrovichGenderDetector
+from pytrovich.enums import Case, Gender, NamePart
+from pytrovich.maker import PetrovichDeclinationMaker
 from sqlalchemy.orm import joinedload, lazyload
 
 from ..access import active_grants, grant_allows
@@ -41,3 +46,24 @@ def open_section(actor, student_id, section, what, path=""):
                                       what=what, path=(path or "")[:255]))
         db.session.commit()
     return student, grant
+
+
+@lru_cache(maxsize=1)
+def _petrovich():
+    return PetrovichDeclinationMaker(), PetrovichGenderDetector()
+
+
+def first_name_genitive(student):
+    """The pupil's first name in the genitive, for «Домашнее задание для Максима» / «для Марии»:
+    declined by pytrovich, with the sex the roster keeps when it has one ("m"/"f"), else the one
+    the patronymic (then the first name) tells. A name the rules cannot decline stays as it is."""
+    maker, detector = _petrovich()
+    first, middle = (student.first_name or "").strip(), (getattr(student, "middle_name", "") or "").strip()
+    sex = getattr(student, "sex", None)
+    gender = {"m": Gender.MALE, "f": Gender.FEMALE}.get(sex)
+    try:
+        if gender is None:
+            gender = detector.detect(firstname=first, **({"middlename": middle} if middle else {}))
+        return maker.make(NamePart.FIRSTNAME, gender, Case.GENITIVE, first) if first else first
+    except (KeyError, ValueError, IndexError):
+        return first

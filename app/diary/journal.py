@@ -13,6 +13,7 @@ from ..domain_error import DomainError
 from ..extensions import db
 from ..notify.routing import notify
 from . import membership
+from .family import first_name_genitive
 from ..models import (
     GRADE_VALUES,
     Attendance,
@@ -223,7 +224,8 @@ def set_lesson(actor, assignment, lesson_id, topic, homework):
         event = _audit(actor, "lesson_set", "lesson", lesson.id, changes)
         if "homework" in changes and homework:
             for pupil in pupils_of(assignment, lesson.date):
-                notify("homework", pupil.id, gettext("Homework: %(subject)s", subject=lesson.subject.name),
+                notify("homework", pupil.id, gettext("Homework for %(name)s: %(subject)s",
+                                                     name=first_name_genitive(pupil), subject=lesson.subject.name),
                        f"{formats.date(lesson.date)}: {homework}", f"{event.id}:{pupil.id}")
     db.session.commit()
     return lesson
