@@ -16,7 +16,8 @@ from .guards import citizen_required
 def _initials(user):
     """«Орлова Т. В.»: the surname and the initials of the given names (User.first_name carries
     the patronymic after the name)."""
-    initials = " ".join(f"{part[0]}." for part in (user.first_name or "").split() if part)
+    given = f"{user.first_name or ''} {getattr(user, 'middle_name', '') or ''}"  # the patronymic, apart or not
+    initials = " ".join(f"{part[0]}." for part in given.split() if part)
     return " ".join(p for p in (user.last_name, initials) if p)
 
 
