@@ -5,6 +5,7 @@ passes the sections the grant opens (app.access.grant_allows)."""
 from datetime import timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..extensions import db
@@ -32,7 +33,10 @@ def record_visit(user_id, student_id):
         visit = FamilyVisit(user_id=user_id, student_id=student_id)
         db.session.add(visit)
     visit.seen_at = clock.utcnow()
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same person's other tab recorded the first visit a moment ago
+        db.session.rollback()
     return previous
 
 
