@@ -66,7 +66,7 @@ def today():
 @bp.route("/my/students/<int:student_id>/today")
 @citizen_required
 def diary_today(student_id):
-    student, grant = open_section(student_id, "profile", "today")
+    student, grant = open_section(student_id, "profile", "diary")  # the access log: «Дневник»
     show_welcome_once()
     user_id = current_actor().user_id
     page = days.today(student, user_id, _since(user_id, student_id), _sections(grant))
