@@ -129,6 +129,10 @@ class FullName:
         order: declined("genitive") of «Иванова Мария Петровна» is «Ивановой Марии Петровны»."""
         return " ".join(p for p in self._declined_parts(case) if p)
 
+    def first_declined(self, case):
+        """The first name alone in a case: «для Максима», «для Марии» (agreeing with the sex)."""
+        return self._declined_parts(case)[1]
+
     def _declined_parts(self, case):
         case = CASES[case] if isinstance(case, str) else case
         if case == Case.NOMINATIVE:

@@ -10,7 +10,7 @@ import pytest
 from tests.helpers.browser import PHONE, esia_login, new_page, no_horizontal_scroll
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
-PAGES = ["diary?week=2026-11-25", "grades?from=2026-09-01&to=2026-12-31", "results", "attendance?from=2026-09-01&to=2026-12-31",
+PAGES = ["today", "diary?week=2026-11-25", "grades?from=2026-09-01&to=2026-12-31", "results", "attendance?from=2026-09-01&to=2026-12-31",
          "dynamics?from=2026-11-01&to=2026-11-30", "stats?from=2026-09-01&to=2026-12-31", "events", "meetings",
          "messages"]
 
@@ -30,6 +30,10 @@ def test_parent_reads_week_grades_and_chart(sqlite_app, live_app, browser, volko
         pytest.fail("node_modules/axe-core is missing: run `make install` (npm ci)")
     page = new_page(browser)
     esia_login(page, live_app)
+    # one child: the login lands on the child's «Сегодня», «Сегодня» the current tab
+    page.wait_for_url(re.compile(rf"/my/students/{volkov}/today$"))
+    assert page.locator('nav.tabs a[aria-current="page"]').inner_text() == "Сегодня"
+    assert "Уроки сегодня" in page.locator("main").inner_text()
     page.goto(f"{live_app}/my/students")
     page.locator(f'a[href="/my/students/{volkov}"]').click()  # «Профиль обучающегося»
     page.wait_for_url(re.compile(rf"/my/students/{volkov}$"))
@@ -44,6 +48,10 @@ def test_parent_reads_week_grades_and_chart(sqlite_app, live_app, browser, volko
 
     page.goto(f"{live_app}/my/students/{volkov}/grades?from=2026-09-01&to=2026-12-31")
     assert "Алгебра" in page.locator("main").inner_text()
+    grid = page.locator("table.grid")
+    assert grid.locator('tbody th[scope="row"]', has_text="Алгебра").count() == 1
+    # the subjects stay in view while the dates scroll
+    assert grid.locator('tbody th[scope="row"]').first.evaluate("e => getComputedStyle(e).position") == "sticky"
 
     page.goto(f"{live_app}/my/students/{volkov}/dynamics?from=2026-11-01&to=2026-11-30")
     page.wait_for_function("() => window.Chart && Chart.getChart('dynamics') !== undefined")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Student
 from tests.helpers.app import drain_outbox
-from tests.helpers.browser import esia_login, new_page, provider_login
+from tests.helpers.browser import esia_login, new_context, new_page, provider_login
 from tests.helpers.data import grant
 from tests.helpers.web import DEMO_PARENTS
 
@@ -25,7 +25,9 @@ def test_invite_accept_see_only_grades_then_revoke(sqlite_app, live_app, browser
     drain_outbox(sqlite_app)
     smtp.mailbox.clear()
 
-    parent = new_page(browser)
+    parent = new_context(browser).new_page()  # each dialog answered as the test says (answers)
+    answers, questions = [], []
+    parent.on("dialog", lambda d: (questions.append(d.message), d.accept() if answers.pop(0) else d.dismiss()))
     esia_login(parent, live_app)
     parent.goto(f"{live_app}/my/students")
     parent.locator(f'a[href="/my/students/{pupil}"]').click()
@@ -58,7 +60,14 @@ def test_invite_accept_see_only_grades_then_revoke(sqlite_app, live_app, browser
     assert denied.status == 403
 
     parent.reload()
-    parent.once("dialog", lambda d: d.accept())
+    # revoking asks first: «Отмена» leaves the access as it was
+    answers.append(False)
+    parent.locator('form[action*="/revoke"] button').first.click()
+    parent.wait_for_timeout(300)
+    assert questions and "доступ" in questions[0].lower(), questions
+    assert re.search(rf"/my/students/{pupil}(#invite)?$", parent.url) and "Доступ отозван" not in parent.locator("main").inner_text()
+    assert grandma.goto(f"{live_app}/my/students/{pupil}/grades").status == 200  # still sees the grades
+    answers.append(True)
     parent.locator('form[action*="/revoke"] button').first.click()
     parent.wait_for_load_state()
     assert "Доступ отозван" in parent.locator("main").inner_text()

@@ -146,7 +146,7 @@ def test_full_login_creates_the_account_keyed_on_the_oid_and_finds_it_again(esia
                   mobile="+7(921)0000001")
     client = esia_app.test_client()
     done = esia_login(client)
-    assert done.status_code == 302 and done.headers["Location"].endswith("/my/applications")
+    assert done.status_code == 302 and done.headers["Location"].endswith("/my/today")  # «Сегодня»
     assert_logged_in(client)
     first = identity_of(esia_app, OID)
     assert first["email"] == "m.ivanova@example.ru"
@@ -245,7 +245,7 @@ def test_a_replayed_or_foreign_state_is_refused(esia_app, esia):
     assert identity_of(esia_app, OID) is None
 
     # The rightful browser logs in once; the same callback again is refused.
-    assert victim.get(callback).headers["Location"].endswith("/my/applications")
+    assert victim.get(callback).headers["Location"].endswith("/my/today")
     again = victim.get(callback)
     assert "/welcome" in again.headers["Location"]
     assert "Ссылка для входа больше не действует" in landing_text(victim)
@@ -388,7 +388,7 @@ def test_oidc_mode_creates_refinds_and_follows_an_email_change(sqlite_app, idp):
     first_client = sqlite_app.test_client()
     done = citizen_login(first_client, idp, sub, email="first@example.ru", given_name="Анна",
                          family_name="Смирнова", middle_name="Олеговна")
-    assert done.headers["Location"].endswith("/my/applications")
+    assert done.headers["Location"].endswith("/my/today")
     assert_logged_in(first_client)
     first = identity_of(sqlite_app, sub)
     assert first["email"] == "first@example.ru" and first["first_name"] == "Анна"

@@ -77,3 +77,30 @@ def test_viewers_visits_are_logged_and_the_representatives_are_not(app, pupil_wo
 def test_family_pages_are_russian(app, pupil_world):
     for section in ALL_SECTIONS:
         assert_russian(pupil_world["parent-ivanova"], url(pupil_world["volkov"], section))
+
+
+def test_grades_grid_subjects_by_dates_with_weighted_averages(app, pupil_world):
+    """The МЭШ / Дневник.ру view: a row per subject, a column per date a grade was given on, the
+    weighted average last — a test of weight 2 counts twice (3 and 5×2: 4,33, not 4,00)."""
+    from datetime import date
+
+    from app.models import Grade, Subject
+
+    client, p = pupil_world["parent-ivanova"], pupil_world["volkov"]
+    with app.app_context():
+        algebra = db.session.execute(select(Subject.id).where(Subject.name == "Алгебра")).scalar_one()
+        db.session.add(Grade(student_id=p, subject_id=algebra, date=date(2026, 11, 26), value="5", kind="test",
+                             weight=2))
+        db.session.commit()
+    html = client.get(url(p, "grades", "?from=2026-09-01&to=2026-12-31")).get_data(as_text=True)
+    grid = re.search(r'(?s)<table class="table grid">(.*?)</table>', html).group(1)
+    header = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', grid)
+    assert header[0] == "Предмет" and header[-1] == "Средний балл"
+    assert "23.11" in header and "26.11" in header and header.index("23.11") < header.index("26.11")
+    row = re.search(r'(?s)<tr><th scope="row">Алгебра</th>(.*?)</tr>', grid).group(1)
+    cells = re.findall(r"(?s)<td[^>]*>(.*?)</td>", row)
+    assert len(cells) == len(header) - 1  # one cell per date and the average
+    assert ">3<" in cells[header.index("23.11") - 1]
+    assert ">5<sub>2</sub>" in cells[header.index("26.11") - 1]
+    assert re.search(r"4[.,]33", cells[-1]), cells[-1]
+    assert "Оценки по предметам" in html  # the per-subject list stays beside it

@@ -358,7 +358,8 @@ def test_pages_are_in_russian(imported, login_parent):
 def test_welcome_notice_at_first_login_until_hidden(app, login_parent):
     client = app.test_client()
     done = login_parent(client, "parent-ivanova")
-    assert done.headers["Location"].endswith("/my/applications")
+    assert done.headers["Location"].endswith("/my/today")  # no diary open yet: on to «Мои заявления»
+    assert client.get("/my/today").headers["Location"].endswith("/my/applications")
     first = client.get("/my/applications")
     assert first.status_code == 200
     body = first.get_data(as_text=True)
@@ -378,7 +379,7 @@ def test_welcome_notice_at_first_login_until_hidden(app, login_parent):
     assert WELCOME in text_of(again.get("/my/applications"))
     assert again.get("/my/welcome/hide").status_code == 405  # POST only
     hidden = again.post("/my/welcome/hide")
-    assert hidden.status_code == 302 and hidden.headers["Location"].endswith("/my/applications")
+    assert hidden.status_code == 302 and hidden.headers["Location"].endswith("/my/today")
     with app.app_context():
         assert db.session.execute(select(Identity.welcome_hidden).where(
             Identity.subject == "parent-ivanova")).scalar_one() is True

@@ -35,7 +35,7 @@ def test_parent_writes_teacher_answers_both_get_mail(app, school, family, smtp):
     smtp.mailbox.clear()
     parent = family["parent-ivanova"]
     page = parent.get(f"/my/students/{school['volkov']}/messages").get_data(as_text=True)
-    assert "Орлова Татьяна" in page and "Белов Андрей" in page
+    assert "Орлова Т. В. — алгебра" in page and "Белов А. Н." in page
     assert "Пока нет переписки" in page
     orlova = family["ids"]["t.orlova"]
     sent = parent.post(f"/my/students/{school['volkov']}/messages",
@@ -98,3 +98,14 @@ def test_message_pages_are_russian(app, school, family):
     orlova = teacher(app)
     assert_russian(orlova, "/teacher-messages/")
     assert_russian(orlova, f"/teacher-messages/{conversation_id}")
+
+
+def test_the_to_list_names_each_teacher_with_what_they_teach(app, school, family):
+    """«Кому»: «Белов А. Н. — литература, русский язык», «Орлова Т. В. — алгебра» (surname, initials,
+    the subjects of the pupil's class), not bare names."""
+    page = family["parent-ivanova"].get(f"/my/students/{school['volkov']}/messages").get_data(as_text=True)
+    select_html = re.search(r'(?s)<select id="teacher_id"[^>]*>(.*?)</select>', page).group(1)
+    options = [label.strip() for label in re.findall(r"<option[^>]*>([^<]*)</option>", select_html)]
+    assert options == ["Белов А. Н. — литература, русский язык", "Орлова Т. В. — алгебра"], options
+    assert '<label for="teacher_id">Кому *</label>' in page
+    assert "Сообщения" in page.split('class="tabs"')[1]  # among the diary's tabs

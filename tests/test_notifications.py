@@ -85,6 +85,7 @@ def test_new_grade_goes_by_email_and_sms_but_not_to_a_homework_only_tutor(
         "lesson_id": school["algebra_lesson"], "topic": "Уравнения", "homework": "№ 200"})
     deliver_all(app)
     assert len(smtp.mailbox.to("tutor@example.ru")) == 1
+    assert smtp.mailbox.to("tutor@example.ru")[0]["Subject"].startswith("Домашнее задание для Максима: Алгебра")
     assert "№ 200" in smtp.mailbox.to("tutor@example.ru")[0].get_body(("plain",)).get_content()
 
 

@@ -64,7 +64,8 @@ def test_login_leads_to_my_applications_with_the_empty_state_explained(sqlite_ap
     client = sqlite_app.test_client()
     assert client.get("/my/applications").status_code == 302  # not logged in
     done = login_parent(client, "parent-x", **NEW_PARENT)
-    assert done.headers["Location"].endswith("/my/applications")
+    assert done.headers["Location"].endswith("/my/today")  # no diary open yet: on to «Мои заявления»
+    assert client.get("/my/today").headers["Location"].endswith("/my/applications")
     page = client.get("/my/applications")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
@@ -244,8 +245,8 @@ def test_after_approval_no_withdraw_and_the_pupil_is_listed(app, login_parent):
               for c in re.findall(r"(?s)<t[hd][^>]*>(.*?)</t[hd]>", row)] for row in rows]
     assert ["Иксов Игорь Игоревич", "12.04.2013"] == cells[1][:2]
     assert len(cells) == 2 and len(cells[1]) == 3
-    assert cells[0] == ["Имя", "Дата рождения", "Статус"]
-    assert cells[1][2] == "Обучающийся"
+    assert cells[0] == ["Имя", "Дата рождения", "Ваш доступ"]
+    assert cells[1][2] == "Родитель (законный представитель)"  # the approved parent's relation
     with app.app_context():
         assert db.session.execute(select(Student).where(Student.last_name == "Иксов")).scalar_one()
 

@@ -79,7 +79,7 @@ def callback():
     if invite_token:
         session["invite_token"] = invite_token
     login_user(user, remember=False)
-    return redirect(url_for("portal.applications"))
+    return redirect(url_for("portal.today"))
 
 
 def _username(provider, subject):

@@ -2,6 +2,7 @@
 active grant (app.access.grants) whose scope includes the section (app.access.grant_allows).
 Visits of anyone but an official representative are written to the pupil's access log, which
 the representatives read."""
+
 from flask_babel import gettext
 from sqlalchemy.orm import joinedload, lazyload
 

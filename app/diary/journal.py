@@ -11,7 +11,7 @@ from sqlalchemy import select
 from .. import access, clock, formats, inputs
 from ..domain_error import DomainError
 from ..extensions import db
-from ..names import attendance_label
+from ..names import FullName, attendance_label
 from ..notify.routing import notify
 from . import grading, membership, queries
 from ..models import (
@@ -306,7 +306,8 @@ def set_lesson(actor, assignment, lesson_id, topic, homework):
         event = _audit(actor, "lesson_set", "lesson", lesson.id, changes)
         if "homework" in changes and homework:
             for pupil in pupils_of(assignment, lesson.date):
-                notify("homework", pupil.id, gettext("Homework: %(subject)s", subject=lesson.subject.name),
+                notify("homework", pupil.id, gettext("Homework for %(name)s: %(subject)s",
+                                                     name=FullName.of(pupil).first_declined("genitive"), subject=lesson.subject.name),
                        f"{formats.date(lesson.date)}: {homework}", f"{event.id}:{pupil.id}")
     db.session.commit()
     return lesson

@@ -15,6 +15,7 @@ from ..models import (
     Message,
     SchoolClass,
     Student,
+    Subject,
     TeachingAssignment,
     User,
     utcnow,
@@ -40,6 +41,22 @@ def teachers_of(student):
     ids = teacher_ids_of_class(klass)
     users = db.session.execute(select(User).where(User.id.in_(ids or [-1]))).scalars()
     return {u.id: u for u in users if u.active}
+
+
+def teacher_subjects(student):
+    """{teacher's user id: (subject names, is the class teacher)} of the pupil's class today, for
+    the «Кому» list of a new message."""
+    klass = membership.class_of(student)
+    if klass is None:
+        return {}
+    subjects = {}
+    for teacher_id, name in db.session.execute(
+        select(TeachingAssignment.teacher_id, Subject.name).join(Subject, Subject.id == TeachingAssignment.subject_id)
+        .where(TeachingAssignment.class_id == klass.id).order_by(Subject.name)
+    ):
+        subjects.setdefault(teacher_id, []).append(name)
+    ids = set(subjects) | ({klass.class_teacher_id} if klass.class_teacher_id else set())
+    return {tid: (subjects.get(tid, []), tid == klass.class_teacher_id) for tid in ids}
 
 
 def _teacher_may(teacher_id, student):

@@ -40,12 +40,10 @@ def weighted_average(grades):
     return round(total / weights, 2) if weights else None
 
 
-def week(student, any_day):
-    """Mon–Sat of the week holding any_day: lessons with time, subject, topic, homework, the
-    pupil's grades and attendance marks on each lesson. Two queries, plain rows (no ORM objects):
-    this is the page families open most."""
-    start = clock.week_start(any_day)
-    end = start + timedelta(days=5)
+def lessons_between(student, start, end):
+    """{date: [lesson, …]} of the pupil's class lessons from start to end (inclusive): time,
+    subject, room, topic, homework, the pupil's grades and attendance mark on each lesson. Two
+    queries, plain rows (no ORM objects): the week and «Сегодня» are the pages families open most."""
     lessons = db.session.execute(
         select(Lesson.id, Lesson.date, Lesson.number, Lesson.starts_at, Lesson.ends_at, Lesson.room,
                Lesson.topic, Lesson.homework, Subject.name.label("subject"), Attendance.mark)
@@ -72,6 +70,14 @@ def week(student, any_day):
             "topic": lesson.topic, "homework": lesson.homework,
             "grades": grades.get(lesson.id, []), "attendance": lesson.mark,
         })
+    return by_day
+
+
+def week(student, any_day):
+    """Mon–Sat of the week holding any_day, day by day (lessons_between)."""
+    start = clock.week_start(any_day)
+    end = start + timedelta(days=5)
+    by_day = lessons_between(student, start, end)
     days = [{"date": start + timedelta(days=offset), "lessons": by_day.get(start + timedelta(days=offset), [])}
             for offset in range(6)]
     return {"week_start": start, "week_end": end, "days": days}
@@ -102,6 +108,21 @@ def grades_by_subject(student, date_from, date_to):
                     "remark": g.remark} for g in grades],
         "average": weighted_average((g.value, g.weight) for g in grades),
     } for name, grades in sorted(by_subject.items())]
+
+
+def grades_grid(subjects):
+    """The subjects × dates view of grades_by_subject(): the dates any grade was given on, and
+    per subject its grades on each of them (a list: a test and a current grade may share a day)
+    and the weighted average — the table МЭШ and Дневник.ру show."""
+    dates = sorted({g["date"] for s in subjects for g in s["grades"]})
+    rows = []
+    for s in subjects:
+        cells = defaultdict(list)
+        for g in s["grades"]:
+            cells[g["date"]].append(g)
+        rows.append({"subject": s["subject"], "cells": [cells.get(d, []) for d in dates],
+                     "average": s["average"]})
+    return {"dates": dates, "rows": rows}
 
 
 def results(student):

@@ -57,6 +57,7 @@ from .reports import (  # noqa: F401
     SchoolAccessStat,
 )
 from .sessions import WebSession, UserSessionKey, AttemptCounter  # noqa: F401
+from .visits import FamilyVisit  # noqa: F401
 
 __all__ = [
     "User",
@@ -124,4 +125,5 @@ __all__ = [
     "WebSession",
     "UserSessionKey",
     "AttemptCounter",
+    "FamilyVisit",
 ]

@@ -15,3 +15,4 @@ def _inject_appbuilder():
 from . import routes  # noqa: E402,F401
 from . import account  # noqa: E402,F401 - welcome notice, linking an old account
 from . import diary, messages, phone, profile, settings  # noqa: E402,F401 - what families read, messages, settings
+from . import today  # noqa: E402,F401 - «Сегодня», where families land

@@ -53,7 +53,7 @@ def welcome_hide():
     db.session.commit()
     session[WELCOME_SHOWN] = True
     flash(gettext("The welcome notice will not be shown again."), "success")
-    return redirect(url_for("portal.applications"))
+    return redirect(url_for("portal.today"))
 
 
 def _messages():

@@ -18,6 +18,7 @@ MAX_PERIOD_DAYS = 3 * 366  # «Динамика» draws a point per week: a peri
 
 # (section, endpoint, tab title), in the order of the tabs
 TABS = [
+    ("profile", "portal.diary_today", _l("Today")),
     ("schedule", "portal.diary_week", _l("Diary")),
     ("grades", "portal.diary_grades", _l("Grades")),
     ("grades", "portal.diary_results", _l("Final grades")),
@@ -26,6 +27,7 @@ TABS = [
     ("grades", "portal.diary_stats", _l("Statistics and rating")),
     ("events", "portal.diary_events", _l("Events")),
     ("events", "portal.diary_meetings", _l("Parent meetings")),
+    ("messages", "portal.student_messages", _l("Messages")),
 ]
 
 
@@ -86,8 +88,11 @@ def _term_page(student_id, section, what, template, figures):
 @bp.route("/my/students/<int:student_id>/grades")
 @citizen_required
 def diary_grades(student_id):
-    return _term_page(student_id, "grades", "grades", "portal/diary_grades.html", lambda student, date_from, date_to: {
-        "subjects": queries.grades_by_subject(student, date_from, date_to)})
+    def figures(student, date_from, date_to):
+        subjects = queries.grades_by_subject(student, date_from, date_to)
+        return {"subjects": subjects, "grid": queries.grades_grid(subjects)}
+
+    return _term_page(student_id, "grades", "grades", "portal/diary_grades.html", figures)
 
 
 @bp.route("/my/students/<int:student_id>/results")

@@ -8,8 +8,28 @@ from ..diary import messages
 from ..errors import Refused, shown_on_page
 from ..extensions import db
 from ..models import Student, User
+from ..names import FullName
 from . import bp
+from .diary import _tabs as diary_tabs
 from .guards import citizen_required
+
+
+def _lower_first(text):
+    return text[:1].lower() + text[1:]
+
+
+def recipients(student, teachers):
+    """[(user id, «Орлова Т. В. — алгебра»)] of the pupil's teachers, by surname: what each one
+    teaches the class, or «классный руководитель»."""
+    subjects = messages.teacher_subjects(student)
+    rows = []
+    for user in sorted(teachers.values(), key=lambda u: (u.last_name or "", u.first_name or "")):
+        names, class_teacher = subjects.get(user.id, ([], False))
+        what = [_lower_first(name) for name in names]
+        if class_teacher or not what:
+            what.insert(0, gettext("class teacher"))
+        rows.append((user.id, f"{FullName.of(user).short} — {', '.join(what)}"))
+    return rows
 
 
 @bp.route("/my/students/<int:student_id>/messages", methods=["GET", "POST"])
@@ -17,7 +37,8 @@ from .guards import citizen_required
 def student_messages(student_id):
     me = current_account()
     student = db.session.get(Student, student_id)
-    if student is None or messages.family_grant(me.id, student_id) is None:
+    grant = messages.family_grant(me.id, student_id) if student is not None else None
+    if grant is None:
         abort(404)
     teachers = messages.teachers_of(student)
     form, refused = {}, Refused()
@@ -29,7 +50,8 @@ def student_messages(student_id):
             flash(gettext("The message has been sent."), "success")
             return redirect(url_for("portal.conversation", conversation_id=message.conversation_id))
     rows = messages.conversations_for_family(me.id, student_id)
-    return render_template("portal/messages.html", student=student, teachers=teachers,
+    return render_template("portal/messages.html", student=student, teachers=recipients(student, teachers),
+                           tabs=diary_tabs(student_id, grant), section_title=gettext("Messages"),
                            conversations=rows, unread=lambda c: messages.unread(c, me.id),
                            form=form, error=refused.message), refused.status
 

@@ -3,15 +3,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from .. import inputs, workflow
-from ..access import current_actor, granted_pupils, own_applications
+from ..access import active_grants, current_actor, own_applications
 from ..errors import Refused, shown_on_page
 from ..extensions import db
 from ..models import (
+    AccessGrant,
     Application,
     ApplicationState,
     AuditEvent,
     District,
     School,
+    Scope,
     Student,
 )
 from ..workflow.transitions import by_path
@@ -139,6 +141,8 @@ def transition(code, path):
 @citizen_required
 def students():
     rows = db.session.execute(
-        granted_pupils(current_actor().user_id).order_by(Student.last_name, Student.first_name)
-    ).scalars().all()
-    return render_template("portal/students.html", students=rows)
+        active_grants(current_actor().user_id).add_columns(Student).join(Student, Student.id == AccessGrant.student_id)
+        .order_by(Student.last_name, Student.first_name, Student.id)
+    ).all()
+    return render_template("portal/students.html", students=[(student, grant) for grant, student in rows],
+                           scopes=Scope.labels())

@@ -224,7 +224,7 @@ class DiaryIndexView(IndexView):
         if actor.is_staff:
             return redirect(url_for("UserDBModelView.userinfo"))
         if actor.user_id is not None:
-            return redirect(url_for("portal.applications"))
+            return redirect(url_for("portal.today"))
         return redirect(url_for("portal.landing"))
 
 

@@ -1,0 +1,118 @@
+"""«Сегодня»: what a family member sees first about a pupil — today's lessons, the homework for
+the next school day, what is new since the last visit (grades, absences), unread messages, the
+next events and meetings. Plain data; the caller asks app.diary.family.open_section first and
+passes the sections the grant opens (app.access.grant_allows)."""
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import clock
+from ..extensions import db
+from ..models import Attendance, Conversation, FamilyVisit, Grade, Lesson, Subject
+from . import queries
+
+FIRST_VISIT_DAYS = 7  # with no visit yet, «new» is what came in the last week
+LOOK_AHEAD_DAYS = 14  # the next school day with lessons is looked for this far (holidays)
+NEW_LIMIT = 20  # at most this many new grades / marks on the page
+UPCOMING = 3  # next events, next meetings
+
+
+def last_visit(user_id, student_id):
+    """The moment (naive UTC) of the person's last visit of the pupil's «Сегодня», or None."""
+    return db.session.execute(select(FamilyVisit.seen_at).where(
+        FamilyVisit.user_id == user_id, FamilyVisit.student_id == student_id)).scalar_one_or_none()
+
+
+def record_visit(user_id, student_id):
+    """Remembers this moment as the last visit; returns the previous one (None the first time)."""
+    visit = db.session.execute(select(FamilyVisit).where(
+        FamilyVisit.user_id == user_id, FamilyVisit.student_id == student_id)).scalar_one_or_none()
+    previous = visit.seen_at if visit is not None else None
+    if visit is None:
+        visit = FamilyVisit(user_id=user_id, student_id=student_id)
+        db.session.add(visit)
+    visit.seen_at = clock.utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same person's other tab recorded the first visit a moment ago
+        db.session.rollback()
+    return previous
+
+
+def default_since():
+    return clock.utcnow() - timedelta(days=FIRST_VISIT_DAYS)
+
+
+def new_grades(student, since, limit=NEW_LIMIT):
+    """Grades given or changed after `since` (naive UTC), newest first."""
+    rows = db.session.execute(
+        select(Grade.date, Grade.value, Grade.kind, Grade.weight, Grade.remark, Subject.name)
+        .join(Subject, Subject.id == Grade.subject_id)
+        .where(Grade.student_id == student.id, or_(Grade.created_at > since, Grade.updated_at > since))
+        .order_by(Grade.date.desc(), Grade.id.desc()).limit(limit)
+    ).all()
+    return [{"date": d, "value": v, "kind": k, "weight": w, "remark": r, "subject": s} for d, v, k, w, r, s in rows]
+
+
+def new_marks(student, since, limit=NEW_LIMIT):
+    """Absences, illness, lateness marked after `since`, newest first."""
+    rows = db.session.execute(
+        select(Attendance.mark, Lesson.date, Lesson.number, Subject.name)
+        .join(Lesson, Lesson.id == Attendance.lesson_id).join(Subject, Subject.id == Lesson.subject_id)
+        .where(Attendance.student_id == student.id, Attendance.created_at > since)
+        .order_by(Lesson.date.desc(), Lesson.number.desc()).limit(limit)
+    ).all()
+    return [{"mark": m, "date": d, "number": n, "subject": s} for m, d, n, s in rows]
+
+
+def unread_conversations(user_id, student_id):
+    """How many of the person's conversations about the pupil have a message they have not read."""
+    return len(db.session.execute(select(Conversation.id).where(
+        Conversation.parent_id == user_id, Conversation.student_id == student_id,
+        or_(Conversation.parent_read_at.is_(None), Conversation.parent_read_at < Conversation.last_message_at),
+    )).all())
+
+
+def next_school_day(student, today):
+    """(day, lessons) of the first day after today with lessons, within LOOK_AHEAD_DAYS; (None, [])."""
+    ahead = queries.lessons_between(student, today + timedelta(days=1), today + timedelta(days=LOOK_AHEAD_DAYS))
+    if not ahead:
+        return None, []
+    day = min(ahead)
+    return day, ahead[day]
+
+
+def today(student, user_id, since, sections):
+    """Everything «Сегодня» shows, each part only when `sections` (the grant's) includes it."""
+    day = clock.today()
+    page = {"date": day, "since": since}
+    if "schedule" in sections:
+        page["lessons"] = queries.lessons_between(student, day, day).get(day, [])
+        page["next_day"], page["next_lessons"] = next_school_day(student, day)
+    if "grades" in sections:
+        page["new_grades"] = new_grades(student, since)
+    if "attendance" in sections:
+        page["new_marks"] = new_marks(student, since)
+    if "messages" in sections:
+        page["unread"] = unread_conversations(user_id, student.id)
+    if "events" in sections:
+        page["events"] = queries.events(student)["upcoming"][:UPCOMING]
+        page["meetings"] = queries.meetings(student)["upcoming"][:UPCOMING]
+    return page
+
+
+def summary(student, user_id, sections):
+    """The card of one child on the several-children «Сегодня»: counts, without marking a visit."""
+    since = last_visit(user_id, student.id) or default_since()
+    day = clock.today()
+    card = {"since": since}
+    if "schedule" in sections:
+        card["lessons"] = len(queries.lessons_between(student, day, day).get(day, []))
+    if "grades" in sections:
+        card["new_grades"] = new_grades(student, since, limit=5)
+    if "attendance" in sections:
+        card["new_marks"] = len(new_marks(student, since))
+    if "messages" in sections:
+        card["unread"] = unread_conversations(user_id, student.id)
+    return card

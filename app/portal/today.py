@@ -1,0 +1,75 @@
+"""«Сегодня», where a family lands after the login: one child — straight to that child's day;
+several — a card per child; nobody's diary open yet — «Мои заявления», as before."""
+from datetime import datetime
+
+from flask import redirect, render_template, session, url_for
+from sqlalchemy import select
+
+from .. import clock
+from ..access import SECTIONS, active_grants, current_actor, grant_allows, own_applications
+from ..diary import today as days
+from ..extensions import db
+from ..models import AccessGrant, Application, ApplicationState, Student
+from . import bp
+from .account import show_welcome_once
+from .diary import _render, open_section
+from .guards import citizen_required
+from .profile import pending_invitation_redirect
+
+SINCE = "today_since"  # session: {pupil id: the previous visit}, so a reload keeps what was new
+
+
+def _sections(grant):
+    return {section for section in SECTIONS if grant_allows(grant, section)}
+
+
+def _open_applications():
+    return db.session.execute(
+        select(Application).where(own_applications(current_actor()),
+                                  Application.state.in_(ApplicationState.ACTIVE))
+        .order_by(Application.created_at.desc())
+    ).scalars().all()
+
+
+def _since(user_id, student_id):
+    """What counts as new: after the visit before this session's first one (stored per person and
+    pupil); a reload in the same session shows the same news. Every visit is remembered."""
+    known = session.get(SINCE, {})
+    previous = days.record_visit(user_id, student_id)
+    if str(student_id) not in known:
+        known = dict(known, **{str(student_id): (previous or days.default_since()).isoformat()})
+        session[SINCE] = known
+    return datetime.fromisoformat(known[str(student_id)])
+
+
+@bp.route("/my/today")
+@citizen_required
+def today():
+    back = pending_invitation_redirect()  # came through an invitation link: back there
+    if back is not None:
+        return back
+    user_id = current_actor().user_id
+    rows = db.session.execute(
+        active_grants(user_id).add_columns(Student).join(Student, Student.id == AccessGrant.student_id)
+        .order_by(Student.last_name, Student.first_name, Student.id)
+    ).all()
+    if not rows:
+        return redirect(url_for("portal.applications"))
+    if len(rows) == 1:
+        return redirect(url_for("portal.diary_today", student_id=rows[0][1].id))
+    show_welcome_once()
+    cards = [(student, grant, days.summary(student, user_id, _sections(grant))) for grant, student in rows]
+    return render_template("portal/today.html", cards=cards, applications=_open_applications(),
+                           date=clock.today())
+
+
+@bp.route("/my/students/<int:student_id>/today")
+@citizen_required
+def diary_today(student_id):
+    student, grant = open_section(student_id, "profile", "diary")  # the access log: «Дневник»
+    show_welcome_once()
+    user_id = current_actor().user_id
+    page = days.today(student, user_id, _since(user_id, student_id), _sections(grant))
+    return _render("portal/diary_today.html", student, grant, day=page, applications=_open_applications(),
+                   show_grades=grant_allows(grant, "grades"), show_attendance=grant_allows(grant, "attendance"),
+                   show_homework=grant_allows(grant, "homework"))
