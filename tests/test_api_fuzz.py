@@ -132,7 +132,10 @@ def _fuzz(operation, mode, caller, path_parameters):
             # parameter while the check believes it was sent; send what a client would, "null"
             case.query = {name: "null" if value is None else value for name, value in case.query.items()}
         checks = [not_a_server_error] if operation.path in SERVER_ERRORS_ONLY else CHECKS
-        case.call_and_validate(headers=caller["headers"], cookies=caller["cookies"], checks=checks)
+        # the WSGI transport does not undo Content-Encoding: ask for the plain body (the answers
+        # are gzipped for a client that accepts it, app/static_assets.py)
+        headers = {**caller["headers"], "Accept-Encoding": "identity"}
+        case.call_and_validate(headers=headers, cookies=caller["cookies"], checks=checks)
 
     run()
 

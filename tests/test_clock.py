@@ -189,7 +189,7 @@ def test_a_grade_given_on_monday_night_is_among_the_parents_grades(app, monday_n
                           json={"student_id": sofia, "lesson_id": monday_night["lesson"], "value": "2"})
     assert answer.status_code == 200, answer.data
     grades = monday_night["ivanova"].get(f"/my/students/{sofia}/grades").get_data(as_text=True)
-    maths = re.search(r"(?s)<h2>Математика .*?</section>", grades).group(0)
+    maths = re.search(r"(?s)<h3>Математика .*?</section>", grades).group(0)
     assert re.search(r'<span class="grade">2</span>\s*<span class="muted">30\.11', maths), maths
     api = monday_night["ivanova"].get(f"/api/v1/students/{sofia}/grades").json
     assert api["to"] == "2026-11-30"

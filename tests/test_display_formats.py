@@ -127,7 +127,7 @@ def test_the_week_page_spans_its_days(app, pupil_world):
 
 def test_the_journal_heads_its_columns_with_short_days(app, school):
     grid = visible(teacher(app).get(f"/journal/{school['algebra']}?from=2026-11-01&to=2026-11-30"))
-    heads = re.findall(r'<th title="[^"]*">([^<]*)<br>', grid)
+    heads = re.findall(r'<th scope="col" title="[^"]*"[^>]*>\s*<a [^>]*>([^<]*)<br>', grid)
     assert "23.11" in heads and all(re.fullmatch(r"\d\d\.\d\d", h) for h in heads), heads
     assert re.search(r"<td>23\.11\.2026, \d+</td>", grid)  # the lessons' list: full dates
 
