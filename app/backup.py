@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin",)
 # pg_restore --list: "215; 1259 16385 TABLE public ab_user postgres"
-TABLE_ENTRY = re.compile(r"^\d+; \d+ \d+ TABLE ")
+TABLE_ENTRY = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA )")  # not its "TABLE DATA" entry
 
 
 class BackupError(Exception):

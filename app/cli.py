@@ -225,8 +225,9 @@ def register_cli(app):
 
         try:
             size, tables = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], output)
-        except BackupError as exc:
-            raise click.ClickException(str(exc)) from None
+        except BackupError as exc:  # not ClickException: its "Error:" prefix is English
+            click.echo(str(exc), err=True)
+            raise SystemExit(1) from None
         click.echo(f"Резервная копия сохранена в {output}: {human_size(size)}, таблиц: {tables}.")
 
     @app.cli.command("restore")
@@ -238,6 +239,7 @@ def register_cli(app):
 
         try:
             tables = restore(current_app.config["SQLALCHEMY_DATABASE_URI"], source, yes=yes)
-        except BackupError as exc:
-            raise click.ClickException(str(exc)) from None
+        except BackupError as exc:  # not ClickException: its "Error:" prefix is English
+            click.echo(str(exc), err=True)
+            raise SystemExit(1) from None
         click.echo(f"База данных восстановлена из {source}, таблиц: {tables}.")
