@@ -67,6 +67,7 @@ def test_backup_restored_into_a_fresh_database_has_every_row_and_the_same_week(
     assert re.search(r"Резервная копия сохранена в .*diary\.dump: \d+,\d [КМ]Б, таблиц: \d+\.", done.output)
     assert dump.stat().st_size > 10_000
     assert [p.name for p in tmp_path.iterdir()] == ["diary.dump"]  # no temporary file left behind
+    assert dump.stat().st_mode & 0o777 == 0o600  # personal data: readable by the operator only
     original = row_counts(postgres_url)
     assert int(re.search(r"таблиц: (\d+)", done.output).group(1)) == len(original)
 
