@@ -69,17 +69,17 @@ def program(name):
 
 def _run(args, conn, what):
     env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
-    env.update(conn.env)
+    env.update(conn.env, LC_MESSAGES="ru_RU.UTF-8")  # PostgreSQL's own messages in Russian where installed
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip()[-2000:]
-        raise BackupError(f"{what} не удалось (код {done.returncode}): {detail}")
+        raise BackupError(f"Не удалось {what} (код {done.returncode}): {detail}")
     return done.stdout
 
 
 def table_count(path, conn):
     """How many tables the dump holds (read back from it: the file is a readable dump)."""
-    listing = _run([program("pg_restore"), "--list", path], conn, "Прочитать резервную копию")
+    listing = _run([program("pg_restore"), "--list", path], conn, f"прочитать резервную копию {path}")
     return sum(1 for line in listing.splitlines() if TABLE_ENTRY.match(line))
 
 
@@ -95,6 +95,8 @@ def backup(uri, output):
     conn = connection(uri)
     pg_dump = program("pg_dump")
     output = os.path.abspath(output)
+    if os.path.isdir(output):
+        raise BackupError(f"{output} — это каталог: укажите имя файла резервной копии.")
     directory = os.path.dirname(output)
     if not os.path.isdir(directory):
         raise BackupError(f"Каталога {directory} нет: создайте его или укажите другой путь.")
@@ -102,7 +104,7 @@ def backup(uri, output):
     os.close(fd)
     try:
         _run([pg_dump, "--format=custom", "--file", temporary], conn,
-             f"Сохранить базу данных {conn.label}")
+             f"сохранить базу данных {conn.label}")
         tables = table_count(temporary, conn)
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())
@@ -124,5 +126,5 @@ def restore(uri, source, yes=False):
                           f"Чтобы продолжить, повторите команду с ключом --yes.")
     tables = table_count(source, conn)
     _run([program("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-          "--dbname", conn.database, source], conn, f"Восстановить базу данных {conn.label}")
+          "--dbname", conn.database, source], conn, f"восстановить базу данных {conn.label}")
     return tables

@@ -117,6 +117,26 @@ def test_backup_of_sqlite_is_refused_in_russian(sqlite_app, tmp_path):
     assert done.exit_code == 1 and "только для PostgreSQL" in done.output
 
 
+def test_a_failed_backup_keeps_the_previous_file_and_says_why(pg_app, tmp_path):
+    from scripts.pgcluster import free_port
+
+    dump = tmp_path / "diary.dump"
+    dump.write_bytes(b"yesterday's backup")
+    unreachable = make_url(pg_app.config["SQLALCHEMY_DATABASE_URI"]).set(host="127.0.0.1", port=free_port())
+    saved = pg_app.config["SQLALCHEMY_DATABASE_URI"]
+    pg_app.config["SQLALCHEMY_DATABASE_URI"] = unreachable.render_as_string(hide_password=False)
+    try:
+        done = pg_app.test_cli_runner().invoke(args=["backup", str(dump)])
+    finally:
+        pg_app.config["SQLALCHEMY_DATABASE_URI"] = saved
+    assert done.exit_code == 1
+    assert "Не удалось сохранить базу данных «" in done.output
+    assert dump.read_bytes() == b"yesterday's backup"
+    assert [p.name for p in tmp_path.iterdir()] == ["diary.dump"]
+    done = pg_app.test_cli_runner().invoke(args=["backup", str(tmp_path)])
+    assert done.exit_code == 1 and "это каталог" in done.output and "Error" not in done.output
+
+
 def test_missing_pg_dump_is_named_in_russian(pg_app, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr("app.backup.PG_BIN_DIRS", (str(tmp_path),))
