@@ -15,8 +15,6 @@ from app.extensions import db
 from app.models import Application
 from tests.helpers.app import make_app
 
-pytestmark = pytest.mark.postgres
-
 
 def row_counts(url):
     engine = create_engine(url)
@@ -149,19 +147,22 @@ def test_missing_pg_dump_is_named_in_russian(pg_app, tmp_path, monkeypatch):
 def test_the_password_goes_in_the_environment_not_the_command_line(monkeypatch, tmp_path):
     from app import backup
 
-    seen = {}
+    calls = []
+
+    class Done:
+        returncode, stdout, stderr = 0, "", ""
 
     def fake_run(args, env, **_):
-        seen.update(args=args, env=env)
-        open(args[args.index("--file") + 1], "wb").close() if "--file" in args else None
-
-        class Done:
-            returncode, stdout, stderr = 0, "", ""
+        calls.append((args, env))
+        if "--file" in args:
+            open(args[args.index("--file") + 1], "wb").close()
         return Done()
 
     monkeypatch.setattr(backup.subprocess, "run", fake_run)
     monkeypatch.setattr(backup, "program", lambda name: name)
     backup.backup("postgresql+psycopg2://diary:s3cr%40t@db.example:6543/diary", str(tmp_path / "x.dump"))
-    assert seen["env"]["PGPASSWORD"] == "s3cr@t"
-    assert (seen["env"]["PGHOST"], seen["env"]["PGPORT"], seen["env"]["PGDATABASE"]) == ("db.example", "6543", "diary")
-    assert not any("s3cr" in arg for arg in seen["args"])
+    assert [args[0] for args, _ in calls] == ["pg_dump", "pg_restore"]
+    for args, env in calls:
+        assert env["PGPASSWORD"] == "s3cr@t"
+        assert (env["PGHOST"], env["PGPORT"], env["PGUSER"]) == ("db.example", "6543", "diary")
+        assert not any("s3cr" in arg for arg in args)
