@@ -54,6 +54,12 @@ def connection(uri):
     return Connection(database=url.database, host=f"{host or 'localhost'}:{url.port or 5432}", env=env)
 
 
+def _checked_path(path):
+    if "\x00" in path:
+        raise BackupError("В имени файла недопустимый символ (NUL).")
+    return path
+
+
 def program(name):
     """pg_dump / pg_restore: from PATH, else from the PostgreSQL 15 packages' directory."""
     found = shutil.which(name)
@@ -94,7 +100,7 @@ def backup(uri, output):
     """Dump the database into `output` (temporary file next to it, then rename); (size, tables)."""
     conn = connection(uri)
     pg_dump = program("pg_dump")
-    output = os.path.abspath(output)
+    output = os.path.abspath(_checked_path(output))
     if os.path.isdir(output):
         raise BackupError(f"{output} — это каталог: укажите имя файла резервной копии.")
     directory = os.path.dirname(output)
@@ -119,7 +125,7 @@ def backup(uri, output):
 def restore(uri, source, yes=False):
     """Replace the database's contents by the dump `source` (one transaction); the table count."""
     conn = connection(uri)
-    if not os.path.isfile(source):
+    if not os.path.isfile(_checked_path(source)):
         raise BackupError(f"Файла резервной копии {source} нет.")
     if not yes:
         raise BackupError(f"Восстановление заменит все данные базы {conn.label} данными из {source}. "

@@ -218,7 +218,7 @@ def register_cli(app):
     app.cli.add_command(legacy)
 
     @app.cli.command("backup")
-    @click.argument("output", type=click.Path())
+    @click.argument("output")
     def backup_command(output):
         """Резервная копия базы PostgreSQL в файл (pg_dump, формат custom)."""
         from .backup import BackupError, backup, human_size
@@ -231,7 +231,7 @@ def register_cli(app):
         click.echo(f"Резервная копия сохранена в {output}: {human_size(size)}, таблиц: {tables}.")
 
     @app.cli.command("restore")
-    @click.argument("source", metavar="INPUT", type=click.Path())
+    @click.argument("source", metavar="INPUT")
     @click.option("--yes", is_flag=True, help="да, заменить все данные базы данными из копии")
     def restore_command(source, yes):
         """Восстановить базу PostgreSQL из резервной копии (заменяет все данные; нужен --yes)."""

@@ -102,6 +102,15 @@ def test_restore_without_yes_is_refused_and_changes_nothing(pg_app, postgres_url
     assert "повторите команду с ключом --yes" in done.output
     assert "Error" not in done.output
     assert row_counts(postgres_url) == before
+    not_a_dump = tmp_path / "notes.txt"
+    not_a_dump.write_text("это не резервная копия", encoding="utf-8")
+    done = pg_app.test_cli_runner().invoke(args=["restore", str(not_a_dump), "--yes"])
+    assert done.exit_code == 1 and "Не удалось прочитать резервную копию" in done.output
+    done = pg_app.test_cli_runner().invoke(args=["restore", str(tmp_path / "missing.dump"), "--yes"])
+    assert done.exit_code == 1 and "missing.dump нет" in done.output
+    done = pg_app.test_cli_runner().invoke(args=["restore", "a\x00b", "--yes"])
+    assert done.exit_code == 1 and "недопустимый символ" in done.output
+    assert row_counts(postgres_url) == before
 
 
 def test_backup_of_sqlite_is_refused_in_russian(sqlite_app, tmp_path):
