@@ -41,8 +41,8 @@ def connection(uri):
     if url.get_backend_name() != "postgresql":
         raise BackupError(
             f"Резервное копирование этой командой возможно только для PostgreSQL, а приложение работает с "
-            f"базой «{url.get_backend_name()}». Копию SQLite делайте копированием файла базы данных при "
-            f"остановленном приложении.")
+            f"базой «{url.get_backend_name()}». Для SQLite скопируйте файл базы данных, остановив "
+            f"приложение.")
     if not url.database:
         raise BackupError("В SQLALCHEMY_DATABASE_URI не указано имя базы данных.")
     query = {key: value if isinstance(value, str) else value[-1] for key, value in url.query.items()}
