@@ -1,5 +1,5 @@
 """Operator commands: `flask --app run init | demo | staff create | outbox run | applications expire |
-reports refresh | diary import | legacy import | seed city`."""
+reports refresh | diary import | legacy import | seed city | backup | restore`."""
 import logging
 import signal
 import sys
@@ -216,3 +216,30 @@ def register_cli(app):
         click.echo(report.summary())
 
     app.cli.add_command(legacy)
+
+    @app.cli.command("backup")
+    @click.argument("output")
+    def backup_command(output):
+        """Резервная копия базы PostgreSQL в файл (pg_dump, формат custom)."""
+        from .backup import BackupError, backup, human_size
+
+        try:
+            size, tables = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], output)
+        except BackupError as exc:  # not ClickException: its "Error:" prefix is English
+            click.echo(str(exc), err=True)
+            raise SystemExit(1) from None
+        click.echo(f"Резервная копия сохранена в {output}: {human_size(size)}, таблиц: {tables}.")
+
+    @app.cli.command("restore")
+    @click.argument("source", metavar="INPUT")
+    @click.option("--yes", is_flag=True, help="да, заменить все данные базы данными из копии")
+    def restore_command(source, yes):
+        """Восстановить базу PostgreSQL из резервной копии (заменяет все данные; нужен --yes)."""
+        from .backup import BackupError, restore
+
+        try:
+            tables = restore(current_app.config["SQLALCHEMY_DATABASE_URI"], source, yes=yes)
+        except BackupError as exc:  # not ClickException: its "Error:" prefix is English
+            click.echo(str(exc), err=True)
+            raise SystemExit(1) from None
+        click.echo(f"База данных восстановлена из {source}, таблиц: {tables}.")
