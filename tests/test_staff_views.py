@@ -444,3 +444,19 @@ def test_audit_log_search_matches_what_the_rows_show(sqlite_app, login_staff):
     for hostile in ("_flt_9_actor_label", "_flt_99_action", "_flt_x_action", "_flt_7_no_such_column"):
         page = client.get("/audit/list/", query_string={hostile: "систем"}, follow_redirects=True)
         assert page.status_code == 200, hostile  # a filter the page does not have is dropped, not a 500
+
+
+@pytest.mark.parametrize("path", ["/applications/list/", "/audit/list/", "/roles/list/", "/users/list/"])
+def test_list_tables_are_named_and_reachable_by_keyboard(sqlite_app, login_staff, path):
+    """FAB's list tables: the scrolling wrapper can be focused and scrolled from the keyboard and
+    is announced by name; the buttons' column and the check boxes are named (no empty header)."""
+    user, password = ("clerk239", "clerk12345") if path.startswith("/applications") else ("admin", "admin12345")
+    html = login_staff(sqlite_app.test_client(), user, password).get(path).get_data(as_text=True)
+    wrapper = re.search(r'<div class="table-responsive"[^>]*>', html)
+    assert wrapper, path
+    assert 'tabindex="0"' in wrapper.group(0) and 'role="region"' in wrapper.group(0)
+    assert 'aria-label="Таблица записей"' in wrapper.group(0)
+    headers = re.findall(r"(?s)<th\b[^>]*>(.*?)</th>", html)
+    assert headers and all(re.sub(r"<[^>]+>", "", h).strip() or "aria-label=" in h for h in headers), headers
+    for box in re.findall(r'<input[^>]+class="action_check(?:_all)?"[^>]*>', html):
+        assert 'aria-label="Выбрать' in box, box
