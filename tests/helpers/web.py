@@ -11,6 +11,8 @@ DEMO_PARENTS = {
                            middle_name="Петровна"),
     "parent-petrov": dict(email="petrov@example.ru", given_name="Пётр", family_name="Петров",
                           middle_name="Сергеевич"),
+    "parent-smirnova": dict(email="smirnova@example.ru", given_name="Наталья", family_name="Смирнова",
+                            middle_name="Викторовна"),
 }
 # Latin words a Russian user legitimately sees as data: the demo staff's user names.
 STAFF_NAMES = {"admin", "clerk239", "clerk321", "clerk27", "supervisor"}
