@@ -59,6 +59,16 @@ PARENTS = [
         "phone_number": "+79217654321",
         "phone_number_verified": True,
     },
+    {  # the mother of the twins Смирнов Алексей and Смирнова Мария, 6 «А»: «Сегодня» with two cards
+        "sub": "parent-smirnova",
+        "email": "smirnova@example.ru",
+        "given_name": "Наталья",
+        "family_name": "Смирнова",
+        "middle_name": "Викторовна",
+        "name": "Смирнова Наталья Викторовна",
+        "phone_number": "+79219876543",
+        "phone_number_verified": True,
+    },
 ]
 
 STAFF = [

@@ -1,5 +1,6 @@
 """`flask demo` gives a newcomer a full diary: a term of lessons, grades, absences, events; the demo
 parent already sees her daughter; the demo teacher has a journal. Idempotent."""
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -40,3 +41,16 @@ def test_both_demo_parents_see_a_child(sqlite_app, login_parent):
         client = sqlite_app.test_client()
         login_parent(client, sub)
         assert child in client.get("/my/students").get_data(as_text=True)
+
+
+def test_the_demo_mother_of_twins_lands_on_one_card_per_child(sqlite_app, login_parent):
+    """`make run` shows «Сегодня» with several children too: parent-smirnova has the twins."""
+    with sqlite_app.app_context():
+        load_diary_demo(today=date(2026, 11, 25))
+    client = sqlite_app.test_client()
+    login_parent(client, "parent-smirnova")
+    today = client.get("/my/today")
+    assert today.status_code == 200  # not a redirect to one child's day
+    html = today.get_data(as_text=True)
+    assert "Смирнов Алексей Олегович" in html and "Смирнова Мария Олеговна" in html
+    assert len(set(re.findall(r"/my/students/(\d+)/today", html))) == 2

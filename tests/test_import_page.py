@@ -44,3 +44,18 @@ def test_admin_chooses_the_school_and_others_are_refused(app, login_staff):
         other = login_staff(app.test_client(), username, password)
         assert other.get("/imports/").status_code in (302, 403)
         assert upload(other, "classes.csv", b"class\n1 A\n").status_code in (302, 403)
+
+
+def test_the_page_itself_shows_the_file_formats(app, login_staff):
+    """The clerk cannot open the repository's docs/: the columns of every kind of file, the
+    required ones, the grade kinds and attendance marks are on the upload page, in Russian."""
+    clerk = login_staff(app.test_client(), "clerk239", "clerk12345")
+    page = clerk.get("/imports/").get_data(as_text=True)
+    assert "docs/" not in page and "документации" not in page and "flask diary" not in page
+    assert "Форматы файлов" in page
+    for required in ("student_id", "birth_date", "value", "mark", "username"):
+        assert f'<strong><code lang="en" translate="no">{required}</code></strong>' in page, required
+    assert "зч (зачёт) или нзч (незачёт)" in page
+    assert '<code lang="en" translate="no">remark</code> — комментарий к оценке (необязательный)' in page
+    assert "вид работы: текущая, контрольная, самостоятельная" in page
+    assert "отметка: Н (" in page

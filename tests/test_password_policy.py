@@ -14,7 +14,7 @@ from tests.helpers.web import bearer, staff_login
 SHORT = "Пароль должен содержать не менее 10 символов."
 LONG = "Пароль должен содержать не более 128 символов."
 SAME_AS_USERNAME = "Пароль не должен совпадать с именем пользователя."
-PERSONAL = "Пароль не должен совпадать с именем, фамилией или адресом электронной почты владельца учётной записи."
+PERSONAL = "Пароль не должен совпадать с фамилией, именем, отчеством или адресом электронной почты владельца учётной записи."
 COMMON = "Этот пароль слишком распространён: его подбирают одним из первых. Выберите другой."
 
 
@@ -31,6 +31,9 @@ def user_named(app, username):
     ("irina.greku@school.ru", "clerk239", PERSONAL),
     ("Irina.Greku", "clerk239", PERSONAL),  # the e-mail's part before @
     ("ГрекуИрина", "clerk239", PERSONAL),  # last name + first name
+    ("Александровна", "clerk239", PERSONAL),  # the patronymic
+    ("ИринаАлександровна", "clerk239", PERSONAL),  # first name + patronymic
+    ("Греку Ирина Александровна", "clerk239", PERSONAL),  # the full name
     ("1234567890", "clerk239", COMMON),
     ("QwertyUiop", "clerk239", COMMON),
     ("password123", "clerk239", COMMON),
@@ -42,7 +45,8 @@ def user_named(app, username):
 def test_the_policy(sqlite_app, password, username, expected):
     with sqlite_app.test_request_context():
         assert passwords.problem(password, username=username, email="irina.greku@school.ru",
-                                 first_name="Ирина", last_name="Греку") == expected
+                                 first_name="Ирина", last_name="Греку",
+                                 middle_name="Александровна") == expected
 
 
 def test_admin_reset_refuses_common_passwords(app):
@@ -60,13 +64,14 @@ def test_admin_reset_refuses_common_passwords(app):
 def test_own_password_change_refuses_common_and_personal_passwords(sqlite_app):
     clerk = staff_login(sqlite_app.test_client(), "clerk239", "clerk12345")
     before = user_named(sqlite_app, "clerk239").password
-    for weak, message in (("qwertyuiop", COMMON), ("Греку Ирина", PERSONAL), ("йцукенгшщз", COMMON)):
+    for weak, message in (("qwertyuiop", COMMON), ("Греку Ирина", PERSONAL), ("Алексеевна", PERSONAL),
+                           ("ИринаАлексеевна", PERSONAL), ("йцукенгшщз", COMMON)):
         page = clerk.post("/resetmypassword/form", data={
             "current_password": "clerk12345", "password": weak, "conf_password": weak}).get_data(as_text=True)
         assert message in page, weak
     assert user_named(sqlite_app, "clerk239").password == before
     form = clerk.get("/resetmypassword/form").get_data(as_text=True)
-    assert "не имя пользователя, не имя или фамилия, не адрес почты и не распространённый пароль" in form
+    assert "не имя пользователя, не фамилия, имя или отчество, не адрес почты и не распространённый пароль" in form
 
 
 def test_admin_new_account_follows_the_policy(app):

@@ -26,12 +26,12 @@ def account_fields(user):
     if user is None:
         return {}
     return {"username": user.username, "email": user.email, "first_name": user.first_name,
-            "last_name": user.last_name}
+            "last_name": user.last_name, "middle_name": getattr(user, "middle_name", None)}
 
 
 class NewPassword:
     """WTForms validator: the password policy (app/auth/passwords.py) for the account
-    `account_of(form)` ({"username", "email", "first_name", "last_name"})."""
+    `account_of(form)` ({"username", "email", "first_name", "last_name", "middle_name"})."""
 
     def __init__(self, account_of):
         self.account_of = account_of
@@ -54,7 +54,7 @@ def _own_account(form):
 
 def new_account(form):
     """The account being created in the administrator's «Новый сотрудник» form."""
-    return {name: getattr(form, name).data for name in ("username", "email", "first_name", "last_name")
+    return {name: getattr(form, name).data for name in ("username", "email", "first_name", "last_name", "middle_name")
             if hasattr(form, name)}
 
 

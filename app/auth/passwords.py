@@ -6,8 +6,8 @@ app/cli.py) and the security manager itself
 
 A new password is refused when it is
 - shorter than PASSWORD_MIN_LENGTH (10) or longer than PASSWORD_MAX_LENGTH (128) characters;
-- the account's user name, e-mail (or the part before @), first or last name (case and spaces
-  ignored);
+- the account's user name, e-mail (or the part before @), first name, last name or patronymic,
+  or two of the names run together (case and spaces ignored);
 - a common password: the 30,000 most frequent passwords of zxcvbn's list (the `passwords`
   frequency list of the zxcvbn package, from leaked password sets), compared case-insensitively,
   also when typed on the Russian keyboard layout («йцукенгшщз» is «qwertyuiop»).
@@ -56,16 +56,19 @@ def is_common(password):
     return word in common_passwords() or word.translate(_LAYOUT) in common_passwords()
 
 
-def _personal(username, email, first_name, last_name):
-    values = {username, email, first_name, last_name}
+def _personal(username, email, first_name, last_name, middle_name=None):
+    values = {username, email, first_name, last_name, middle_name}
     if email and "@" in email:
         values.add(email.split("@", 1)[0])
-    if first_name and last_name:
-        values.update({f"{first_name}{last_name}", f"{last_name}{first_name}"})
+    names = [name for name in (last_name, first_name, middle_name) if name and str(name).strip()]
+    values.update(f"{a}{b}" for a in names for b in names if a is not b)
+    if len(names) == 3:
+        values.add("".join(names))
+        values.add(f"{first_name}{middle_name}{last_name}")
     return {"".join(str(v).split()).lower() for v in values if v and str(v).strip()}
 
 
-def problem(password, username=None, email=None, first_name=None, last_name=None):
+def problem(password, username=None, email=None, first_name=None, last_name=None, middle_name=None):
     """The Russian reason `password` is refused for this account, or None."""
     password = password or ""
     if len(password) < min_length():
@@ -73,7 +76,7 @@ def problem(password, username=None, email=None, first_name=None, last_name=None
     if len(password) > max_length():
         return gettext("The password must be at most %(num)d characters long.", num=max_length())
     squeezed = "".join(password.split()).lower()
-    if squeezed in _personal(username, email, first_name, last_name):
+    if squeezed in _personal(username, email, first_name, last_name, middle_name):
         if username and squeezed == "".join(str(username).split()).lower():
             return gettext("The password must not be the same as the user name.")
         return gettext("The password must not be the name or e-mail address of the account.")

@@ -207,7 +207,7 @@ def create_staff(username, role_key, password, school_id=None, district_id=None,
         raise ValueError("Неверный адрес электронной почты (--email).") from None
     # The one password policy (app/auth/passwords.py): WeakPassword is a ValueError.
     passwords.check(password, username=username, email=email, first_name=first_name or username,
-                    last_name=last_name)
+                    last_name=last_name, middle_name=middle_name)
     if user is None:
         user = sm.add_user(username, first_name or username, last_name or "—", email, role, password)
         if not user:

@@ -73,7 +73,7 @@ REMARKS = ["Не выполнено домашнее задание", "Отли�
            "Активная работа на уроке"]
 FIRST = ["Алексей", "Мария", "Дмитрий", "Анна", "Максим", "Полина", "Егор", "Варвара", "Кирилл",
          "Ксения", "Артём", "Виктория", "Никита", "Елизавета", "Тимофей", "Алиса", "Матвей"]
-LAST = ["Смирнов", "Кузнецова", "Попов", "Васильева", "Соколов", "Михайлова", "Новиков", "Фёдорова",
+LAST = ["Смирнов", "Смирнова", "Попов", "Васильева", "Соколов", "Михайлова", "Новиков", "Фёдорова",
         "Морозов", "Волкова", "Алексеев", "Лебедева", "Семёнов", "Егорова", "Павлов", "Козлова", "Степанов"]
 
 
@@ -146,7 +146,12 @@ def load_diary_demo(today=None):
     alisa = Student(school_id=school.id, last_name="Петрова", first_name="Алиса", middle_name="Петровна", sex="f",
                     birth_date=date(2014, 3, 17), class_name=CLASS)
     pupils.extend([sofia, alisa])
-    for i in range(16):
+    # the first two classmates are the twins Смирнов Алексей and Смирнова Мария (parent-smirnova)
+    twins = [Student(school_id=school.id, last_name=LAST[i], first_name=FIRST[i], middle_name=middle,
+                     sex=sex, birth_date=date(2014, 4, 12), class_name=CLASS)
+             for i, middle, sex in ((0, "Олегович", "m"), (1, "Олеговна", "f"))]
+    pupils.extend(twins)
+    for i in range(2, 16):
         last = LAST[i]
         pupils.append(Student(school_id=school.id, last_name=last, first_name=FIRST[i],
                               middle_name="", birth_date=date(2014, 1 + i % 12, 1 + i), class_name=CLASS))
@@ -218,8 +223,9 @@ def load_diary_demo(today=None):
                       place="Актовый зал", topic="Общешкольное собрание: начало учебного года"),
     ])
 
-    # the demo parents already hold approved access: Иванова to Софья, Петров to Алиса — the ordinary
-    # way (applied, passport checked, approved; audited; the e-mails wait in the outbox)
+    # the demo parents already hold approved access: Иванова to Софья, Петров to Алиса, Смирнова to
+    # the twins — the ordinary way (applied, passport checked, approved; audited; the e-mails wait
+    # in the outbox)
     clerk = actor_for(current_app.appbuilder.sm.find_user(username="clerk239"))
 
     def approved_access(subject, child):
@@ -236,6 +242,8 @@ def load_diary_demo(today=None):
         return user
 
     approved_access("parent-petrov", alisa)
+    for twin in twins:
+        approved_access("parent-smirnova", twin)
     ivanova = approved_access("parent-ivanova", sofia)
     if ivanova is not None:
         conversation = Conversation(student_id=sofia.id, parent_id=ivanova.id, teacher_id=teachers["Математика"].id,
@@ -251,4 +259,4 @@ def load_diary_demo(today=None):
     db.session.commit()
     return (f"Дневник: {CLASS}, {len(pupils)} обучающихся, {len(lessons)} уроков, {len(grades)} оценок; "
             "учитель teacher239 / teacher12345; открыты дневники: parent-ivanova — Иванова Софья, "
-            "parent-petrov — Петрова Алиса.")
+            "parent-petrov — Петрова Алиса, parent-smirnova — Смирнов Алексей и Смирнова Мария.")

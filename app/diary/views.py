@@ -233,6 +233,7 @@ class ImportView(BaseView):
     def form(self):
         from ..access import managed_schools
         from .imports import KINDS, ImportFailed, import_file
+        from .imports.guide import formats
 
         actor = current_actor()
         schools = managed_schools(actor)  # the clerk's own school; every school for the admin
@@ -253,7 +254,7 @@ class ImportView(BaseView):
             else:
                 data = upload.read(self.MAX_BYTES + 1)
                 if len(data) > self.MAX_BYTES:
-                    error = gettext("The file is larger than 50 MB: split it or use `flask diary import`.")
+                    error = gettext("The file is larger than 50 MB: split it into several files.")
                 else:
                     try:
                         report = import_file(upload.filename, school_id, kind=kind, data=data,
@@ -261,8 +262,8 @@ class ImportView(BaseView):
                     except ImportFailed as exc:
                         failure = exc
         status = 400 if (error or failure) else 200
-        return self.render_template("journal/import.html", schools=schools, kinds=KINDS, report=report,
-                                    failure=failure, error=error, form=request.form), status
+        return self.render_template("journal/import.html", schools=schools, kinds=KINDS, formats=formats(),
+                                    report=report, failure=failure, error=error, form=request.form), status
 
 
 # --------------------------------------------------------------------------- events and meetings

@@ -23,6 +23,7 @@ MAX_PAGE_SIZE = inputs.MAX_PAGE_SIZE
 
 
 _ORDER_ARG = re.compile("_oc_(.*)")
+_FILTER_ARG = re.compile(r"_flt_(\d+)_(.+)")
 
 
 class DiaryInterface(SQLAInterface):
@@ -154,14 +155,20 @@ class DiaryModelView(ModelView):
 
     @before_request
     def _clean_list_args(self):
-        """An unknown order column of this view is dropped (the browser is sent to the clean
-        address); page and page size arguments are already clamped for every view
+        """An unknown order column of this view, or a search filter (`_flt_<index>_<column>`)
+        this view does not have, is dropped (the browser is sent to the clean address; FAB would
+        answer a 500); page and page size arguments are already clamped for every view
         (app.errors.clean_request_values)."""
         cleaned = MultiDict()
         changed = False
+        filters = getattr(self._filters, "_all_filters", {}) if self._filters is not None else {}
         for key, value in request.args.items(multi=True):
             match = _ORDER_ARG.search(key)
             if match and match.group(1) == self.__class__.__name__ and value not in (self.order_columns or []):
+                changed = True
+                continue
+            flt = _FILTER_ARG.fullmatch(key)
+            if flt and (len(flt.group(1)) > 3 or int(flt.group(1)) >= len(filters.get(flt.group(2), ()))):
                 changed = True
                 continue
             cleaned.add(key, value)

@@ -5,11 +5,12 @@ from flask_babel import gettext, lazy_gettext as _l, lazy_pgettext as _lp
 
 from ..access import current_actor
 from ..extensions import db
-from ..models import ApplicationState, AuditActor, AuditEvent, AuditObject, OutboxMessage, OutboxStatus
-from ..workflow.machine import action_title
+from ..models import ApplicationState, AuditAction, AuditActor, AuditEvent, AuditObject, OutboxMessage, OutboxStatus
+from ..workflow.machine import TRANSITIONS, action_title
 from ..workflow.outbox import retry as outbox_retry
 from . import audit_details
 from .base import DiaryInterface, DiaryModelView
+from .label_search import label_search_filters
 
 
 class AuditEventView(DiaryModelView):
@@ -44,6 +45,15 @@ class AuditEventView(DiaryModelView):
         "details": audit_details.describe,  # «Причина: неверный пароль», not {'reason': 'wrong_password'}
         "object_type": lambda t: str(AuditObject.label_for(t)),
     }
+
+    def _init_properties(self):
+        super()._init_properties()
+        # The search matches what the rows show («Система», «Одобрить»), not only the stored codes.
+        label_search_filters(self, {
+            "actor_label": AuditActor.labels,
+            "object_type": AuditObject.labels,
+            "action": lambda: {code: action_title(code) for code in [*TRANSITIONS, *AuditAction]},
+        })
 
 
 class OutboxView(DiaryModelView):

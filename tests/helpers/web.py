@@ -11,11 +11,13 @@ DEMO_PARENTS = {
                            middle_name="Петровна"),
     "parent-petrov": dict(email="petrov@example.ru", given_name="Пётр", family_name="Петров",
                           middle_name="Сергеевич"),
+    "parent-smirnova": dict(email="smirnova@example.ru", given_name="Наталья", family_name="Смирнова",
+                            middle_name="Викторовна"),
 }
 # Latin words a Russian user legitimately sees as data: the demo staff's user names.
 STAFF_NAMES = {"admin", "clerk239", "clerk321", "clerk27", "supervisor"}
 # Names of file formats, written so in Russian texts too.
-FORMATS = {"csv", "xlsx", "json"}
+FORMATS = {"csv", "xlsx", "json", "utf", "windows"}  # and of encodings (UTF-8, Windows-1251)
 LATIN_DATA = [
     re.compile(r"[\w.+-]+@[\w.-]+"),  # e-mail addresses
     re.compile(r"https?://\S+"),  # links in e-mails
@@ -148,6 +150,8 @@ def visible_text(page):
     button values)."""
     page = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", _page(page))
     page = re.sub(r"(?s)<!--.*?-->", " ", page)
+    # what to type literally, marked as English (the import file's column names)
+    page = re.sub(r'(?s)<code lang="en" translate="no">.*?</code>', " ", page)
     attrs = re.findall(r'\b(?:placeholder|title|aria-label|alt|data-original-title)="([^"]*)"', page)
     buttons = re.findall(r'<input[^>]+type="(?:submit|button)"[^>]*value="([^"]*)"', page)
     text = re.sub(r"<[^>]+>", " ", page)
