@@ -27,6 +27,8 @@ def test_health_answers_without_the_database_or_a_cookie(app, client, monkeypatc
     response = client.get("/health")
     assert response.status_code == 200 and response.json == {"status": "ok"}
     assert "Set-Cookie" not in response.headers
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
 
 def test_ready_checks_the_database_and_names_what_is_down(app, client, monkeypatch):

@@ -1,21 +1,26 @@
 """Liveness (/health: the process answers; no database) and readiness (/ready: the database
-answers `SELECT 1` within READY_TIMEOUT_SECONDS, and Redis when REDIS_URL is set)."""
+answers `SELECT 1` within READY_TIMEOUT_SECONDS, and Redis when REDIS_URL is set).
+
+Both are answered by a WSGI middleware in front of Flask: no session is opened (so no cookie and
+no database read for it), no before_request hook runs (logins, rate limits, CSRF, access log)."""
+import json
 import logging
+import secrets
 
-from flask import Blueprint, current_app, jsonify
-from flask_babel import gettext
+from flask import Blueprint, current_app
+from flask_babel import force_locale, gettext
 from sqlalchemy import text
+from werkzeug.wrappers import Response
 
-from ..extensions import csrf, db
+from .. import request_id
+from ..extensions import db
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)
 
 
-@bp.route("/health")
-@csrf.exempt
 def health():
-    return jsonify(status="ok")
+    return {"status": "ok"}, 200
 
 
 def _database(timeout):
@@ -35,8 +40,6 @@ def _redis(url, timeout):
         client.close()
 
 
-@bp.route("/ready")
-@csrf.exempt
 def ready():
     timeout = float(current_app.config.get("READY_TIMEOUT_SECONDS", 2))
     checks = {"database": lambda: _database(timeout)}
@@ -51,9 +54,39 @@ def ready():
             log.warning("readiness: %s unavailable: %s", name, type(error).__name__)
             down[name] = {"ru": _messages()[name], "en": f"{name} is unavailable"}
     if down:
-        return jsonify(status="error", down=down), 503
-    return jsonify(status="ok", checked=sorted(checks))
+        return {"status": "error", "down": down}, 503
+    return {"status": "ok", "checked": sorted(checks)}, 200
 
 
 def _messages():
     return {"database": gettext("The database is unavailable"), "redis": gettext("Redis is unavailable")}
+
+
+# Flask's hooks (flask-talisman) do not run here: the headers a JSON answer needs, set by hand.
+HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+           "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+           "Referrer-Policy": "no-referrer"}
+ROUTES = {"/health": health, "/ready": ready}
+
+
+class Probes:
+    """WSGI middleware answering /health and /ready before Flask sees the request."""
+
+    def __init__(self, app, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+
+    def __call__(self, environ, start_response):
+        view = ROUTES.get(environ.get("PATH_INFO"))
+        if view is None or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self.wsgi_app(environ, start_response)
+        rid = request_id.sane(environ.get("HTTP_X_REQUEST_ID")) or secrets.token_hex(16)
+        with self.app.app_context():
+            try:
+                with force_locale("ru"):
+                    body, status = view()
+            finally:
+                db.session.remove()
+        response = Response(json.dumps(body, ensure_ascii=False), status=status,
+                            content_type="application/json",
+                            headers={"Cache-Control": "no-store", request_id.HEADER: rid, **HEADERS})
+        return response(environ, start_response)
