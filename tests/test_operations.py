@@ -137,3 +137,23 @@ def test_log_lines_are_json_with_the_request_id(app, client):
     line = json.loads(records[-1])
     assert line["request_id"] == "trace-123456789"
     assert line["endpoint"] == "SchoolsApi.list_schools" and line["status"] == 200
+
+
+def test_multiprocess_mode_sums_the_workers(tmp_path):
+    """With PROMETHEUS_MULTIPROC_DIR (gunicorn workers), what each process observed is in the scrape."""
+    import os
+    import subprocess
+    import sys
+
+    worker = ("from app.ops import metrics; "
+              "metrics.LATENCY.labels('SchoolsApi.list_schools', 'GET', '2xx').observe(0.01)")
+    scrape = ("from prometheus_client import generate_latest; from app.ops import metrics; "
+              "print(generate_latest(metrics._request_registry()).decode())")
+    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", worker], cwd=root, env=env, check=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", scrape], cwd=root, env=env, check=True, timeout=120,
+                         capture_output=True, text=True).stdout
+    counts = [s for s in _families(out)["diary_request_duration_seconds"].samples if s.name.endswith("_count")]
+    assert [s.value for s in counts if s.labels["endpoint"] == "SchoolsApi.list_schools"] == [2.0]
