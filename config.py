@@ -52,6 +52,12 @@ class Config:
     # failed-attempt limits below cover the form and the JSON login, shared by all processes.
     AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", False)
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
+    # Operations (app/ops): Redis checked by /ready when set; /metrics open to loopback or to
+    # "Authorization: Bearer <METRICS_TOKEN>"; logs as JSON lines (LOG_FORMAT=text for plain lines).
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    READY_TIMEOUT_SECONDS = float(os.environ.get("READY_TIMEOUT_SECONDS", "2"))
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     # Failed attempts (app/ratelimit.py): staff logins (form, JSON, own password change) and the

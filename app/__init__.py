@@ -1,5 +1,4 @@
 """Электронный дневник: application factory."""
-import logging
 import os
 
 from flask import Flask
@@ -19,8 +18,9 @@ def create_app(config_object="config.Config", overrides=None):
     if app.config.get("PREFERRED_URL_SCHEME") == "https" and "SESSION_COOKIE_SECURE" not in os.environ:
         app.config["SESSION_COOKIE_SECURE"] = True  # served over HTTPS: the cookie never goes in clear
     os.makedirs(os.path.join(os.path.dirname(app.root_path), "instance"), exist_ok=True)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger().setLevel(app.config.get("LOG_LEVEL", logging.INFO))
+    from . import ops
+
+    ops.init_app(app)  # JSON log lines with the request id, /health, /ready, /metrics
 
     from . import http_security
 

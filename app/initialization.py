@@ -1,9 +1,6 @@
 """Everything the app serves, registered in one place (Superset's initialization style)."""
-from flask import jsonify
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import text
 
-from .extensions import db
 
 
 def register_all(app, appbuilder):
@@ -90,11 +87,3 @@ def register_all(app, appbuilder):
         """The bare route: no database, no login (load balancers; the benchmark's floor)."""
         return "pong", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
-    @app.route("/health")
-    def health():
-        try:
-            db.session.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001
-            db.session.rollback()
-            return jsonify(status="error", database="unavailable"), 503
-        return jsonify(status="ok")

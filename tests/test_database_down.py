@@ -1,6 +1,6 @@
 """Issue 8, "database down": with the real PostgreSQL stopped under a running app, pages answer
 503 with the Russian «Сервис временно недоступен» page and Retry-After, the API 503 JSON — not
-500, and not 401 for a bearer token — and /health says so. When the server is back, the same
+500, and not 401 for a bearer token — and /ready says so (/health, the liveness check, still answers). When the server is back, the same
 clients work again without a restart."""
 import re
 import subprocess
@@ -96,8 +96,10 @@ def test_pages_api_and_health_answer_503_while_postgresql_is_down(stoppable, idp
         assert_unavailable_json(app.test_client().get("/api/v1/applications/", headers=bearer))  # no cookie
         assert_unavailable_json(parent.get("/api/v1/applications/"))            # the parent's session
         assert_unavailable_json(app.test_client().get("/api/v1/schools/"))      # anonymous
-        health = app.test_client().get("/health")
-        assert health.status_code == 503 and health.json["status"] == "error"
+        ready = app.test_client().get("/ready")
+        assert ready.status_code == 503 and ready.json["status"] == "error"
+        assert ready.json["down"]["database"]["ru"] == "База данных недоступна"
+        assert app.test_client().get("/health").status_code == 200  # liveness: the process answers
         assert app.test_client().get("/ping").status_code == 200  # no database: still answers
     finally:
         server.start()
@@ -105,7 +107,7 @@ def test_pages_api_and_health_answer_503_while_postgresql_is_down(stoppable, idp
     assert parent.get("/my/applications").status_code == 200  # back without a restart
     assert clerk.get("/applications/list/").status_code == 200
     assert api.get("/api/v1/applications/", headers=bearer).status_code == 200
-    assert app.test_client().get("/health").status_code == 200
+    assert app.test_client().get("/ready").status_code == 200
 
 
 def test_an_app_pointed_at_a_closed_port_answers_503(smtp_server, idp):
@@ -122,4 +124,5 @@ def test_an_app_pointed_at_a_closed_port_answers_503(smtp_server, idp):
     assert_unavailable_json(client.get("/api/v1/schools/"))
     assert_unavailable_json(client.post("/api/v1/security/login",
                                         json={"username": "admin", "password": "admin12345", "provider": "db"}))
-    assert client.get("/health").status_code == 503
+    assert client.get("/ready").status_code == 503
+    assert client.get("/health").status_code == 200

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, JSON, String
 from sqlalchemy.orm import relationship
 
+from .. import request_id
 from .base import utcnow
 from .labels import LabeledEnum
 
@@ -122,5 +123,7 @@ class AuditEvent(Model):
     from_state = Column(String(20), nullable=True)
     to_state = Column(String(20), nullable=True)
     details = Column(JSON, nullable=False, default=dict)
+    # The web request that wrote it (X-Request-ID, app/request_id.py); none from the worker or the CLI.
+    request_id = Column(String(128), nullable=True, default=request_id.current)
 
     __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)

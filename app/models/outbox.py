@@ -3,6 +3,7 @@ from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Text
 
+from .. import request_id
 from .base import utcnow
 from .labels import LabeledEnum
 
@@ -35,6 +36,8 @@ class OutboxMessage(Model):
     sent_at = Column(DateTime, nullable=True)
     # First failed attempt of the current run of failures: retried until OUTBOX_GIVE_UP_DAYS after it.
     failing_since = Column(DateTime, nullable=True)
+    # The web request that wrote it (X-Request-ID, app/request_id.py); none from the worker or the CLI.
+    request_id = Column(String(128), nullable=True, default=request_id.current)
 
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
 
