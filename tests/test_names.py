@@ -209,3 +209,17 @@ def test_the_decision_letters_decline_the_pupil(sqlite_app, state, child, expect
             OutboxMessage.channel == "email", OutboxMessage.body_text.contains(expected))).scalars().all()
         assert len(letters) == 1, [m.body_text for m in db.session.execute(select(OutboxMessage)).scalars()][-1]
         assert expected in " ".join(letters[0].body_html.split()), application_id
+
+
+@pytest.mark.parametrize("days, expected", [(21, "в течение 21 дня никто"), (30, "в течение 30 дней никто"),
+                                            (3, "в течение 3 дней никто")])
+def test_the_expiry_letter_agrees_the_number_of_days(sqlite_app, monkeypatch, days, expected):
+    """Babel's plural forms: «в течение 21 дня», not «21 дней», whatever EXPIRE_DAYS is."""
+    from tests.helpers.workflow import drive
+
+    monkeypatch.setitem(sqlite_app.config, "EXPIRE_DAYS", days)
+    with sqlite_app.app_context():
+        drive("expired")
+        letter = db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "email")
+                                    .order_by(OutboxMessage.id.desc())).scalars().first()
+        assert expected in letter.body_text and expected in " ".join(letter.body_html.split()), letter.body_text
