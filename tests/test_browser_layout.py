@@ -77,7 +77,7 @@ def test_staff_screens_fit_a_phone(sqlite_app, live_app, browser):
     problems = []
     clerk = new_page(browser, viewport=PHONE)
     staff_login(clerk, live_app, "clerk239", "clerk12345")
-    for path in ["/applications/list/", f"/applications/show/{application}", "/reception-hours/list/"]:
+    for path in ["/applications/list/", f"/applications/show/{application}", "/reception-hours/list/", "/imports/"]:
         clerk.goto(f"{live_app}{path}")
         problems += layout_problems(clerk, path)
     menu_opens(clerk, "button.navbar-toggle", "#staff-menu")

@@ -151,3 +151,11 @@ def test_no_parallel_labels_dicts_remain():
             if re.search(r"\b\w*LABELS\s*=\s*\{|\.LABELS\b|\b(DOCUMENT_TYPES|AUDIT_OBJECTS|AUDIT_ACTIONS)\b", line):
                 found.append(f"{path.relative_to(APP.parent)}:{number}: {line.strip()}")
     assert not found, "labels belong to a LabeledEnum (app/models/labels.py):\n" + "\n".join(found)
+
+
+def test_a_missing_patronymic_is_a_dash_in_the_users_list(app, login_staff):
+    """FAB prints an empty (NULL) column as the English «None»: the users list shows «—»."""
+    admin = login_staff(app.test_client(), "admin", "admin12345")
+    for path in ("/users/list/", "/users/list/?psize_UserDBModelView=100"):
+        html = page(admin, path)
+        assert ">None<" not in re.sub(r">\s+", ">", re.sub(r"\s+<", "<", html)), path

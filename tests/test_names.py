@@ -189,3 +189,37 @@ def test_the_roster_form_shows_the_stored_sex(app, login_staff):
         anna = db.session.execute(select(Student.id).where(Student.last_name == "Сидорова")).scalar_one()
     form = client.get(f"/roster/edit/{anna}").get_data(as_text=True)
     assert '<option selected value="f">женский</option>' in form
+
+
+@pytest.mark.parametrize("state, child, expected", [
+    ("approved", {"last_name": "Сидорова", "first_name": "Анна", "middle_name": "Сергеевна", "birth_date": "2013-03-21"},
+     "доступ к электронному дневнику обучающейся Сидоровой Анны Сергеевны предоставлен"),
+    ("approved", None, "доступ к электронному дневнику обучающегося Иванова Ивана Ивановича предоставлен"),
+    ("rejected", {"last_name": "Сидорова", "first_name": "Анна", "middle_name": "Сергеевна", "birth_date": "2013-03-21"},
+     "на предоставление доступа к электронному дневнику обучающейся Сидоровой Анны Сергеевны."),
+])
+def test_the_decision_letters_decline_the_pupil(sqlite_app, state, child, expected):
+    """«…к электронному дневнику обучающейся Сидоровой Анны Сергеевны», not «обучающегося
+    Сидорова Анна Сергеевна»: the approval and rejection letters, in both parts."""
+    from tests.helpers.workflow import drive
+
+    with sqlite_app.app_context():
+        application_id = drive(state, child=child)
+        letters = db.session.execute(select(OutboxMessage).where(
+            OutboxMessage.channel == "email", OutboxMessage.body_text.contains(expected))).scalars().all()
+        assert len(letters) == 1, [m.body_text for m in db.session.execute(select(OutboxMessage)).scalars()][-1]
+        assert expected in " ".join(letters[0].body_html.split()), application_id
+
+
+@pytest.mark.parametrize("days, expected", [(21, "в течение 21 дня никто"), (30, "в течение 30 дней никто"),
+                                            (3, "в течение 3 дней никто")])
+def test_the_expiry_letter_agrees_the_number_of_days(sqlite_app, monkeypatch, days, expected):
+    """Babel's plural forms: «в течение 21 дня», not «21 дней», whatever EXPIRE_DAYS is."""
+    from tests.helpers.workflow import drive
+
+    monkeypatch.setitem(sqlite_app.config, "EXPIRE_DAYS", days)
+    with sqlite_app.app_context():
+        drive("expired")
+        letter = db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "email")
+                                    .order_by(OutboxMessage.id.desc())).scalars().first()
+        assert expected in letter.body_text and expected in " ".join(letter.body_html.split()), letter.body_text

@@ -197,3 +197,13 @@ def test_report_arguments_out_of_range_are_not_errors(app, city, login_staff):
         assert admin.get(f"/reports/coverage?{query}").status_code == 404, query
     for query in ("school=abc", "district=", "from=2026-13-45&to=x", "days=-5"):
         assert admin.get(f"/reports/academic?{query}").status_code == 200, query
+
+
+def test_reports_not_yet_computed_say_so_in_plain_russian(sqlite_app, login_staff):
+    """Before the hourly recomputation the district supervisor reads when the figures come, not a
+    command of the server's console."""
+    supervisor = login_staff(sqlite_app.test_client(), "supervisor", "super12345")
+    for name in ("funnel", "coverage", "academic"):
+        page = supervisor.get(f"/reports/{name}").get_data(as_text=True)
+        assert "пересчитываются раз в час" in page and "flask" not in page, name
+        assert_russian(supervisor, f"/reports/{name}")

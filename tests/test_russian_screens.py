@@ -137,6 +137,7 @@ def test_each_message_is_said_once(sqlite_app, login_parent):
     assert sent.status_code == 302
     page = body_text(parent.get(sent.headers["Location"]))
     assert page.count("Ваше заявление отправлено") == 1, page  # the heading, no flash saying it again
+    assert page.lower().count("при себе иметь паспорт") == 1, page  # once, beside the reception hours
 
     again = parent.post("/my/applications/new", data=form)
     assert again.status_code == 400

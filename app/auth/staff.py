@@ -120,6 +120,7 @@ class UserDBModelView(fab_views.UserDBModelView):
         "email": "",
     }
     formatters_columns = {
+        "middle_name": lambda value: value or "—",  # none (NULL) is a dash, not FAB's «None»
         "active": _yes_no,
         "roles": _roles_text,
         "last_login": _date_time,
