@@ -223,3 +223,19 @@ def test_the_expiry_letter_agrees_the_number_of_days(sqlite_app, monkeypatch, da
         letter = db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "email")
                                     .order_by(OutboxMessage.id.desc())).scalars().first()
         assert expected in letter.body_text and expected in " ".join(letter.body_html.split()), letter.body_text
+
+
+def test_the_sent_application_names_a_girl_obuchayushchayasya(sqlite_app, login_parent):
+    """A girl's application: «Обучающаяся: Сидорова Анна Сергеевна» on the page and in the letter."""
+    client = sqlite_app.test_client()
+    login_parent(client, "parent-ivanova")
+    sent = client.post("/my/applications/new", data={
+        "school_id": school_id(sqlite_app, "239"), "last_name": "Сидорова", "first_name": "Анна",
+        "middle_name": "Сергеевна", "birth_date": "2013-03-21"})
+    assert sent.status_code == 302
+    page = " ".join(client.get(sent.headers["Location"]).get_data(as_text=True).split())
+    assert "<dt>Обучающаяся</dt><dd>Сидорова Анна Сергеевна" in page
+    with sqlite_app.app_context():
+        letter = db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "email")
+                                    .order_by(OutboxMessage.id.desc())).scalars().first()
+        assert "Обучающаяся: Сидорова Анна Сергеевна" in letter.body_text
