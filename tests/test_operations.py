@@ -48,6 +48,22 @@ def test_ready_checks_the_database_and_names_what_is_down(app, client, monkeypat
                                                  "en": "database is unavailable"}
 
 
+def test_ready_checks_redis_when_configured(sqlite_app, redis_server):
+    from scripts.pgcluster import free_port
+
+    client = sqlite_app.test_client()
+    sqlite_app.config["REDIS_URL"] = redis_server
+    try:
+        answer = client.get("/ready")
+        assert answer.status_code == 200 and answer.json["checked"] == ["database", "redis"], answer.json
+        sqlite_app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+        answer = client.get("/ready")
+        assert answer.status_code == 503
+        assert answer.json["down"] == {"redis": {"ru": "Redis недоступен", "en": "redis is unavailable"}}
+    finally:
+        sqlite_app.config["REDIS_URL"] = ""
+
+
 def test_metrics_histogram_by_endpoint_name_never_the_raw_path(app, client):
     client.get("/api/v1/schools/")
     client.get("/api/v1/applications/987654321")  # an id in the path: not a label of its own
