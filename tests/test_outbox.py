@@ -72,7 +72,7 @@ def test_approval_email_arrives_in_russian_capable_utf8_text_and_html(app, smtp)
         assert plain.get_content_charset() == "utf-8" and html.get_content_charset() == "utf-8"
         for part in (plain, html):
             content = part.get_content()
-            assert "Иванов Иван Иванович" in content
+            assert "обучающегося Иванова Ивана Ивановича" in content
             assert code in content
             assert "http://127.0.0.1:5000" in content  # how to open the diary
         assert "<" in html.get_content() and "Мария" in plain.get_content()
@@ -318,7 +318,7 @@ def test_without_mail_server_the_worker_writes_eml_files(file_mail_app, smtp):
         ours = [m for m in parsed if m["To"] == IVANOVA_EMAIL]
         assert len(ours) == 2
         assert all(code in m["Subject"] for m in ours)
-        assert any("Иванов Иван Иванович" in m.get_body(("plain",)).get_content() for m in ours)
+        assert any("Иванова Ивана Ивановича" in m.get_body(("plain",)).get_content() for m in ours)
         assert get(application_id).state == "notified"
         assert drain_outbox(application)["sent"] == 0
         assert len(os.listdir(mail_dir)) == 3
