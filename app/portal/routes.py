@@ -3,18 +3,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from .. import inputs, workflow
-from ..access import active_grants, current_actor, own_applications
+from ..access import current_actor, grants_with_pupils, own_applications
 from ..errors import Refused, shown_on_page
 from ..extensions import db
 from ..models import (
-    AccessGrant,
     Application,
     ApplicationState,
     AuditEvent,
     District,
     School,
     Scope,
-    Student,
 )
 from ..workflow.transitions import by_path
 from . import bp
@@ -140,9 +138,6 @@ def transition(code, path):
 @bp.route("/my/students")
 @citizen_required
 def students():
-    rows = db.session.execute(
-        active_grants(current_actor().user_id).add_columns(Student).join(Student, Student.id == AccessGrant.student_id)
-        .order_by(Student.last_name, Student.first_name, Student.id)
-    ).all()
+    rows = grants_with_pupils(current_actor().user_id)
     return render_template("portal/students.html", students=[(student, grant) for grant, student in rows],
                            scopes=Scope.labels())

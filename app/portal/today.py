@@ -6,10 +6,10 @@ from flask import redirect, render_template, session, url_for
 from sqlalchemy import select
 
 from .. import clock
-from ..access import SECTIONS, active_grants, current_actor, grant_allows, own_applications
+from ..access import SECTIONS, current_actor, grants_with_pupils, grant_allows, own_applications
 from ..diary import today as days
 from ..extensions import db
-from ..models import AccessGrant, Application, ApplicationState, Student
+from ..models import Application, ApplicationState
 from . import bp
 from .account import show_welcome_once
 from .diary import _render, open_section
@@ -49,10 +49,7 @@ def today():
     if back is not None:
         return back
     user_id = current_actor().user_id
-    rows = db.session.execute(
-        active_grants(user_id).add_columns(Student).join(Student, Student.id == AccessGrant.student_id)
-        .order_by(Student.last_name, Student.first_name, Student.id)
-    ).all()
+    rows = grants_with_pupils(user_id)
     if not rows:
         return redirect(url_for("portal.applications"))
     if len(rows) == 1:
