@@ -29,6 +29,12 @@ class Config:
         "DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE_DIR, "diary.db")
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # A streaming replica (app/replica): reports and family diary reads go there while its lag is
+    # at most REPLICA_MAX_LAG_SECONDS (asked once per REPLICA_CHECK_SECONDS per process); empty: none.
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+    REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5"))
+    REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "1"))
+    REPLICA_CONNECT_TIMEOUT = _env_int("REPLICA_CONNECT_TIMEOUT", 2)
 
     # Flask-AppBuilder: schema belongs to migrations, permissions to `flask init`.
     FAB_CREATE_DB = False

@@ -43,6 +43,9 @@ def create_app(config_object="config.Config", overrides=None):
         from .initialization import register_all
 
         register_all(app, appbuilder)
+    from . import replica
+
+    replica.init_app(app)  # DATABASE_REPLICA_URL: reports and family reads from the replica
 
     from . import formats
     from .cli import register_cli

@@ -8,6 +8,9 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-db = SQLAlchemy(model_class=Model)
+from .replica.routing import RoutingSession
+
+# db.session reads from the replica inside replica-eligible views (app/replica), else the primary.
+db = SQLAlchemy(model_class=Model, session_options={"class_": RoutingSession})
 migrate = Migrate()
 csrf = CSRFProtect()

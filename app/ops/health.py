@@ -1,6 +1,10 @@
 """Liveness (/health: the process answers; no database) and readiness (/ready: the database
 answers `SELECT 1` within READY_TIMEOUT_SECONDS, and Redis when REDIS_URL is set).
 
+With a replica (DATABASE_REPLICA_URL) both tell its lag: /health as `replica_lag_seconds` (null
+when it cannot be reached), /ready as "degraded" when it is down or later than
+REPLICA_MAX_LAG_SECONDS — never "not ready": the primary then serves the reads (app/replica).
+
 Both are answered by a WSGI middleware in front of Flask: no session is opened (so no cookie and
 no database read for it), no before_request hook runs (logins, rate limits, CSRF, access log)."""
 import json
@@ -14,19 +18,24 @@ from werkzeug.wrappers import Response
 
 from .. import request_id
 from ..extensions import db
+from ..replica import lag as replica_lag
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)
 
 
 def health():
-    return {"status": "ok"}, 200
+    body = {"status": "ok"}
+    state = replica_lag.state()
+    if state is not None:
+        body["replica_lag_seconds"] = None if state.lag is None else round(state.lag, 3)
+    return body, 200
 
 
 def _database(timeout):
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(text(f"SET statement_timeout = {int(timeout * 1000)}"))
+            connection.execute(text(f"SET LOCAL statement_timeout = {int(timeout * 1000)}"))
         connection.execute(text("SELECT 1"))
 
 
@@ -55,7 +64,17 @@ def ready():
             down[name] = {"ru": _messages()[name], "en": f"{name} is unavailable"}
     if down:
         return {"status": "error", "down": down}, 503
-    return {"status": "ok", "checked": sorted(checks)}, 200
+    body = {"status": "ok", "checked": sorted(checks)}
+    state = replica_lag.state()
+    if state is not None:
+        body["checked"].append("replica")
+        limit = float(current_app.config["REPLICA_MAX_LAG_SECONDS"])
+        if state.lag is None or state.lag > limit:
+            body["degraded"] = {"replica": {
+                "ru": gettext("The replica is unavailable or behind: reads go to the primary"),
+                "en": "the replica is unavailable or behind: reads go to the primary",
+                "lag_seconds": None if state.lag is None else round(state.lag, 3)}}
+    return body, 200
 
 
 def _messages():

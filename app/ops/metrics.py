@@ -2,7 +2,8 @@
 
 Per request: a latency histogram labelled by the Flask endpoint name (never the raw path) and the
 status class. At scrape time, from the database (cheap COUNT/MIN): the outbox backlog and the age
-of its oldest pending message, applications per state, import runs. Under gunicorn with
+of its oldest pending message, applications per state, import runs, the replica's lag
+(diary_replica_lag_seconds; diary_replica_reads_total counts where replica-eligible pages were read). Under gunicorn with
 PROMETHEUS_MULTIPROC_DIR set, the histogram is summed over the workers (multiprocess mode).
 
 Access: from loopback, or with "Authorization: Bearer <METRICS_TOKEN>"; anyone else gets 403."""
@@ -20,6 +21,7 @@ from sqlalchemy import func, select
 from .. import clock
 from ..extensions import csrf, db
 from ..models import Application, AuditEvent, OutboxMessage, OutboxStatus
+from ..replica import lag as replica_lag
 from . import ENDPOINTS
 from .health import bp
 
@@ -65,7 +67,14 @@ class DatabaseGauges:
         imports.add_metric([], db.session.execute(
             select(func.count(AuditEvent.id)).where(AuditEvent.action == "import")).scalar())
         db.session.rollback()
-        return [backlog, age, states, imports]
+        found = [backlog, age, states, imports]
+        state = replica_lag.state()
+        if state is not None:
+            lag = GaugeMetricFamily("diary_replica_lag_seconds",
+                                    "Replica lag in seconds (NaN when it cannot be reached)")
+            lag.add_metric([], float("nan") if state.lag is None else state.lag)
+            found.append(lag)
+        return found
 
 
 def _allowed():
