@@ -5,11 +5,11 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app run
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the project needs: Chromium for the browser tests, wrk for the benchmark,
-# redis-server for the shared session / rate-limit tests.
-APT_PACKAGES := chromium wrk redis-server
+# redis-server for the shared session / rate-limit tests, nginx and pgbouncer for `make cluster`.
+APT_PACKAGES := chromium wrk redis-server nginx pgbouncer
 SCALE ?= 1
 
-.PHONY: install system-deps translations run test test-fast bench init demo clean lock audit
+.PHONY: install system-deps translations run test test-fast bench cluster init demo clean lock audit
 PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
@@ -38,7 +38,8 @@ node_modules/.installed: package.json package-lock.json
 install: $(BIN)/.installed translations node_modules/.installed
 
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v wrk >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v wrk >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1 \
+		|| ! test -x /usr/sbin/nginx || ! test -x /usr/sbin/pgbouncer; then \
 		echo "Installing Debian packages: $(APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
@@ -72,6 +73,12 @@ test-fast: install system-deps
 bench: install system-deps
 	-$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/city_bench.py --scale $(SCALE)
+
+# The service on real engines, on 127.0.0.1: nginx in front of two gunicorn instances, pgbouncer,
+# a PostgreSQL primary and its streaming replica, redis-server, an outbox worker per instance
+# (scripts/cluster.py; README «Кластер на одной машине»). Ctrl+C stops everything.
+cluster: install system-deps
+	$(BIN)/python scripts/cluster.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

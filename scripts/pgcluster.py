@@ -89,7 +89,7 @@ def temporary_replica(primary_url, settings=None):
     try:
         subprocess.run(
             _run_as() + [f"{PG_BIN}/pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
-                         "-D", data, "-R", "-X", "stream", "--no-sync"],
+                         "-D", data, "-R", "-X", "stream", "--no-sync", "--checkpoint=fast"],
             check=True, stdout=subprocess.DEVNULL,
         )
         port = free_port()
