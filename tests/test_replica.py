@@ -1,67 +1,28 @@
 """Reads from a streaming replica (app/replica): a PostgreSQL primary and a hot standby made with
 pg_basebackup, started by this module. Replay is paused on the replica to make it visibly late."""
 import time
-from urllib.parse import urlsplit
 
-import psycopg2
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Lesson
-from app.replica import lag
 from scripts.pgcluster import temporary_postgres, temporary_replica
 from tests.helpers.app import make_app, reset_data
 from tests.helpers.data import grant, import_examples, pupil_id
+from tests.helpers.replica import Replication
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-
-
-def _connect(url):
-    parts = urlsplit(url.replace("+psycopg2", ""))
-    connection = psycopg2.connect(host=parts.hostname, port=parts.port, user="postgres", dbname=parts.path[1:])
-    connection.autocommit = True
-    return connection
-
-
-class Cluster:
-    def __init__(self, app, primary, replica):
-        self.app, self.primary, self.replica = app, _connect(primary), _connect(replica)
-
-    def sql(self, connection, statement):
-        cursor = connection.cursor()
-        cursor.execute(statement)
-        return cursor.fetchone() if cursor.description else None
-
-    def caught_up(self, seconds=20):
-        """Wait until the replica has replayed everything the primary wrote so far."""
-        (target,) = self.sql(self.primary, "SELECT pg_current_wal_lsn()::text")
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            (done,) = self.sql(self.replica, f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn")
-            if done:
-                lag.forget()
-                return
-            time.sleep(0.05)
-        raise AssertionError("the replica did not catch up")
-
-    def pause(self):
-        self.caught_up()
-        self.sql(self.replica, "SELECT pg_wal_replay_pause()")
-
-    def resume(self):
-        self.sql(self.replica, "SELECT pg_wal_replay_resume()")
-        self.caught_up()
 
 
 @pytest.fixture(scope="module")
 def cluster(smtp_server, idp):
     with temporary_postgres("diary_replica", replication=True) as primary, temporary_replica(primary) as replica:
         app = make_app(primary, smtp_server, idp, DATABASE_REPLICA_URL=replica, REPLICA_CHECK_SECONDS=0)
-        world = Cluster(app, primary, replica)
+        world = Replication(primary, replica)
+        world.app = app
         yield world
-        world.primary.close()
-        world.replica.close()
+        world.close()
         with app.app_context():
             db.engine.dispose()
             app.extensions["replica_engine"].dispose()
