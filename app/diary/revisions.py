@@ -4,7 +4,10 @@
   hook after every flush collects the classes of the new, changed and deleted Lesson, Grade,
   Attendance, Remark and ClassMembership rows — a grade or a mark counts for its lesson's class, a
   grade without a lesson (finals) and a remark without one for the pupil's classes — and bumps
-  them in the same transaction: the stamp and the change commit or roll back together.
+  them in the same transaction: the stamp and the change commit or roll back together. Events and
+  parent meetings bump their class (a whole-school one: every class of the school), the school
+  year and its periods (the pages' default dates, the names of the results) every class of the
+  school.
 - Bulk writes that bypass the ORM (the data import: COPY / executemany and bulk UPDATEs,
   app.diary.imports) call `bump(class_ids)` themselves.
 - The city seed (app.seed.city) creates new classes only: no row means revision 0, and no page of
@@ -17,7 +20,20 @@ from sqlalchemy import event, inspect, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..models import Attendance, ClassMembership, ClassRevision, Grade, Lesson, Remark, SchoolClass, utcnow
+from ..models import (
+    AcademicYear,
+    Attendance,
+    ClassMembership,
+    ClassRevision,
+    Grade,
+    Lesson,
+    ParentMeeting,
+    Period,
+    Remark,
+    SchoolClass,
+    SchoolEvent,
+    utcnow,
+)
 
 TABLE = ClassRevision.__table__
 INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -73,8 +89,8 @@ def _values(obj, name):
 
 
 def _touched(session):
-    """(class ids, lesson ids, pupil ids) of the diary rows this flush writes."""
-    classes, lessons, pupils = set(), set(), set()
+    """(class ids, lesson ids, pupil ids, school ids, year ids) of the rows this flush writes."""
+    classes, lessons, pupils, schools, years = set(), set(), set(), set(), set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if obj in session.dirty and not session.is_modified(obj, include_collections=False):
             continue
@@ -85,17 +101,32 @@ def _touched(session):
             lessons.update(lesson_ids)
             if not lesson_ids:
                 pupils.update(_values(obj, "student_id"))
-    return classes, lessons, pupils
+        elif isinstance(obj, (SchoolEvent, ParentMeeting)):
+            class_ids = _values(obj, "class_id")
+            classes.update(class_ids)
+            if not class_ids:
+                schools.update(_values(obj, "school_id"))
+        elif isinstance(obj, AcademicYear):
+            schools.update(_values(obj, "school_id"))
+        elif isinstance(obj, Period):
+            years.update(_values(obj, "year_id"))
+    return classes, lessons, pupils, schools, years
 
 
 @event.listens_for(Session, "after_flush")
 def _bump_changed_classes(session, _context):
     """After the flush (new rows have their ids, new classes exist: the FK holds), before the
     commit: the bump is part of the same transaction."""
-    classes, lessons, pupils = _touched(session)
-    if not (classes or lessons or pupils):
+    classes, lessons, pupils, schools, years = _touched(session)
+    if not (classes or lessons or pupils or schools or years):
         return
     connection = session.connection()
+    if years:
+        schools.update(connection.execute(select(AcademicYear.school_id).where(
+            AcademicYear.id.in_(sorted(years)))).scalars())
+    if schools:
+        classes.update(connection.execute(select(SchoolClass.id).where(
+            SchoolClass.school_id.in_(sorted(schools)))).scalars())
     if lessons:
         classes.update(connection.execute(select(Lesson.class_id).where(Lesson.id.in_(sorted(lessons)))).scalars())
     if pupils:
