@@ -61,6 +61,15 @@ class Config:
     # Operations (app/ops): Redis checked by /ready when set; /metrics open to loopback or to
     # "Authorization: Bearer <METRICS_TOKEN>"; logs as JSON lines (LOG_FORMAT=text for plain lines).
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Family diary pages and diary API GETs answer with an ETag and a 304 when the client holds
+    # the answer (app.diary.conditional); RELEASE (e.g. the image tag) goes into every ETag,
+    # by default a stamp of the app's files.
+    CONDITIONAL_GET = _env_bool("CONDITIONAL_GET", True)
+    RELEASE = os.environ.get("RELEASE", "")
+    # The week of a class in Redis (app.diary.read_model), when REDIS_URL is set; keys carry the
+    # class revision, so a change is seen at once and old entries just expire.
+    READ_MODEL_CACHE = _env_bool("READ_MODEL_CACHE", True)
+    READ_MODEL_TTL_SECONDS = _env_int("READ_MODEL_TTL_SECONDS", 86400)
     READY_TIMEOUT_SECONDS = float(os.environ.get("READY_TIMEOUT_SECONDS", "2"))
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")

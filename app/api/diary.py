@@ -6,7 +6,7 @@ from flask_appbuilder.api import expose
 
 from .. import clock, inputs
 from ..access import current_account, current_actor
-from ..diary import family, messages, queries, school_year
+from ..diary import conditional, family, messages, queries, school_year
 from ..extensions import db
 from ..models import User
 from . import diary_schemas as out
@@ -44,8 +44,12 @@ class DiaryApi(JsonApi):
     route_base = "/api/v1/students"
     openapi_spec_tag = "Diary"
 
-    def _answer(self, student_id, section, what, schema, build):
+    def _answer(self, student_id, section, what, schema, build, conditional_get=False):
+        """The answer of a section; with conditional_get, an ETag and a 304 when the app holds it
+        (app.diary.conditional: after the access check and the access log)."""
         student, grant = open_section(student_id, section, what)
+        if conditional_get:
+            return conditional.respond(student, grant, lambda: answer(schema, build(student, grant)))
         return answer(schema, build(student, grant))
 
     @expose("/<int:student_id>/diary", methods=["GET"])
@@ -64,7 +68,7 @@ class DiaryApi(JsonApi):
             return {**week, "days": [{**day, "lessons": [{**lesson, **hidden} for lesson in day["lessons"]]}
                                      for day in week["days"]]}
 
-        return self._answer(student_id, "schedule", "api:diary", out.WeekOut, build)
+        return self._answer(student_id, "schedule", "api:diary", out.WeekOut, build, conditional_get=True)
 
     @expose("/<int:student_id>/grades", methods=["GET"])
     @api_login_required
@@ -72,7 +76,8 @@ class DiaryApi(JsonApi):
     def grades(self, student_id):
         """Grades by subject with weighted averages for `from`..`to` (default: the school year)."""
         return self._answer(student_id, "grades", "api:grades", out.GradesOut, _over_term(
-            lambda student, date_from, date_to: {"subjects": queries.grades_by_subject(student, date_from, date_to)}))
+            lambda student, date_from, date_to: {"subjects": queries.grades_by_subject(student, date_from, date_to)}),
+            conditional_get=True)
 
     @expose("/<int:student_id>/results", methods=["GET"])
     @api_login_required
@@ -81,7 +86,7 @@ class DiaryApi(JsonApi):
     def results(self, student_id):
         """Quarter / half-year / year / exam results by subject."""
         return self._answer(student_id, "grades", "api:results", out.ResultsOut,
-                            lambda student, grant: {"subjects": queries.results(student)})
+                            lambda student, grant: {"subjects": queries.results(student)}, conditional_get=True)
 
     @expose("/<int:student_id>/attendance", methods=["GET"])
     @api_login_required
@@ -89,7 +94,8 @@ class DiaryApi(JsonApi):
              refusals=(400, 401, 403, 404))
     def attendance(self, student_id):
         """Absences and lates by subject and date for `from`..`to`."""
-        return self._answer(student_id, "attendance", "api:attendance", out.AttendanceOut, _over_term(queries.attendance))
+        return self._answer(student_id, "attendance", "api:attendance", out.AttendanceOut, _over_term(queries.attendance),
+                            conditional_get=True)
 
     @expose("/<int:student_id>/stats", methods=["GET"])
     @api_login_required

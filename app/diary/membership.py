@@ -128,7 +128,10 @@ def enroll(student, class_name, day=None):
 
 
 def forget(student):
-    """Before the pupil is deleted from the roster: the memberships go too."""
+    """Before the pupil is deleted from the roster: the memberships go too (their classes change)."""
+    from . import revisions
+
+    revisions.bump(db.session.execute(select(CM.class_id).where(CM.student_id == student.id)).scalars().all())
     db.session.execute(delete(CM).where(CM.student_id == student.id))
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import and_, select
 
 from .. import clock
 from ..extensions import db
-from . import membership, school_year
+from . import membership, read_model, school_year
 from ..models import (
     Attendance,
     ClassMembership,
@@ -77,7 +77,9 @@ def week(student, any_day):
     """Mon–Sat of the week holding any_day, day by day (lessons_between)."""
     start = clock.week_start(any_day)
     end = start + timedelta(days=5)
-    by_day = lessons_between(student, start, end)
+    by_day = read_model.lessons_between(student, start, end)  # Redis, when there is one
+    if by_day is None:
+        by_day = lessons_between(student, start, end)
     days = [{"date": start + timedelta(days=offset), "lessons": by_day.get(start + timedelta(days=offset), [])}
             for offset in range(6)]
     return {"week_start": start, "week_end": end, "days": days}

@@ -58,6 +58,7 @@ from .reports import (  # noqa: F401
 )
 from .sessions import WebSession, UserSessionKey, AttemptCounter  # noqa: F401
 from .visits import FamilyVisit  # noqa: F401
+from .revisions import ClassRevision  # noqa: F401
 
 __all__ = [
     "User",
@@ -126,4 +127,5 @@ __all__ = [
     "UserSessionKey",
     "AttemptCounter",
     "FamilyVisit",
+    "ClassRevision",
 ]

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import clock, formats, inputs
 from ..access import current_actor, grant_allows
-from ..diary import family, finals, queries, school_year
+from ..diary import conditional, family, finals, queries, school_year
 from ..models import WEEKDAYS, AttendanceMark, GradeKind
 from . import bp
 from .guards import citizen_required
@@ -67,22 +67,29 @@ def _term(student):
 @citizen_required
 def diary_week(student_id):
     student, grant = open_section(student_id, "schedule", "diary")
-    day = _date("week", clock.today())
-    week = queries.week(student, day)
-    show_grades = grant_allows(grant, "grades")
-    show_attendance = grant_allows(grant, "attendance")
-    show_homework = grant_allows(grant, "homework")
-    return _render("portal/diary_week.html", student, grant, week=week, today=clock.today(),
-                   previous=week["week_start"] - timedelta(days=7), next=week["week_start"] + timedelta(days=7),
-                   show_grades=show_grades, show_attendance=show_attendance, show_homework=show_homework)
+
+    def page():
+        day = _date("week", clock.today())
+        week = queries.week(student, day)
+        return _render("portal/diary_week.html", student, grant, week=week, today=clock.today(),
+                       previous=week["week_start"] - timedelta(days=7), next=week["week_start"] + timedelta(days=7),
+                       show_grades=grant_allows(grant, "grades"), show_attendance=grant_allows(grant, "attendance"),
+                       show_homework=grant_allows(grant, "homework"))
+
+    return conditional.respond(student, grant, page)
 
 
 def _term_page(student_id, section, what, template, figures):
-    """A page over `from`..`to` (_term) showing figures(pupil, from, to) (a dict for the template)."""
+    """A page over `from`..`to` (_term) showing figures(pupil, from, to) (a dict for the template);
+    a 304 when the browser holds it (app.diary.conditional)."""
     student, grant = open_section(student_id, section, what)
-    date_from, date_to = _term(student)
-    return _render(template, student, grant, date_from=date_from, date_to=date_to,
-                   **figures(student, date_from, date_to))
+
+    def page():
+        date_from, date_to = _term(student)
+        return _render(template, student, grant, date_from=date_from, date_to=date_to,
+                       **figures(student, date_from, date_to))
+
+    return conditional.respond(student, grant, page)
 
 
 @bp.route("/my/students/<int:student_id>/grades")
@@ -99,7 +106,8 @@ def diary_grades(student_id):
 @citizen_required
 def diary_results(student_id):
     student, grant = open_section(student_id, "grades", "results")
-    return _render("portal/diary_results.html", student, grant, table=finals.family_table(student))
+    return conditional.respond(student, grant, lambda: _render(
+        "portal/diary_results.html", student, grant, table=finals.family_table(student)))
 
 
 @bp.route("/my/students/<int:student_id>/attendance")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..access import SECTIONS, current_actor, grants_with_pupils, grant_allows, own_applications
-from ..diary import today as days
+from ..diary import conditional, today as days
 from ..extensions import db
 from ..models import Application, ApplicationState
 from . import bp
@@ -64,9 +64,18 @@ def today():
 @citizen_required
 def diary_today(student_id):
     student, grant = open_section(student_id, "profile", "diary")  # the access log: «Дневник»
-    show_welcome_once()
+    welcome = show_welcome_once()
     user_id = current_actor().user_id
-    page = days.today(student, user_id, _since(user_id, student_id), _sections(grant))
-    return _render("portal/diary_today.html", student, grant, day=page, applications=_open_applications(),
-                   show_grades=grant_allows(grant, "grades"), show_attendance=grant_allows(grant, "attendance"),
-                   show_homework=grant_allows(grant, "homework"))
+    since = _since(user_id, student_id)
+    sections = _sections(grant)
+    applications = _open_applications()
+    # besides the diary (the class revisions): the visit, the applications, unread messages; the
+    # events and meetings ahead count by the hour (an edit of one bumps the class revisions)
+    extra = (since, welcome, [(a.id, a.state, a.updated_at) for a in applications],
+             days.unread_conversations(user_id, student.id) if "messages" in sections else None,
+             clock.local_now().strftime("%Y-%m-%d %H"))
+    return conditional.respond(student, grant, lambda: _render(
+        "portal/diary_today.html", student, grant, day=days.today(student, user_id, since, sections),
+        applications=applications, show_grades=grant_allows(grant, "grades"),
+        show_attendance=grant_allows(grant, "attendance"), show_homework=grant_allows(grant, "homework")),
+        extra=extra)

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Attendance, ClassMembership, Grade, Lesson, Student, utcnow
-from .. import grading, membership
+from .. import grading, membership, revisions
 from .base import Handler, bulk_insert, bulk_update, chunks
 
 
@@ -42,6 +42,21 @@ class _ByStudent(Handler):
         class_id = next((c for c, since, until in self.spans.get(sid, ())
                          if day is not None and membership.holds(since, until, day)), None)
         return sid, class_id
+
+    def _bump(self, changed):
+        """The data import writes in bulk (no ORM hook): the classes of the changed rows
+        [(pupil, lesson or None, date)] get a new revision — a lesson's class, or the pupil's class
+        on the date (every class of the pupil when none holds then)."""
+        class_of_lesson = {lesson_id: key[0] for key, (lesson_id, _subject) in self.lessons.items()}
+        classes = set()
+        for student_id, lesson_id, day in changed:
+            if lesson_id is not None and lesson_id in class_of_lesson:
+                classes.add(class_of_lesson[lesson_id])
+                continue
+            spans = self.spans.get(student_id, ())
+            holding = [c for c, since, until in spans if day is not None and membership.holds(since, until, day)]
+            classes.update(holding or [c for c, _since, _until in spans])
+        revisions.bump(classes)
 
 
 class GradesHandler(_ByStudent):
@@ -105,6 +120,9 @@ class GradesHandler(_ByStudent):
             r["updated_at"] = now
         bulk_insert(Grade, inserts)
         bulk_update(Grade, updates)
+        before = {row_id: key for key, (row_id, _values) in existing.items()}  # key: pupil, subject, date, lesson
+        self._bump([(r["student_id"], r["lesson_id"], r["date"]) for r in inserts]
+                   + [(before[u["id"]][0], before[u["id"]][3], before[u["id"]][2]) for u in updates])
         report.created, report.updated, report.unchanged = len(inserts), len(updates), unchanged
 
 
@@ -142,4 +160,7 @@ class AttendanceHandler(_ByStudent):
             r["created_at"] = now
         bulk_insert(Attendance, inserts)
         bulk_update(Attendance, updates)
+        before = {row_id: key for key, (row_id, _values) in existing.items()}  # key: pupil, lesson
+        self._bump([(r["student_id"], r["lesson_id"], None) for r in inserts]
+                   + [(*before[u["id"]], None) for u in updates])
         report.created, report.updated, report.unchanged = len(inserts), len(updates), unchanged

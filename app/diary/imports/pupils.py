@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 from ... import clock
 from ...extensions import db
 from ...models import ClassMembership, SchoolClass, Student
-from .. import membership
+from .. import membership, revisions
 from .base import Handler, bulk_insert, bulk_update
 
 
@@ -60,3 +60,6 @@ class StudentsHandler(Handler):
             db.session.execute(delete(ClassMembership).where(ClassMembership.id.in_(deletes)))
         bulk_update(ClassMembership, updates)
         bulk_insert(ClassMembership, inserts)
+        class_of = {row_id: class_id for rows in current.values() for row_id, class_id, _since, _until in rows}
+        revisions.bump([r["class_id"] for r in inserts] + [class_of[u["id"]] for u in updates]
+                       + [class_of[row_id] for row_id in deletes])

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models.diary import Lesson, bump_revisions
+from .. import revisions
 from .base import Handler, bulk_insert, bulk_update
 
 
@@ -40,4 +41,6 @@ class LessonsHandler(Handler):
         bulk_insert(Lesson, inserts)
         bulk_update(Lesson, updates)
         bump_revisions(u["id"] for u in updates)  # the calendar feed's SEQUENCE
+        class_of = {lesson_id: key[0] for key, (lesson_id, _values) in existing.items()}
+        revisions.bump([r["class_id"] for r in inserts] + [class_of[u["id"]] for u in updates])
         report.created, report.updated, report.unchanged = len(inserts), len(updates), unchanged

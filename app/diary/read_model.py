@@ -1,0 +1,156 @@
+"""The read model of a class's week in Redis (issue 11): the week page and the API's week, the
+answers families open most, read one structure per class instead of the lessons and grades
+queries.
+
+A class's week — its lessons (time, subject, room, topic, homework) and the grades and marks of
+all its pupils on them — is kept as JSON under `diary:week:{class_id}:{week_start}:{revision}`,
+the revision being the class's ClassRevision (app.diary.revisions): any change of the class's
+diary makes a new key, so nothing is ever invalidated by hand and a stale entry is never read
+(the old ones expire after READ_MODEL_TTL_SECONDS). The pupil's week is put together from the
+weeks of the classes the pupil belonged to on its days (a pupil who moved mid-week sees both).
+
+Active when READ_MODEL_CACHE is on and REDIS_URL is set: no Redis, no cache (never one per
+process). Redis down or failing: a warning in the log, the week from the database, and Redis is
+left alone for BACKOFF_SECONDS — never a 500."""
+import json
+import logging
+import time
+from collections import defaultdict
+from datetime import date, time as clock_time
+
+import redis
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Attendance, ClassMembership, ClassRevision, Grade, Lesson, Subject
+from . import membership
+
+log = logging.getLogger(__name__)
+KEY = "diary:week:{class_id}:{week_start}:{revision}"
+TIMEOUT_SECONDS = 0.3  # a Redis that does not answer at once is treated as down
+BACKOFF_SECONDS = 30
+
+
+def _client():
+    """The Redis client of REDIS_URL (one per URL and app), or None when the model is off or
+    Redis failed a moment ago."""
+    config = current_app.config
+    url = config.get("REDIS_URL")
+    if not url or not config.get("READ_MODEL_CACHE", True):
+        return None
+    state = current_app.extensions.setdefault("read_model", {})
+    if state.get("down_until", 0) > time.monotonic() and state.get("url") == url:
+        return None
+    if state.get("url") != url:
+        state.update(url=url, down_until=0, client=redis.Redis.from_url(
+            url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS))
+    return state["client"]
+
+
+def _failed(exc):
+    state = current_app.extensions.setdefault("read_model", {})
+    state["down_until"] = time.monotonic() + BACKOFF_SECONDS
+    log.warning("read model: Redis unavailable (%s), the week comes from the database", exc.__class__.__name__)
+
+
+# --------------------------------------------------------------------------- a class's week
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def build_class_week(class_id, start, end):
+    """The class's week as plain JSON-ready data: three queries."""
+    lessons = db.session.execute(
+        select(Lesson.id, Lesson.date, Lesson.number, Lesson.starts_at, Lesson.ends_at, Lesson.room,
+               Lesson.topic, Lesson.homework, Subject.name.label("subject"))
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .where(Lesson.class_id == class_id, Lesson.date >= start, Lesson.date <= end)
+        .order_by(Lesson.date, Lesson.number)
+    ).all()
+    ids = [lesson.id for lesson in lessons]
+    grades, marks = defaultdict(lambda: defaultdict(list)), defaultdict(dict)
+    if ids:
+        for student_id, lesson_id, value, kind, weight, remark in db.session.execute(
+            select(Grade.student_id, Grade.lesson_id, Grade.value, Grade.kind, Grade.weight, Grade.remark)
+            .where(Grade.lesson_id.in_(ids)).order_by(Grade.id)
+        ):
+            grades[str(student_id)][str(lesson_id)].append(
+                {"value": value, "kind": kind, "weight": weight, "remark": remark})
+        for student_id, lesson_id, mark in db.session.execute(
+            select(Attendance.student_id, Attendance.lesson_id, Attendance.mark).where(Attendance.lesson_id.in_(ids))
+        ):
+            marks[str(student_id)][str(lesson_id)] = mark
+    return {
+        "lessons": [{"id": l.id, "date": l.date.isoformat(), "number": l.number, "starts_at": _iso(l.starts_at),
+                     "ends_at": _iso(l.ends_at), "subject": l.subject, "room": l.room, "topic": l.topic,
+                     "homework": l.homework} for l in lessons],
+        "grades": grades, "marks": marks,
+    }
+
+
+def _time(value):
+    return clock_time.fromisoformat(value) if value else None
+
+
+# --------------------------------------------------------------------------- the pupil's week
+def _spans(student_id, start, end):
+    """[(class_id, since, until, revision)] of the pupil's memberships overlapping the week."""
+    return db.session.execute(
+        select(ClassMembership.class_id, ClassMembership.since, ClassMembership.until, ClassRevision.revision)
+        .outerjoin(ClassRevision, ClassRevision.class_id == ClassMembership.class_id)
+        .where(ClassMembership.student_id == student_id, membership.overlaps(start, end))
+        .order_by(ClassMembership.class_id)).all()
+
+
+def _class_weeks(client, spans, start, end):
+    """{class_id: class week}: read from Redis in one round trip, the missing ones built and
+    stored; None when Redis failed (the caller reads the database as before)."""
+    keys = [KEY.format(class_id=c, week_start=start.isoformat(), revision=rev or 0) for c, _s, _u, rev in spans]
+    ttl = int(current_app.config.get("READ_MODEL_TTL_SECONDS", 86400))
+    try:
+        stored = client.mget(keys) if keys else []
+        weeks, missing = {}, {}
+        for (class_id, *_rest), key, raw in zip(spans, keys, stored):
+            if raw is not None:
+                weeks[class_id] = json.loads(raw)
+            else:
+                weeks[class_id] = missing[key] = build_class_week(class_id, start, end)
+        if missing:
+            pipe = client.pipeline(transaction=False)
+            for key, week in missing.items():
+                pipe.set(key, json.dumps(week, ensure_ascii=False, separators=(",", ":")), ex=ttl)
+            pipe.execute()
+        return weeks
+    except (redis.exceptions.RedisError, ValueError) as exc:  # Redis down, a broken entry: never a 500
+        _failed(exc)
+        return None
+
+
+def lessons_between(student, start, end):
+    """queries.lessons_between(student, start, end) from the read model, or None when it is off
+    or Redis failed (the caller asks the database)."""
+    client = _client()
+    if client is None:
+        return None
+    spans = _spans(student.id, start, end)
+    weeks = _class_weeks(client, spans, start, end)
+    if weeks is None:
+        return None
+    by_day, key = defaultdict(list), str(student.id)
+    for class_id, since, until, _revision in spans:
+        week = weeks[class_id]
+        grades, marks = week["grades"].get(key, {}), week["marks"].get(key, {})
+        for lesson in week["lessons"]:
+            day = date.fromisoformat(lesson["date"])
+            if not membership.holds(since, until, day):
+                continue
+            by_day[day].append({
+                "id": lesson["id"], "number": lesson["number"], "starts_at": _time(lesson["starts_at"]),
+                "ends_at": _time(lesson["ends_at"]), "subject": lesson["subject"], "room": lesson["room"],
+                "topic": lesson["topic"], "homework": lesson["homework"],
+                "grades": grades.get(str(lesson["id"]), []), "attendance": marks.get(str(lesson["id"])),
+            })
+    for lessons in by_day.values():
+        lessons.sort(key=lambda lesson: lesson["number"])
+    return by_day

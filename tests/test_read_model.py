@@ -1,0 +1,88 @@
+"""The week of a class in Redis (app.diary.read_model, issue 11): the second read of the week comes
+from Redis (fewer SQL statements), a teacher's grade is seen at once (the key carries the class
+revision), an unreachable Redis leaves the page at 200 from the database."""
+import pytest
+import redis
+from sqlalchemy import event
+
+from app.extensions import db
+from tests.test_conditional_get import grade_through_the_journal, page
+
+WEEK = "diary?week=2026-11-25"
+
+
+@pytest.fixture
+def read_model(app, redis_server, config):
+    """The read model on the session's Redis, emptied before and after; conditional GET off (the
+    test reads whole pages)."""
+    client = redis.Redis.from_url(redis_server)
+    client.flushdb()
+    app.extensions.pop("read_model", None)
+    config(REDIS_URL=redis_server, READ_MODEL_CACHE=True, CONDITIONAL_GET=False)
+    yield client
+    client.flushdb()
+    app.extensions.pop("read_model", None)
+
+
+def sql_count(app, fetch):
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = fetch()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return response, len(statements)
+
+
+def test_the_second_read_comes_from_redis_and_a_grade_is_seen_at_once(app, pupil_world, read_model):
+    client, p = pupil_world["parent-ivanova"], pupil_world["volkov"]
+    first, cold = sql_count(app, lambda: client.get(page(p, WEEK)))
+    assert first.status_code == 200
+    keys = [k.decode() for k in read_model.keys("diary:week:*")]
+    assert len(keys) == 1 and ":2026-11-23:" in keys[0]
+    second, warm = sql_count(app, lambda: client.get(page(p, WEEK)))
+    assert second.status_code == 200 and warm < cold, (warm, cold)
+    html = second.get_data(as_text=True)
+    for text in ("Понедельник, 23.11", "Алгебра", "Линейные уравнения", "№ 112, 114", ">3<",
+                 "Не выполнено домашнее задание", "ОП"):
+        assert text in html, text
+    api = client.get(f"/api/v1/students/{p}/diary?week=2026-11-25").json
+    algebra = api["days"][0]["lessons"][0]
+    assert (algebra["subject"], algebra["starts_at"], algebra["grades"][0]["value"]) == ("Алгебра", "09:00", "3")
+
+    grade_through_the_journal(app, p, "5")
+    after = client.get(page(p, WEEK)).get_data(as_text=True)
+    assert ">5<" in after and ">3<" not in after
+    assert len(read_model.keys("diary:week:*")) == 2  # a new revision, a new key (the old one expires)
+
+
+def test_a_viewer_still_sees_only_the_scope(app, pupil_world, read_model):
+    p = pupil_world["volkov"]
+    pupil_world["parent-ivanova"].get(page(p, WEEK))  # the class week is in Redis now
+    week = pupil_world["tutor-oleg"].get(page(p, WEEK)).get_data(as_text=True)
+    assert "№ 112, 114" in week
+    assert ">3<" not in week and "Не выполнено домашнее задание" not in week
+
+
+def test_redis_down_the_page_is_still_200(app, pupil_world, read_model, config, caplog):
+    from scripts.pgcluster import free_port
+
+    config(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    client, p = pupil_world["parent-ivanova"], pupil_world["volkov"]
+    answer = client.get(page(p, WEEK))
+    assert answer.status_code == 200 and ">3<" in answer.get_data(as_text=True)
+    assert "read model: Redis unavailable" in caplog.text
+    assert client.get(f"/api/v1/students/{p}/diary?week=2026-11-25").status_code == 200
+
+
+def test_no_redis_url_no_cache(app, pupil_world, read_model, config):
+    config(REDIS_URL="")
+    client, p = pupil_world["parent-ivanova"], pupil_world["volkov"]
+    assert client.get(page(p, WEEK)).status_code == 200
+    assert read_model.keys("diary:week:*") == []
