@@ -5,13 +5,16 @@ mints each one's server-side session with the app's own login machinery (app.aut
 store_login — the family pages and the diary API both authenticate parents by that session
 cookie: API tokens are for staff, app/api/auth.py), writes them to a Lua data file and drives
 gunicorn with wrk and bench/family_mix.lua: families by popularity (Zipf), pages by the evening
-mix. At the same time a second wrk (bench/staff_mix.lua) plays teachers writing grades and
-homework through the journal's JSON endpoints and a clerk opening the queue, paced (~15 rps).
+mix. At the same time a second process (bench/staff_load.py, paced: why not wrk there, see its
+docstring) plays teachers writing grades and homework through the journal's JSON endpoints and a
+clerk opening the queue (~12 rps).
 CPU time of the app (gunicorn's process tree) and of PostgreSQL (the postmaster's tree) is read
 from /proc before and after and divided by the requests served.
 """
+import json
 import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -148,9 +151,9 @@ def prepare(app, n_families, n_teachers=20):
     return family_rows, teacher_rows
 
 
-def _write(data):
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-        fh.write("return {\n" + data + "\n}\n")
+def _write(text, suffix):
+    with tempfile.NamedTemporaryFile("w", suffix=suffix, delete=False, encoding="utf-8") as fh:
+        fh.write(text)
         return fh.name
 
 
@@ -207,19 +210,17 @@ def run(app, base, url, server_pid, clerk_cookie, args, floor=None):
     families, teachers = prepare(app, args.families)
     if not families or not teachers:
         raise RuntimeError(f"no families ({len(families)}) or no teachers ({len(teachers)}) in the data set")
-    family_file = _write("families = {\n" + _table(families) + "\n}")
-    staff_file = _write("teachers = {\n" + _table(teachers) + "\n},\nclerk = {c = " + _lua(clerk_cookie[0]) + "}")
+    family_file = _write("return {families = {\n" + _table(families) + "\n}}\n", ".lua")
+    staff_file = _write(json.dumps({"teachers": teachers, "clerk": {"c": clerk_cookie[0]}}), ".json")
     seconds = args.seconds
-    wrk = lambda script, threads, connections, data: [  # noqa: E731
-        "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(HERE / script),
-        base, "--", data]
     postmaster = postmaster_pid(url)
     app_before, db_before = tree_cpu_ticks(server_pid), tree_cpu_ticks(postmaster) if postmaster else None
     try:
-        staff = subprocess.Popen(wrk("staff_mix.lua", 1, 3, staff_file), stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, text=True)
-        family = subprocess.run(wrk("family_mix.lua", 2, args.connections, family_file), capture_output=True,
-                                text=True, timeout=seconds + 60)
+        staff = subprocess.Popen([sys.executable, str(HERE / "staff_load.py"), staff_file, base, str(seconds)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        family = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "5s",
+                                 "-s", str(HERE / "family_mix.lua"), base, "--", family_file],
+                                capture_output=True, text=True, timeout=seconds + 60)
         staff_out = staff.communicate(timeout=seconds + 60)[0]
     finally:
         for path in (family_file, staff_file):
