@@ -8,12 +8,20 @@ next to the time of its raw SQL (EXPLAIN ANALYZE); the peak memory of a worker. 
 to bench/results.json (a list of {"name", "rps", "p50_ms", "p95_ms", "p99_ms", "ratio_to_floor"},
 {"name": "report:…", "ms", "raw_sql_ms"}, {"name": "worker_rss_mb", "mb"}).
 
+After the single URLs, the evening family mix (bench/family_mix.py: --families parents by
+popularity over their pages and the diary API, teachers and a clerk beside them) and the targets
+of issue 11 with «выполнено» / «не выполнено». Sessions live in a Redis started for the run
+(redis-server on a free loopback port; --no-redis: in the database).
+
     .venv/bin/python bench/city_bench.py [--scale 0.05] [--seconds 10] [--workers 4] [--connections 16]
+        [--only family_mix] [--families 2000] [--no-redis]
 """
 import argparse
+import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +31,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import family_mix  # noqa: E402
+import targets  # noqa: E402
 
 # The server parameters README recommends for one 2-core machine with 8 GB of memory (the rest
 # left to the app and the page cache); JIT off: its compile time outweighs the gain on these queries.
@@ -57,19 +69,43 @@ end
 
 
 def session_cookie(app, username):
-    """A stored server-side session for this user, as the browser would hold after logging in."""
-    from app.auth.sessions import store_login
+    """A stored server-side session for this user, as the browser would hold after logging in:
+    (cookie, CSRF token — JSON writes from a browser session carry it in X-CSRFToken)."""
     from app.extensions import db
     from app.models import User
     from sqlalchemy import select
 
-    from flask_wtf.csrf import generate_csrf
-
-    with app.test_request_context():
+    with app.app_context():
         user = db.session.execute(select(User).where(User.username == username)).scalar_one()
-        token = generate_csrf()  # JSON writes from a browser session carry it in X-CSRFToken
-        sid = store_login(user)
-        return f"{app.config['SESSION_COOKIE_NAME']}={sid}", token
+        return family_mix.mint_sessions(app, [user])[0]
+
+
+@contextlib.contextmanager
+def redis_server(wanted):
+    """A throwaway redis-server on a free loopback port (no persistence): its URL, or None."""
+    if not wanted:
+        yield None
+        return
+    from scripts.pgcluster import free_port
+
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    port = free_port()
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        import redis
+
+        for _ in range(100):
+            try:
+                if redis.Redis.from_url(url).ping():
+                    break
+            except redis.RedisError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def wrk(url, seconds, connections, cookie=None, script_body=""):
@@ -152,6 +188,11 @@ def worker_peak_mb(master_pid):
 
 
 def run(url, args):
+    with redis_server(args.redis) as redis_url:
+        return _run(url, redis_url, args)
+
+
+def _run(url, redis_url, args):
     os.environ["DATABASE_URL"] = url
     from datetime import date, timedelta
 
@@ -169,8 +210,10 @@ def run(url, args):
     import secrets
 
     secret = secrets.token_urlsafe(48)  # the app refuses keys under 32 bytes
-    app = create_app(overrides={"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret,
-                                "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    overrides = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    if redis_url:  # sessions in Redis: minted into the same Redis the workers read
+        overrides.update(REDIS_URL=redis_url, SESSION_REDIS_URL=redis_url)
+    app = create_app(overrides=overrides)
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         setup_roles()
@@ -193,9 +236,14 @@ def run(url, args):
     cookies["parent"] = cookies[parent]
 
     port = 5000 + os.getpid() % 1000 + 200
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secret, "RATELIMIT_ENABLED": "false"}
-    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(args.workers), "-b",
-                               f"127.0.0.1:{port}", "--log-level", "warning", "run:app"], cwd=ROOT, env=env)
+    metrics_dir = tempfile.mkdtemp(prefix="diary-bench-metrics-")
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secret, "RATELIMIT_ENABLED": "false",
+           "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
+    if redis_url:
+        env.update(REDIS_URL=redis_url, SESSION_REDIS_URL=redis_url)
+    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "scripts/gunicorn_conf.py",
+                               "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                               "run:app"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         import requests
@@ -220,12 +268,13 @@ def run(url, args):
             ("clerk: search by code", f"/applications/find?q={code}", "bench-clerk", ""),
         ]
         cases = [("floor: /ping", "/ping", None, "", args.connections)]
-        cases += [(*case, args.connections) for case in key]
-        cases += [(f"{name}, {args.workers} соед.", path, who, script, args.workers)
-                  for name, path, who, script in key]
-        for name in queries.REPORTS:
-            cases.append((f"admin: report {name}", f"/reports/{name}", "admin", "", 2))
-            cases.append((f"admin: export {name}", f"/reports/{name}?format=xlsx", "admin", "", 2))
+        if args.only != "family_mix":
+            cases += [(*case, args.connections) for case in key]
+            cases += [(f"{name}, {args.workers} соед.", path, who, script, args.workers)
+                      for name, path, who, script in key]
+            for name in queries.REPORTS:
+                cases.append((f"admin: report {name}", f"/reports/{name}", "admin", "", 2))
+                cases.append((f"admin: export {name}", f"/reports/{name}?format=xlsx", "admin", "", 2))
         results, floor = [], None
         for name, path, who, script, connections in cases:
             figure = wrk(base + path, args.seconds, connections, cookies.get(who), script)
@@ -237,10 +286,16 @@ def run(url, args):
             print(f"  {name:<40} {figure['rps']:>8} rps  p50 {figure['p50_ms']:>7} ms  p95 {figure['p95_ms']:>7} ms"
                   f"  p99 {figure['p99_ms']:>7} ms  ×{figure['ratio_to_floor']} floor"
                   + (f"  ошибок: {figure['errors']}" if figure["errors"] else ""), flush=True)
+        mix = family_mix.run(app, base, url, server.pid, cookies["bench-clerk"], args, floor)
+        results.append(mix)
+        print(family_mix.describe(mix), flush=True)
         rss = worker_peak_mb(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    if args.only == "family_mix":
+        return results
     date_from, date_to = today - timedelta(days=365), today
     builders = {
         "funnel": lambda: queries.funnel(None, date_from, date_to),
@@ -268,6 +323,11 @@ def main():
     parser.add_argument("--no-seed", action="store_true",
                         help="the database of --database-url already holds the city (a second run)")
     parser.add_argument("--results", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--only", choices=["family_mix"],
+                        help="the floor and the family mix only (no single-URL cases, no reports)")
+    parser.add_argument("--families", type=int, default=2000, help="distinct families in the mix")
+    parser.add_argument("--redis", action=argparse.BooleanOptionalAction, default=True,
+                        help="sessions in a throwaway redis-server (default), or in the database")
     args = parser.parse_args()
     if args.database_url:
         results = run(args.database_url, args)
@@ -281,8 +341,14 @@ def main():
         stored = json.loads(path.read_text())
     except (OSError, ValueError):
         stored = []
-    stored = [e for e in (stored if isinstance(stored, list) else []) if str(e.get("name", "")).startswith("import:")]
+    stored = stored if isinstance(stored, list) else []
+    if args.only:  # a partial run replaces its own entries and keeps the rest
+        fresh = {e["name"] for e in results}
+        stored = [e for e in stored if e.get("name") not in fresh]
+    else:
+        stored = [e for e in stored if str(e.get("name", "")).startswith("import:")]
     path.write_text(json.dumps(stored + results, ensure_ascii=False, indent=2))
+    targets.print_table(results, args.workers)
     return 0
 
 

@@ -1,0 +1,112 @@
+-- The evening family mix (bench/family_mix.py): wrk ... -s family_mix.lua URL -- DATAFILE
+-- DATAFILE (written by family_mix.py) returns {families = {{c = cookie, k = csrf, s = student id,
+-- t = class teacher id or nil, h = school id}, ...}}. A family is drawn by popularity (Zipf,
+-- weight 1/rank), then a page by the evening mix. Errors: status >= 400, and a redirect to the
+-- login or landing page (a session that does not hold), plus wrk's socket errors.
+local threads = {}
+local made = 0
+setup = function(thread)
+  made = made + 1
+  thread:set("tid", made)
+  table.insert(threads, thread)
+end
+
+local families, cumulative, total
+errs, lost, posts = 0, 0, 0
+
+-- cumulative percentages of the evening mix
+local MIX = {
+  {25, "today"}, {45, "week"},            -- «Сегодня» and the week: 45 %
+  {65, "grades"},                          -- grades: 20 %
+  {80, "api"},                             -- the app polling the diary API: 15 %
+  {85, "messages"},                        -- messages: 5 %
+  {90, "attendance"}, {94, "results"}, {98, "applications"},
+  {99.5, "write"},                         -- a message to the class teacher: 1.5 %
+  {100, "apply"},                          -- an application for a younger child: 0.5 %
+}
+local letters = {"а","б","в","г","д","е","ж","з","и","к","л","м","н","о","п","р","с","т","у","ф"}
+
+init = function(args)
+  families = dofile(args[1]).families
+  math.randomseed(os.time() + 7919 * tid)
+  cumulative, total = {}, 0
+  for rank = 1, #families do
+    total = total + 1 / rank
+    cumulative[rank] = total
+  end
+end
+
+local function family()
+  local x = math.random() * total
+  local lo, hi = 1, #cumulative
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if cumulative[mid] < x then lo = mid + 1 else hi = mid end
+  end
+  return families[lo]
+end
+
+local function kind()
+  local r = math.random() * 100
+  for _, entry in ipairs(MIX) do
+    if r < entry[1] then return entry[2] end
+  end
+  return "today"
+end
+
+request = function()
+  local f = family()
+  local k = kind()
+  local pupil = "/my/students/" .. f.s
+  local headers = {["Cookie"] = f.c}
+  if k == "write" and not f.t then k = "apply" end
+  if k == "today" then return wrk.format("GET", pupil .. "/today", headers)
+  elseif k == "week" then return wrk.format("GET", pupil .. "/diary", headers)
+  elseif k == "grades" then return wrk.format("GET", pupil .. "/grades", headers)
+  elseif k == "messages" then return wrk.format("GET", pupil .. "/messages", headers)
+  elseif k == "attendance" then return wrk.format("GET", pupil .. "/attendance", headers)
+  elseif k == "results" then return wrk.format("GET", pupil .. "/results", headers)
+  elseif k == "applications" then return wrk.format("GET", "/my/applications", headers)
+  elseif k == "api" then
+    headers["Accept"] = "application/json"
+    return wrk.format("GET", "/api/v1/students/" .. f.s .. "/diary", headers)
+  end
+  posts = posts + 1
+  headers["Content-Type"] = "application/json"
+  headers["X-CSRFToken"] = f.k
+  if k == "write" then
+    local body = string.format('{"teacher_id": %d, "subject": "Вопрос по домашнему заданию", '
+      .. '"text": "Здравствуйте! Уточните, пожалуйста, задание (%d)."}', f.t, math.random(1000000))
+    return wrk.format("POST", "/api/v1/students/" .. f.s .. "/messages", headers, body)
+  end
+  local name = "Тест"
+  for i = 1, 8 do name = name .. letters[math.random(#letters)] end
+  local body = '{"school_id": ' .. f.h .. ', "child": {"last_name": "' .. name .. '", "first_name": "Иван", '
+    .. '"middle_name": "", "birth_date": "2014-05-05"}}'
+  return wrk.format("POST", "/api/v1/applications/", headers, body)
+end
+
+response = function(status, headers, body)
+  if status >= 400 then
+    errs = errs + 1
+  elseif status == 302 or status == 303 then
+    local location = headers["Location"] or headers["location"] or ""
+    if location:find("/login", 1, true) or location:find("/welcome", 1, true) then
+      errs = errs + 1
+      lost = lost + 1
+    end
+  end
+end
+
+done = function(summary, latency, requests)
+  local e, l, p = 0, 0, 0
+  for _, thread in ipairs(threads) do
+    e = e + thread:get("errs")
+    l = l + thread:get("lost")
+    p = p + thread:get("posts")
+  end
+  local socket = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format("BENCH %d %f %f %f %f %d\n", summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000, e + socket))
+  io.write(string.format("MIX lost_sessions=%d posts=%d socket_errors=%d\n", l, p, socket))
+end
