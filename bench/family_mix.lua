@@ -3,6 +3,9 @@
 -- t = class teacher id or nil, h = school id}, ...}}. A family is drawn by popularity (Zipf,
 -- weight 1/rank), then a page by the evening mix. Errors: status >= 400, and a redirect to the
 -- login or landing page (a session that does not hold), plus wrk's socket errors.
+-- Like a browser's cache (and the mobile app's), a GET the family made before carries the ETag it
+-- got as If-None-Match (304 when nothing changed). One connection per thread (wrk -t N -c N), so
+-- each response answers the thread's last request.
 local threads = {}
 local made = 0
 setup = function(thread)
@@ -12,7 +15,8 @@ setup = function(thread)
 end
 
 local families, cumulative, total
-errs, lost, posts = 0, 0, 0
+local etags, pending = {}, nil
+errs, lost, posts, revalidated = 0, 0, 0, 0
 
 -- cumulative percentages of the evening mix
 local MIX = {
@@ -60,17 +64,24 @@ request = function()
   local pupil = "/my/students/" .. f.s
   local headers = {["Cookie"] = f.c}
   if k == "write" and not f.t then k = "apply" end
-  if k == "today" then return wrk.format("GET", pupil .. "/today", headers)
-  elseif k == "week" then return wrk.format("GET", pupil .. "/diary", headers)
-  elseif k == "grades" then return wrk.format("GET", pupil .. "/grades", headers)
-  elseif k == "messages" then return wrk.format("GET", pupil .. "/messages", headers)
-  elseif k == "attendance" then return wrk.format("GET", pupil .. "/attendance", headers)
-  elseif k == "results" then return wrk.format("GET", pupil .. "/results", headers)
-  elseif k == "applications" then return wrk.format("GET", "/my/applications", headers)
+  local path = nil
+  if k == "today" then path = pupil .. "/today"
+  elseif k == "week" then path = pupil .. "/diary"
+  elseif k == "grades" then path = pupil .. "/grades"
+  elseif k == "messages" then path = pupil .. "/messages"
+  elseif k == "attendance" then path = pupil .. "/attendance"
+  elseif k == "results" then path = pupil .. "/results"
+  elseif k == "applications" then path = "/my/applications"
   elseif k == "api" then
     headers["Accept"] = "application/json"
-    return wrk.format("GET", "/api/v1/students/" .. f.s .. "/diary", headers)
+    path = "/api/v1/students/" .. f.s .. "/diary"
   end
+  if path then
+    pending = f.c .. path
+    if etags[pending] then headers["If-None-Match"] = etags[pending] end
+    return wrk.format("GET", path, headers)
+  end
+  pending = nil
   posts = posts + 1
   headers["Content-Type"] = "application/json"
   headers["X-CSRFToken"] = f.k
@@ -87,6 +98,9 @@ request = function()
 end
 
 response = function(status, headers, body)
+  local etag = headers["ETag"] or headers["Etag"] or headers["etag"]
+  if pending and etag then etags[pending] = etag end
+  if status == 304 then revalidated = revalidated + 1 end
   if status >= 400 then
     errs = errs + 1
   elseif status == 302 or status == 303 then
@@ -99,8 +113,9 @@ response = function(status, headers, body)
 end
 
 done = function(summary, latency, requests)
-  local e, l, p = 0, 0, 0
+  local e, l, p, r = 0, 0, 0, 0
   for _, thread in ipairs(threads) do
+    r = r + thread:get("revalidated")
     e = e + thread:get("errs")
     l = l + thread:get("lost")
     p = p + thread:get("posts")
@@ -108,5 +123,5 @@ done = function(summary, latency, requests)
   local socket = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
   io.write(string.format("BENCH %d %f %f %f %f %d\n", summary.requests, summary.duration / 1e6,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000, e + socket))
-  io.write(string.format("MIX lost_sessions=%d posts=%d socket_errors=%d\n", l, p, socket))
+  io.write(string.format("MIX lost_sessions=%d posts=%d socket_errors=%d not_modified=%d\n", l, p, socket, r))
 end

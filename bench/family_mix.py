@@ -218,7 +218,7 @@ def run(app, base, url, server_pid, clerk_cookie, args, floor=None):
     try:
         staff = subprocess.Popen([sys.executable, str(HERE / "staff_load.py"), staff_file, base, str(seconds)],
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        family = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "5s",
+        family = subprocess.run(["wrk", f"-t{args.connections}", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "5s",
                                  "-s", str(HERE / "family_mix.lua"), base, "--", family_file],
                                 capture_output=True, text=True, timeout=seconds + 60)
         staff_out = staff.communicate(timeout=seconds + 60)[0]
@@ -242,6 +242,8 @@ def run(app, base, url, server_pid, clerk_cookie, args, floor=None):
     for line in (family.stdout + staff_out).splitlines():
         if line.startswith(("MIX ", "STAFF ")):
             print("   ", line)
+        if line.startswith("MIX ") and "not_modified=" in line:  # answered 304 (the client's cache held)
+            entry["not_modified"] = int(line.split("not_modified=")[1].split()[0])
     return entry
 
 

@@ -6,17 +6,13 @@ from sqlalchemy import select
 
 from app.diary import revisions
 from app.extensions import db
-from app.models import AccessLogEntry, Lesson, Student, User
-from tests.helpers.data import citizen_id, import_examples, set_password
-from tests.helpers.web import TEACHER_PASSWORD, teacher
+from app.models import AccessLogEntry
+from tests.helpers.data import citizen_id, import_examples
+from tests.helpers.journal import grade_through_the_journal, page
 
 WEEK = "?week=2026-11-25"
 PAGES = ["diary" + WEEK, "today", "grades?from=2026-09-01&to=2026-12-31", "results", "attendance"]
 API = ["diary" + WEEK, "grades?from=2026-09-01&to=2026-12-31", "results", "attendance"]
-
-
-def page(student_id, name):
-    return f"/my/students/{student_id}/{name}"
 
 
 def api(student_id, name):
@@ -26,27 +22,6 @@ def api(student_id, name):
 def class_revision(app, student_id):
     with app.app_context():
         return dict(revisions.of_pupil(db.session, student_id))
-
-
-def algebra_lesson(app, student_id):
-    with app.app_context():
-        klass = db.session.scalar(select(Student.class_name).where(Student.id == student_id))
-        assert klass
-        return db.session.execute(select(Lesson.id).where(
-            Lesson.subject.has(name="Алгебра"), Lesson.date == "2026-11-23")).scalars().first()
-
-
-def grade_through_the_journal(app, student_id, value):
-    with app.app_context():
-        set_password("t.orlova", TEACHER_PASSWORD)
-        from app.models import TeachingAssignment
-
-        assignment = db.session.execute(select(TeachingAssignment.id).join(
-            User, User.id == TeachingAssignment.teacher_id).where(
-            User.username == "t.orlova", TeachingAssignment.subject.has(name="Алгебра"))).scalar_one()
-    answer = teacher(app).post(f"/journal/{assignment}/cell", json={
-        "student_id": student_id, "lesson_id": algebra_lesson(app, student_id), "value": value})
-    assert answer.status_code == 200, answer.data[:300]
 
 
 def token(app, sub):

@@ -6,7 +6,7 @@ import redis
 from sqlalchemy import event
 
 from app.extensions import db
-from tests.test_conditional_get import grade_through_the_journal, page
+from tests.helpers.journal import grade_through_the_journal, page
 
 WEEK = "diary?week=2026-11-25"
 
