@@ -25,7 +25,7 @@ local MIX = {
   {80, "api"},                             -- the app polling the diary API: 15 %
   {85, "messages"},                        -- messages: 5 %
   {90, "attendance"}, {94, "results"}, {98, "applications"},
-  {99.5, "write"},                         -- a message to the class teacher: 1.5 %
+  {99.5, "write"},                         -- a message to a teacher of the class: 1.5 %
   {100, "apply"},                          -- an application for a younger child: 0.5 %
 }
 local letters = {"а","б","в","г","д","е","ж","з","и","к","л","м","н","о","п","р","с","т","у","ф"}

@@ -46,8 +46,9 @@ def mint_sessions(app, users):
 
 
 def _families(n):
-    """[(user id, student id, class teacher id or None, school id)]: distinct parents with an
-    unrevoked representative's grant, spread over the whole data set (every k-th grant)."""
+    """[(user id, student id, a teacher of the class or None, school id)]: distinct parents with an
+    unrevoked representative's grant, spread over the whole data set (every k-th grant). The
+    teacher to write to: the class teacher, else (the city seed names none) one who teaches the class."""
     from sqlalchemy import text
 
     from app.extensions import db
@@ -55,7 +56,8 @@ def _families(n):
     total = db.session.execute(text("SELECT count(*) FROM access_grant")).scalar() or 0
     step = max(1, int(total / (n * 1.5)))
     rows = db.session.execute(text("""
-        SELECT DISTINCT ON (g.user_id) g.user_id, g.student_id, c.class_teacher_id, s.school_id
+        SELECT DISTINCT ON (g.user_id) g.user_id, g.student_id, COALESCE(c.class_teacher_id, (SELECT ta.teacher_id
+               FROM teaching_assignment ta WHERE ta.class_id = c.id ORDER BY ta.id LIMIT 1)), s.school_id
         FROM access_grant g
         JOIN ab_user u ON u.id = g.user_id AND u.active
         JOIN student s ON s.id = g.student_id
@@ -75,7 +77,8 @@ def _families_all(n):
     from app.extensions import db
 
     rows = db.session.execute(text("""
-        SELECT DISTINCT ON (g.user_id) g.user_id, g.student_id, c.class_teacher_id, s.school_id
+        SELECT DISTINCT ON (g.user_id) g.user_id, g.student_id, COALESCE(c.class_teacher_id, (SELECT ta.teacher_id
+               FROM teaching_assignment ta WHERE ta.class_id = c.id ORDER BY ta.id LIMIT 1)), s.school_id
         FROM access_grant g
         JOIN ab_user u ON u.id = g.user_id AND u.active
         JOIN student s ON s.id = g.student_id
