@@ -19,6 +19,12 @@ from .profile import pending_invitation_redirect
 SINCE = "today_since"  # session: {pupil id: the previous visit}, so a reload keeps what was new
 
 
+def _this_hour():
+    """The service's current hour: the ETag of «Сегодня» changes with it (events ahead)."""
+    now = clock.local_now()
+    return now.date().isoformat(), now.hour
+
+
 def _sections(grant):
     return {section for section in SECTIONS if grant_allows(grant, section)}
 
@@ -73,7 +79,7 @@ def diary_today(student_id):
     # events and meetings ahead count by the hour (an edit of one bumps the class revisions)
     extra = (since, welcome, [(a.id, a.state, a.updated_at) for a in applications],
              days.unread_conversations(user_id, student.id) if "messages" in sections else None,
-             clock.local_now().strftime("%Y-%m-%d %H"))
+             _this_hour())
     return conditional.respond(student, grant, lambda: _render(
         "portal/diary_today.html", student, grant, day=days.today(student, user_id, since, sections),
         applications=applications, show_grades=grant_allows(grant, "grades"),
