@@ -45,16 +45,19 @@ def mint_sessions(app, users):
     return minted
 
 
-def _families(n):
+def _families(n, step=None):
     """[(user id, student id, a teacher of the class or None, school id)]: distinct parents with an
-    unrevoked representative's grant, spread over the whole data set (every k-th grant). The
-    teacher to write to: the class teacher, else (the city seed names none) one who teaches the class."""
+    unrevoked representative's grant, spread over the whole data set (every k-th grant; all of them
+    when too few). The teacher to write to: the class teacher, else (the city seed names none) one
+    who teaches the class. Classes as of the service's day (app.clock), not the server's."""
     from sqlalchemy import text
 
+    from app import clock
     from app.extensions import db
 
-    total = db.session.execute(text("SELECT count(*) FROM access_grant")).scalar() or 0
-    step = max(1, int(total / (n * 1.5)))
+    if step is None:
+        total = db.session.execute(text("SELECT count(*) FROM access_grant")).scalar() or 0
+        step = max(1, int(total / (n * 1.5)))
     rows = db.session.execute(text("""
         SELECT DISTINCT ON (g.user_id) g.user_id, g.student_id, COALESCE(c.class_teacher_id, (SELECT ta.teacher_id
                FROM teaching_assignment ta WHERE ta.class_id = c.id ORDER BY ta.id LIMIT 1)), s.school_id
@@ -62,32 +65,13 @@ def _families(n):
         JOIN ab_user u ON u.id = g.user_id AND u.active
         JOIN student s ON s.id = g.student_id
         LEFT JOIN class_membership m ON m.student_id = g.student_id
-             AND (m.since IS NULL OR m.since <= CURRENT_DATE) AND (m.until IS NULL OR m.until >= CURRENT_DATE)
+             AND (m.since IS NULL OR m.since <= :today) AND (m.until IS NULL OR m.until >= :today)
         LEFT JOIN school_class c ON c.id = m.class_id
         WHERE g.revoked_at IS NULL AND g.relation = 'representative' AND g.id % :step = 0
-        ORDER BY g.user_id, g.id"""), {"step": step}).all()
+        ORDER BY g.user_id, g.id"""), {"step": step, "today": clock.today()}).all()
     if len(rows) < n and step > 1:
-        return _families_all(n)
+        return _families(n, step=1)
     return [tuple(r) for r in rows[:n]]
-
-
-def _families_all(n):
-    from sqlalchemy import text
-
-    from app.extensions import db
-
-    rows = db.session.execute(text("""
-        SELECT DISTINCT ON (g.user_id) g.user_id, g.student_id, COALESCE(c.class_teacher_id, (SELECT ta.teacher_id
-               FROM teaching_assignment ta WHERE ta.class_id = c.id ORDER BY ta.id LIMIT 1)), s.school_id
-        FROM access_grant g
-        JOIN ab_user u ON u.id = g.user_id AND u.active
-        JOIN student s ON s.id = g.student_id
-        LEFT JOIN class_membership m ON m.student_id = g.student_id
-             AND (m.since IS NULL OR m.since <= CURRENT_DATE) AND (m.until IS NULL OR m.until >= CURRENT_DATE)
-        LEFT JOIN school_class c ON c.id = m.class_id
-        WHERE g.revoked_at IS NULL AND g.relation = 'representative'
-        ORDER BY g.user_id, g.id LIMIT :n"""), {"n": n}).all()
-    return [tuple(r) for r in rows]
 
 
 def _teaching(n):
