@@ -15,6 +15,7 @@ from . import queries
 FIRST_VISIT_DAYS = 7  # with no visit yet, «new» is what came in the last week
 LOOK_AHEAD_DAYS = 14  # the next school day with lessons is looked for this far (holidays)
 NEW_LIMIT = 20  # at most this many new grades / marks on the page
+VISIT_TOUCH_SECONDS = 60  # a visit is written at most once a minute per person and pupil
 UPCOMING = 3  # next events, next meetings
 
 
@@ -25,14 +26,19 @@ def last_visit(user_id, student_id):
 
 
 def record_visit(user_id, student_id):
-    """Remembers this moment as the last visit; returns the previous one (None the first time)."""
+    """Remembers this moment as the last visit; returns the previous one (None the first time).
+    A visit within VISIT_TOUCH_SECONDS of the stored one writes nothing (a reload, the app's
+    polls): the next session's news start at most that much earlier."""
     visit = db.session.execute(select(FamilyVisit).where(
         FamilyVisit.user_id == user_id, FamilyVisit.student_id == student_id)).scalar_one_or_none()
     previous = visit.seen_at if visit is not None else None
+    now = clock.utcnow()
+    if previous is not None and timedelta(0) <= now - previous < timedelta(seconds=VISIT_TOUCH_SECONDS):
+        return previous
     if visit is None:
         visit = FamilyVisit(user_id=user_id, student_id=student_id)
         db.session.add(visit)
-    visit.seen_at = clock.utcnow()
+    visit.seen_at = now
     try:
         db.session.commit()
     except IntegrityError:  # the same person's other tab recorded the first visit a moment ago

@@ -20,6 +20,8 @@ from .account import show_welcome_once
 from .guards import citizen_required
 from .profile import pending_invitation_redirect
 
+APPLICATIONS_PAGE = 20  # «Мои заявления»: cards a page, the newest first
+
 
 @bp.route("/welcome")
 def landing():
@@ -44,11 +46,14 @@ def applications():
         return back
     show_welcome_once()  # the first-login welcome notice
     actor = current_actor()
+    page = inputs.clamped(request.args.get("page"), 0, 0, inputs.MAX_PAGE)  # 0: the newest
     rows = db.session.execute(
         select(Application)
         .where(own_applications(actor))
         .order_by(Application.created_at.desc(), Application.id.desc())
+        .offset(page * APPLICATIONS_PAGE).limit(APPLICATIONS_PAGE + 1)
     ).scalars().all()
+    more, rows = len(rows) > APPLICATIONS_PAGE, rows[:APPLICATIONS_PAGE]
     # The timeline of every card, in one query (not one per application).
     timelines = {row.id: [] for row in rows}
     if rows:
@@ -59,7 +64,7 @@ def applications():
         ).scalars():
             timelines[event.object_id].append(event)
     return render_template("portal/applications.html", applications=rows, timelines=timelines,
-                           states=ApplicationState)
+                           states=ApplicationState, page=page, more=more)
 
 
 @bp.route("/my/applications/new", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ several — a card per child; nobody's diary open yet — «Мои заявле�
 from datetime import datetime
 
 from flask import redirect, render_template, session, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import clock
 from ..access import SECTIONS, current_actor, grants_with_pupils, grant_allows, own_applications
@@ -29,12 +29,20 @@ def _sections(grant):
     return {section for section in SECTIONS if grant_allows(grant, section)}
 
 
+OPEN_APPLICATIONS_SHOWN = 5  # on «Сегодня»; the rest on «Мои заявления»
+
+
 def _open_applications():
-    return db.session.execute(
-        select(Application).where(own_applications(current_actor()),
-                                  Application.state.in_(ApplicationState.ACTIVE))
-        .order_by(Application.created_at.desc())
+    """The newest applications still in progress (a few) and how many there are in all."""
+    waiting = (own_applications(current_actor()), Application.state.in_(ApplicationState.ACTIVE))
+    shown = db.session.execute(
+        select(Application).where(*waiting)
+        .order_by(Application.created_at.desc(), Application.id.desc()).limit(OPEN_APPLICATIONS_SHOWN)
     ).scalars().all()
+    total = len(shown)
+    if total == OPEN_APPLICATIONS_SHOWN:
+        total = db.session.execute(select(func.count()).select_from(Application).where(*waiting)).scalar_one()
+    return shown, total
 
 
 def _since(user_id, student_id):
@@ -62,8 +70,9 @@ def today():
         return redirect(url_for("portal.diary_today", student_id=rows[0][1].id))
     show_welcome_once()
     cards = [(student, grant, days.summary(student, user_id, _sections(grant))) for grant, student in rows]
-    return render_template("portal/today.html", cards=cards, applications=_open_applications(),
-                           date=clock.today())
+    applications, applications_total = _open_applications()
+    return render_template("portal/today.html", cards=cards, applications=applications,
+                           applications_total=applications_total, date=clock.today())
 
 
 @bp.route("/my/students/<int:student_id>/today")
@@ -74,14 +83,14 @@ def diary_today(student_id):
     user_id = current_actor().user_id
     since = _since(user_id, student_id)
     sections = _sections(grant)
-    applications = _open_applications()
+    applications, applications_total = _open_applications()
     # besides the diary (the class revisions): the visit, the applications, unread messages; the
     # events and meetings ahead count by the hour (an edit of one bumps the class revisions)
-    extra = (since, welcome, [(a.id, a.state, a.updated_at) for a in applications],
+    extra = (since, welcome, [(a.id, a.state, a.updated_at) for a in applications], applications_total,
              days.unread_conversations(user_id, student.id) if "messages" in sections else None,
              _this_hour())
     return conditional.respond(student, grant, lambda: _render(
         "portal/diary_today.html", student, grant, day=days.today(student, user_id, since, sections),
-        applications=applications, show_grades=grant_allows(grant, "grades"),
+        applications=applications, applications_total=applications_total, show_grades=grant_allows(grant, "grades"),
         show_attendance=grant_allows(grant, "attendance"), show_homework=grant_allows(grant, "homework")),
         extra=extra)
