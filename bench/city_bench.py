@@ -108,6 +108,32 @@ def redis_server(wanted):
         server.wait(10)
 
 
+@contextlib.contextmanager
+def gunicorn(env, workers):
+    """The app under gunicorn (scripts/gunicorn_conf.py) on a free loopback port with `env` over
+    the process's own, rate limits off, once /ping answers: (base URL, the master process)."""
+    import requests
+
+    from scripts.pgcluster import free_port
+
+    port = free_port()
+    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "scripts/gunicorn_conf.py",
+                               "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                               "run:app"], cwd=ROOT, env={**os.environ, "RATELIMIT_ENABLED": "false", **env})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if requests.get(f"{base}/ping", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        yield base, server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+
+
 def wrk(url, seconds, connections, cookie=None, script_body=""):
     cookie, token = cookie if cookie else (None, None)
     script_body = script_body.replace("CSRF", token or "")
@@ -194,12 +220,12 @@ def run(url, args):
 
 def _run(url, redis_url, args):
     os.environ["DATABASE_URL"] = url
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
-    from app import create_app
+    from app import clock, create_app
     from app.cli import create_staff, setup_roles
     from app.demo import load_demo
     from app.extensions import db
@@ -235,26 +261,13 @@ def _run(url, redis_url, args):
     cookies = {who: session_cookie(app, who) for who in (parent, "bench-clerk", "admin")}
     cookies["parent"] = cookies[parent]
 
-    port = 5000 + os.getpid() % 1000 + 200
-    metrics_dir = tempfile.mkdtemp(prefix="diary-bench-metrics-")
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secret, "RATELIMIT_ENABLED": "false",
-           "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
+    env = {"DATABASE_URL": url, "SECRET_KEY": secret}
     if redis_url:
         env.update(REDIS_URL=redis_url, SESSION_REDIS_URL=redis_url)
-    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "scripts/gunicorn_conf.py",
-                               "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                               "run:app"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import requests
-
-        for _ in range(100):
-            try:
-                if requests.get(f"{base}/ping", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        today = date.today()
+    with app.app_context():
+        today = clock.today()  # the service's day (TIMEZONE), not the server's
+    with tempfile.TemporaryDirectory(prefix="diary-bench-metrics-", ignore_cleanup_errors=True) as metrics, \
+            gunicorn({**env, "PROMETHEUS_MULTIPROC_DIR": metrics}, args.workers) as (base, server):
         week = (today - timedelta(days=14)).isoformat()
         # (name, path, who, lua script, connections): the pages families and clerks open, first
         # at saturation (--connections) for throughput, then at as many connections as workers
@@ -290,10 +303,6 @@ def _run(url, redis_url, args):
         results.append(mix)
         print(family_mix.describe(mix), flush=True)
         rss = worker_peak_mb(server.pid)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
-        shutil.rmtree(metrics_dir, ignore_errors=True)
     if args.only == "family_mix":
         return results
     date_from, date_to = today - timedelta(days=365), today

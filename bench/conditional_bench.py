@@ -10,18 +10,16 @@ app.diary.read_model), and the 200 path measured with it as well.
 Without --database-url: a throwaway PostgreSQL cluster (scripts/pgcluster.py) seeded at --scale."""
 import argparse
 import os
-import signal
-import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from city_bench import PG_SETTINGS, session_cookie, wrk  # noqa: E402
+from city_bench import PG_SETTINGS, gunicorn, redis_server, session_cookie, wrk  # noqa: E402
 
 LUA_ETAG = 'wrk.headers["If-None-Match"] = \'ETAG\'\n'
 
@@ -52,26 +50,6 @@ def statements_of(app, cookie, path, headers):
     return response.status_code, len(statements), response.headers.get("ETag")
 
 
-def start_redis():
-    """A redis-server (Debian package) on a free loopback port, without persistence: (process, url)."""
-    import redis
-
-    from scripts.pgcluster import free_port
-
-    port = free_port()
-    process = subprocess.Popen(["/usr/bin/redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    for _ in range(100):
-        try:
-            redis.Redis.from_url(url).ping()
-            return process, url
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("redis-server did not start")
-
-
 def run(url, args):
     os.environ["DATABASE_URL"] = url
     import secrets
@@ -99,24 +77,18 @@ def run(url, args):
         grant = db.session.execute(select(AccessGrant).order_by(AccessGrant.id.desc()).limit(1)).scalar_one()
         parent, student_id = db.session.get(User, grant.user_id).username, grant.student_id
     cookie = session_cookie(app, parent)
-    runs = [("", None)]
-    redis_process = None
-    if args.redis:
-        redis_process, redis_url = start_redis()
-        runs.append((" +redis", redis_url))
-    try:
-        for suffix, redis_url in runs:
-            app.config["REDIS_URL"] = redis_url or ""
+    with redis_server(args.redis) as redis_url:
+        for suffix, read_model_url in [("", None)] + ([(" +redis", redis_url)] if redis_url else []):
+            app.config["REDIS_URL"] = read_model_url or ""
             app.extensions.pop("read_model", None)
-            measure(app, args, url, secret, cookie, student_id, suffix, redis_url)
-    finally:
-        if redis_process is not None:
-            redis_process.terminate()
-            redis_process.wait(10)
+            measure(app, args, url, secret, cookie, student_id, suffix, read_model_url)
 
 
 def measure(app, args, url, secret, cookie, student_id, suffix, redis_url):
-    week = (date.today() - timedelta(days=14)).isoformat()
+    from app import clock
+
+    with app.app_context():
+        week = (clock.today() - timedelta(days=14)).isoformat()  # the service's day, not the server's
     pages = [("week", f"/my/students/{student_id}/diary?week={week}"),
              ("grades", f"/my/students/{student_id}/grades")]
     tags = {}
@@ -126,30 +98,15 @@ def measure(app, args, url, secret, cookie, student_id, suffix, redis_url):
         status_304, sql_304, _ = statements_of(app, cookie, path, {"If-None-Match": etag})
         print(f"  {name}{suffix}: HTTP {status} — SQL {sql}; HTTP {status_304} (If-None-Match) — SQL {sql_304}", flush=True)
 
-    port = 5000 + os.getpid() % 1000 + 300 + len(suffix)
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secret, "RATELIMIT_ENABLED": "false",
-           "REDIS_URL": redis_url or "", "SESSION_REDIS_URL": ""}  # the sessions stay in the database
-    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(args.workers), "-b",
-                               f"127.0.0.1:{port}", "--log-level", "warning", "run:app"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import requests
-
-        for _ in range(100):
-            try:
-                if requests.get(f"{base}/ping", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
+    env = {"DATABASE_URL": url, "SECRET_KEY": secret, "REDIS_URL": redis_url or "",
+           "SESSION_REDIS_URL": ""}  # the sessions stay in the database
+    with gunicorn(env, args.workers) as (base, _server):
         for name, path in pages:
             for label, script in (("200", ""), ("304", LUA_ETAG.replace("ETAG", tags[name]))):
                 figure = wrk(base + path, args.seconds, args.connections, cookie, script)
                 print(f"  {name}{suffix} {label}: {figure['rps']:>8} rps  p50 {figure['p50_ms']:>7} ms  p95 {figure['p95_ms']:>7} ms"
                       f"  p99 {figure['p99_ms']:>7} ms" + (f"  errors {figure['errors']}" if figure["errors"] else ""),
                       flush=True)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
 
 
 def main():

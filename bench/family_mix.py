@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -80,8 +81,10 @@ def _teaching(n):
     with a pupil of the class on that day."""
     from sqlalchemy import text
 
+    from app import clock
     from app.extensions import db
 
+    today = clock.today()  # the service's day, not the database server's CURRENT_DATE
     total = db.session.execute(text("SELECT count(*) FROM teaching_assignment")).scalar() or 0
     step = max(1, total // (n * 4))
     rows = db.session.execute(text("""
@@ -89,12 +92,13 @@ def _teaching(n):
         FROM teaching_assignment ta
         JOIN ab_user u ON u.id = ta.teacher_id AND u.active
         JOIN LATERAL (SELECT id, date FROM lesson WHERE class_id = ta.class_id AND subject_id = ta.subject_id
-                      AND date < CURRENT_DATE - 1 AND date >= CURRENT_DATE - 21 ORDER BY date DESC LIMIT 2) l ON true
+                      AND date < :yesterday AND date >= :first ORDER BY date DESC LIMIT 2) l ON true
         JOIN LATERAL (SELECT student_id FROM class_membership WHERE class_id = ta.class_id
                       AND (since IS NULL OR since <= l.date) AND (until IS NULL OR until >= l.date)
                       ORDER BY student_id LIMIT 3) m ON true
         WHERE ta.id % :step = 0
-        ORDER BY ta.id LIMIT :limit"""), {"step": step, "limit": n * 6}).all()
+        ORDER BY ta.id LIMIT :limit"""), {"step": step, "limit": n * 6, "yesterday": today - timedelta(days=1),
+                                          "first": today - timedelta(days=21)}).all()
     return [tuple(r) for r in rows]
 
 
