@@ -11,6 +11,7 @@ Template filters (init_app): `|document`, `|short` («Иванова М. П.»),
 `|accusative`, `|instrumental`, `|prepositional`, `|dear` (a letter's greeting: «Уважаемая Мария
 Петровна!»). Each takes a FullName, a User, a Student, an Application (the child's name) or a
 ready string in document order."""
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,6 +19,10 @@ from flask_babel import gettext, pgettext
 from pytrovich.detector import PetrovichGenderDetector
 from pytrovich.enums import Case, Gender, NamePart
 from pytrovich.maker import PetrovichDeclinationMaker
+
+# The detector warns of every name whose parts disagree («Варвара Алексеев»): an answer we handle
+# (the patronymic decides, else the neutral wording), not a problem for the operators' log.
+logging.getLogger("pytrovich.detector").setLevel(logging.ERROR)
 
 MALE, FEMALE = "m", "f"  # the stored codes of Student.sex (app.models.Sex)
 CASES = {case.name.lower(): case for case in Case}
@@ -143,8 +148,10 @@ class FullName:
             (NamePart.MIDDLENAME, self.middle)))
 
 
+@lru_cache(maxsize=4096)
 def detect_gender(first="", last="", middle=""):
-    """pytrovich's detector over the parts that are there (the patronymic decides when known)."""
+    """pytrovich's detector over the parts that are there (the patronymic decides when known).
+    A pure function of the strings, remembered per process: a week page asks it per mark."""
     parts = {key: value for key, value in (("firstname", first), ("lastname", last),
                                            ("middlename", middle)) if value}
     if not parts:

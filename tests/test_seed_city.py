@@ -1,10 +1,11 @@
 """`flask seed city`: the same seed gives the same data; the data set is consistent (every grade
 belongs to a pupil of the lesson's class, grants only for approved applications) and usable by
 the app's reports."""
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import cast, func, Integer, select
 
+from app import clock
 from app.extensions import db
 from app.models import AccessGrant, Application, Grade, Lesson, SchoolClass, Student
 from app.reports import queries
@@ -33,6 +34,13 @@ def test_tiny_city_is_consistent_and_reproducible(app):
             select(func.count()).select_from(AccessGrant).join(Application, Application.id == AccessGrant.application_id)
             .where(Application.state.not_in(("approved", "notified"))))
         assert wrong_grants == 0
+        # an evening in term: this week has a timetable (the family mix's week page and «Сегодня»
+        # are not empty), and nothing is graded before it has taken place
+        monday = clock.week_start()
+        assert db.session.scalar(select(func.count()).select_from(Lesson).where(
+            Lesson.date >= monday, Lesson.date <= monday + timedelta(days=4))) > 0
+        assert db.session.scalar(select(func.count()).select_from(Grade).join(Lesson, Lesson.id == Grade.lesson_id)
+                                 .where(Lesson.date >= clock.today())) == 0
         first = fingerprint()
         assert {state for state, _ in first[0]} >= {"submitted", "notified", "rejected", "expired"}
         funnel = queries.funnel(None, date(2000, 1, 1), date(2100, 1, 1))

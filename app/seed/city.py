@@ -1,7 +1,8 @@
 """`flask seed city [--seed N] [--scale F]`: a reproducible data set the size of St. Petersburg
 (at --scale 1): 18 districts, 700 schools, 610,000 pupils in classes, 36,000 teachers,
 1,000,000 parents, 1,200,000 applications over all states and the last 12 months, access grants,
-and one month of lessons, grades and attendance for every school.
+and four school weeks of lessons up to this week's Friday for every school (grades and attendance
+on the lessons before today).
 
 Rows are generated as streams with fixed ids and bulk-loaded: COPY on PostgreSQL, executemany on
 SQLite; sequences are moved past the loaded ids afterwards. The same seed gives the same data."""
@@ -220,13 +221,11 @@ def seed_city(seed=1, scale=1.0, progress=lambda *a, **k: None, today=None):
     loader.load("access_grant", ["id", "user_id", "student_id", "relation", "scope", "application_id", "granted_at"],
                 grants, "доступы")
 
-    # one month of lessons, grades and attendance
-    days = []
-    day = today - timedelta(days=35)
-    while len(days) < 20:
-        if day.weekday() < 5:
-            days.append(day)
-        day += timedelta(days=1)
+    # Four school weeks of lessons up to this week's Friday: the current week and «Сегодня» show
+    # a real timetable, as on an evening in term. Grades and marks on lessons before today only.
+    friday = clock.week_start(today) + timedelta(days=4)
+    days = [friday - timedelta(days=offset) for offset in range(27, -1, -1)
+            if (friday - timedelta(days=offset)).weekday() < 5]
     lid, grid, atid = ids[Lesson], ids[Grade], ids[Attendance]
     lesson_meta = []
 
@@ -259,7 +258,7 @@ def seed_city(seed=1, scale=1.0, progress=lambda *a, **k: None, today=None):
             lessons_here = lessons_of_class.get(cls_id, ())
             for pupil in pupils:
                 for lesson_id, subject_id, d in lessons_here:
-                    if rng.random() < share:
+                    if d < today and rng.random() < share:
                         yield pupil, lesson_id, subject_id, d
 
     def grades():
