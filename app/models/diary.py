@@ -111,6 +111,7 @@ class Grade(Model):
         UniqueConstraint("student_id", "lesson_id", "kind", name="uq_grade_student_lesson_kind"),
         Index("ix_grade_student_subject_date", "student_id", "subject_id", "date"),
         Index("ix_grade_student_date", "student_id", "date"),
+        Index("ix_grade_lesson", "lesson_id"),  # a class's week, the journal: the grades of its lessons
     )
 
 
