@@ -70,6 +70,11 @@ class Config:
     # class revision, so a change is seen at once and old entries just expire.
     READ_MODEL_CACHE = _env_bool("READ_MODEL_CACHE", True)
     READ_MODEL_TTL_SECONDS = _env_int("READ_MODEL_TTL_SECONDS", 86400)
+    # A family's account (user, roles, session secret) in Redis for the session check without a
+    # database round trip (app.auth.account_cache), when REDIS_URL is set; every change through
+    # the app forgets it at once, a change made outside it (SQL by hand) within this many seconds.
+    ACCOUNT_CACHE = _env_bool("ACCOUNT_CACHE", True)
+    ACCOUNT_CACHE_SECONDS = _env_int("ACCOUNT_CACHE_SECONDS", 300)
     READY_TIMEOUT_SECONDS = float(os.environ.get("READY_TIMEOUT_SECONDS", "2"))
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")

@@ -112,14 +112,18 @@ class DiarySecurityManager(SecurityManager):
 
     def load_user(self, pk):
         """The user of a session or token with its roles, groups and session secret in one query
-        (FAB's loader makes three, and the stamp check a fourth, on every request); active
-        accounts only."""
+        (FAB's loader makes three, and the stamp check a fourth, on every request), or with none
+        from Redis for a family account (app.auth.account_cache); active accounts only."""
         from sqlalchemy import select
         from sqlalchemy.orm import joinedload
 
-        from .auth import session_keys
+        from .auth import account_cache, session_keys
         from .models import UserSessionKey
 
+        user, secret, ticket = account_cache.lookup(int(pk))
+        if user is not None:  # a family account from Redis: no SQL (app/auth/account_cache.py)
+            session_keys.remember(user.id, secret)
+            return user
         row = self.session.execute(
             select(self.user_model, UserSessionKey.secret).where(self.user_model.id == int(pk))
             .outerjoin(UserSessionKey, UserSessionKey.user_id == self.user_model.id)
@@ -128,6 +132,7 @@ class DiarySecurityManager(SecurityManager):
         if row is None or not row[0].is_active:
             return None
         session_keys.remember(row[0].id, row[1])
+        account_cache.store(row[0], row[1], ticket)
         return row[0]
 
     def create_jwt_manager(self, app):

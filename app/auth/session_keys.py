@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import UserSessionKey, utcnow
+from . import account_cache
 
 # Values that once shipped as defaults: never accepted as a key.
 KNOWN_DEVELOPMENT_KEYS = frozenset({"dev-only-secret-change-me", "test-secret", "bench-secret"})
@@ -84,6 +85,7 @@ def _insert(user_id, secret):
         from sqlalchemy.dialects.sqlite import insert
     db.session.execute(insert(UserSessionKey).values(user_id=user_id, secret=secret, rotated_at=utcnow())
                        .on_conflict_do_nothing(index_elements=["user_id"]))
+    account_cache.changed(user_id)
 
 
 def ensure_secret(user_id):
@@ -104,6 +106,7 @@ def rotate(user_id, commit=True):
         update(UserSessionKey).where(UserSessionKey.user_id == user_id)
         .values(secret=secret, rotated_at=utcnow())
     ).rowcount
+    account_cache.changed(user_id)  # the cached account (app.auth.account_cache) goes at the commit
     if not changed:
         _insert(user_id, secret)
     if commit:

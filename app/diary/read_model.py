@@ -11,47 +11,24 @@ weeks of the classes the pupil belonged to on its days (a pupil who moved mid-we
 
 Active when READ_MODEL_CACHE is on and REDIS_URL is set: no Redis, no cache (never one per
 process). Redis down or failing: a warning in the log, the week from the database, and Redis is
-left alone for BACKOFF_SECONDS — never a 500."""
+left alone for a while (app.redis_client) — never a 500."""
 import json
-import logging
-import time
 from collections import defaultdict
 from datetime import date, time as clock_time
 
-import redis
 from flask import current_app
 from sqlalchemy import select
 
+from .. import redis_client
 from ..extensions import db
 from ..models import Attendance, ClassMembership, ClassRevision, Grade, Lesson, Subject
 from . import membership
 
-log = logging.getLogger(__name__)
 KEY = "diary:week:{class_id}:{week_start}:{revision}"
-TIMEOUT_SECONDS = 0.3  # a Redis that does not answer at once is treated as down
-BACKOFF_SECONDS = 30
 
 
 def _client():
-    """The Redis client of REDIS_URL (one per URL and app), or None when the model is off or
-    Redis failed a moment ago."""
-    config = current_app.config
-    url = config.get("REDIS_URL")
-    if not url or not config.get("READ_MODEL_CACHE", True):
-        return None
-    state = current_app.extensions.setdefault("read_model", {})
-    if state.get("down_until", 0) > time.monotonic() and state.get("url") == url:
-        return None
-    if state.get("url") != url:
-        state.update(url=url, down_until=0, client=redis.Redis.from_url(
-            url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS))
-    return state["client"]
-
-
-def _failed(exc):
-    state = current_app.extensions.setdefault("read_model", {})
-    state["down_until"] = time.monotonic() + BACKOFF_SECONDS
-    log.warning("read model: Redis unavailable (%s), the week comes from the database", exc.__class__.__name__)
+    return redis_client.client("READ_MODEL_CACHE")
 
 
 # --------------------------------------------------------------------------- a class's week
@@ -122,8 +99,8 @@ def _class_weeks(client, spans, start, end):
                 pipe.set(key, json.dumps(week, ensure_ascii=False, separators=(",", ":")), ex=ttl)
             pipe.execute()
         return weeks
-    except (redis.exceptions.RedisError, ValueError) as exc:  # Redis down, a broken entry: never a 500
-        _failed(exc)
+    except redis_client.ERRORS as exc:  # Redis down, a broken entry: never a 500
+        redis_client.failed(exc, "read model")
         return None
 
 
