@@ -10,6 +10,7 @@ from ..access import active_grants, grant_allows
 from ..domain_error import DomainError
 from ..extensions import db
 from ..models import AccessGrant, AccessLogEntry, Relation, Student
+from . import revisions
 
 
 class NoAccess(DomainError):
@@ -23,18 +24,20 @@ class NoAccess(DomainError):
 
 
 def open_section(actor, student_id, section, what, path=""):
-    """-> (student, grant) or NoAccess. Commits the access-log entry. One query for both: the pages
-    read the pupil's school name, nothing else of the pupil's relations."""
+    """-> (student, grant) or NoAccess. Commits the access-log entry. One query for both and the
+    pupil's class revisions (the pages' ETag): the pages read the pupil's school name, nothing
+    else of the pupil's relations."""
     row = None
     if actor.user_id is not None:
         row = db.session.execute(
-            active_grants(actor.user_id, student_id).add_columns(Student)
+            active_grants(actor.user_id, student_id).add_columns(Student, revisions.pupil_column(Student.id))
             .join(Student, Student.id == AccessGrant.student_id)
             .options(lazyload("*"), joinedload(Student.school).lazyload("*"))
         ).first()
     if row is None:
         raise NoAccess(404)
-    grant, student = row
+    grant, student, class_revisions = row
+    revisions.remember(student.id, class_revisions)  # the ETag's (app.diary.conditional)
     if not grant_allows(grant, section):
         raise NoAccess(403)
     if grant.relation != Relation.REPRESENTATIVE:

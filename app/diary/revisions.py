@@ -16,7 +16,8 @@
 A bump is an UPSERT (INSERT … ON CONFLICT (class_id) DO UPDATE SET revision = revision + 1) on
 PostgreSQL and SQLite alike, in class-id order (two transactions bumping the same classes lock
 the rows in the same order: no deadlock)."""
-from sqlalchemy import event, inspect, literal, select
+from flask import g, has_request_context
+from sqlalchemy import String, cast, event, func, inspect, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -68,11 +69,42 @@ def bump(class_ids):
 
 def of_pupil(connection_or_session, student_id):
     """[(class_id, revision)] of every class the pupil ever belonged to, by class id: what the
-    pupil's diary pages show depends on these (a past week shows the class of that week)."""
+    pupil's diary pages show depends on these (a past week shows the class of that week). Read
+    once per request: taken from `pupil_column`'s answer when the access check carried it."""
+    known = _known().get(student_id)
+    if known is not None:
+        return known
     return [tuple(r) for r in connection_or_session.execute(
-        select(ClassMembership.class_id, ClassRevision.revision)
+        select(ClassMembership.class_id, func.coalesce(ClassRevision.revision, 0))
         .outerjoin(ClassRevision, ClassRevision.class_id == ClassMembership.class_id)
         .where(ClassMembership.student_id == student_id).order_by(ClassMembership.class_id)).all()]
+
+
+def pupil_column(student_id_column):
+    """A column for a query that already reads the pupil (the access check of every family page,
+    app.diary.family): the pupil's "class:revision" pairs as one string, so the ETag needs no
+    query of its own. `remember` the value it gave."""
+    pair = (cast(ClassMembership.class_id, String) + literal(":")
+            + cast(func.coalesce(ClassRevision.revision, 0), String))
+    return (select(func.aggregate_strings(pair, ","))
+            .select_from(ClassMembership)
+            .outerjoin(ClassRevision, ClassRevision.class_id == ClassMembership.class_id)
+            .where(ClassMembership.student_id == student_id_column)
+            .scalar_subquery().label("class_revisions"))
+
+
+def remember(student_id, value):
+    """The answer of `pupil_column` for this pupil, for of_pupil later in the same request."""
+    pairs = sorted(tuple(int(n) for n in pair.split(":")) for pair in (value or "").split(",") if pair)
+    _known()[student_id] = pairs
+
+
+def _known():
+    if not has_request_context():
+        return {}
+    if "_class_revisions" not in g:
+        g._class_revisions = {}
+    return g._class_revisions
 
 
 def revision_of(connection_or_session, class_id):
