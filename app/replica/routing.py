@@ -20,9 +20,6 @@ class RoutingSession(Session):
     def __init__(self, db, **kwargs):
         super().__init__(db, **kwargs)
         self.info["wrote"] = False
-        event.listen(self, "after_flush", _mark_written)
-        event.listen(self, "after_commit", _clear_written)
-        event.listen(self, "after_rollback", _clear_written)
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         if (bind is None and not self._flushing and not self.info.get("wrote")
@@ -42,3 +39,10 @@ def _mark_written(session, context):
 
 def _clear_written(session):
     session.info["wrote"] = False
+
+
+# Listeners of the class, not of each session: a session is made per request, and listening per
+# instance cost every request three event registrations.
+event.listen(RoutingSession, "after_flush", _mark_written)
+event.listen(RoutingSession, "after_commit", _clear_written)
+event.listen(RoutingSession, "after_rollback", _clear_written)
