@@ -35,13 +35,22 @@ def _static_folder(app, endpoint):
     return blueprint.static_folder if blueprint is not None else None
 
 
+@lru_cache(maxsize=1024)
+def _inside(folder, filename):
+    """The file's real path when it lies inside the folder, else None. Remembered per process: a
+    page names a handful of static files, and resolving them took two realpath walks each time
+    (the file's own version still follows its size and time, content_version)."""
+    path = os.path.realpath(os.path.join(folder, filename))
+    return path if path.startswith(os.path.realpath(folder) + os.sep) else None
+
+
 def content_version(app, endpoint, filename):
     """The first 12 hex digits of the file's SHA-256, or None when there is no such file."""
     folder = _static_folder(app, endpoint)
     if not folder or not filename:
         return None
-    path = os.path.realpath(os.path.join(folder, filename))
-    if not path.startswith(os.path.realpath(folder) + os.sep):
+    path = _inside(folder, filename)
+    if path is None:
         return None
     try:
         stat = os.stat(path)

@@ -3,11 +3,12 @@ ModelView with FAB's traps closed (docs/fab-notes.md), and the index that sends 
 import re
 from urllib.parse import urlencode
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_appbuilder import IndexView, ModelView, expose
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.hooks import before_request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.urltools import Stack
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import func, inspect, select
 from sqlalchemy import types as sa_types
@@ -117,6 +118,14 @@ class DiaryModelView(ModelView):
         }
         for hook in ("pre_add", "pre_update", "pre_delete"):
             setattr(self, hook, self._after_school_check(getattr(self, hook)))
+
+    def update_redirect(self):
+        """FAB's back-navigation history, written only when it changes: FAB assigns it on every
+        list page, which stored the whole session again at each reload of the clerk's queue."""
+        history = Stack(list(session.get("page_history", [])))
+        history.push(request.url)
+        if history.to_json() != session.get("page_history"):
+            session["page_history"] = history.to_json()
 
     def _after_school_check(self, hook):
         def checked(item):

@@ -1,0 +1,38 @@
+"""A reload writes nothing to the session store (issue 11): the store is written when the session
+changes, not at each request — FAB's list pages used to assign their back-navigation history
+every time, which stored the clerk's whole session again (a database write per reload)."""
+from sqlalchemy import event
+
+from app.extensions import db
+
+
+def session_writes(app, fetch):
+    with app.app_context():
+        engine = db.engine
+    writes = []
+
+    def watch(_conn, _cursor, statement, *_rest):
+        if statement.lstrip().upper().startswith(("INSERT INTO WEB_SESSION", "UPDATE WEB_SESSION")):
+            writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        response = fetch()
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+    return response, len(writes)
+
+
+def test_reloading_the_clerks_queue_stores_no_session(app, login_staff):
+    clerk = login_staff(app.test_client(), "clerk239", "clerk12345")
+    assert clerk.get("/applications/list/").status_code == 200
+    for _ in range(2):
+        response, writes = session_writes(app, lambda: clerk.get("/applications/list/"))
+        assert response.status_code == 200 and writes == 0
+
+
+def test_the_back_history_still_follows_the_pages(app, login_staff):
+    clerk = login_staff(app.test_client(), "clerk239", "clerk12345")
+    clerk.get("/applications/list/")
+    _response, writes = session_writes(app, lambda: clerk.get("/applications/list/?_flt_0_state=submitted"))
+    assert writes == 1  # a new page: the history changes and is stored
