@@ -86,3 +86,31 @@ def test_no_redis_url_no_cache(app, pupil_world, read_model, config):
     client, p = pupil_world["parent-ivanova"], pupil_world["volkov"]
     assert client.get(page(p, WEEK)).status_code == 200
     assert read_model.keys("diary:week:*") == []
+
+
+def test_a_pupil_moved_mid_week_reads_the_same_week_from_redis(app, pupil_world, read_model, config, redis_server):
+    """The memberships come with the access check (app.diary.revisions.pupil_column): a pupil who
+    left 7 «Б» on Tuesday sees that week the same from Redis as from the database, and a warm
+    read asks the database only for the session and the access check."""
+    from datetime import date
+
+    from app.diary import membership
+    from app.models import Student
+
+    client, p = pupil_world["parent-ivanova"], pupil_world["volkov"]
+    with app.app_context():
+        membership.enroll(db.session.get(Student, p), "7 «А»", date(2026, 11, 24))
+        db.session.commit()
+
+    def week():
+        html = client.get(page(p, WEEK)).get_data(as_text=True)
+        return html[html.index("<main"):]
+
+    config(REDIS_URL="")
+    from_database = week()
+    assert "Понедельник, 23.11" in from_database and "Линейные уравнения" in from_database
+    config(REDIS_URL=redis_server)
+    assert week() == from_database  # the class week is built and stored
+    warm, statements = sql_count(app, week)
+    assert warm == from_database
+    assert statements == 2, statements  # the session (the database store here) and the access check

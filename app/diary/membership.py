@@ -34,6 +34,11 @@ def holds(since, until, day):
     return (since is None or since <= day) and (until is None or until >= day)
 
 
+def overlaps_days(since, until, date_from, date_to):
+    """`overlaps` in Python, for rows already loaded."""
+    return (since is None or since <= date_to) and (until is None or until >= date_from)
+
+
 def class_of(student, day=None):
     """The pupil's class on `day` (default: the service's today), or None."""
     day = day or clock.today()

@@ -12,17 +12,17 @@ weeks of the classes the pupil belonged to on its days (a pupil who moved mid-we
 Active when READ_MODEL_CACHE is on and REDIS_URL is set: no Redis, no cache (never one per
 process). Redis down or failing: a warning in the log, the week from the database, and Redis is
 left alone for a while (app.redis_client) — never a 500."""
-import json
 from collections import defaultdict
 from datetime import date, time as clock_time
 
+import msgspec
 from flask import current_app
 from sqlalchemy import select
 
 from .. import redis_client
 from ..extensions import db
 from ..models import Attendance, ClassMembership, ClassRevision, Grade, Lesson, Subject
-from . import membership
+from . import membership, revisions
 
 KEY = "diary:week:{class_id}:{week_start}:{revision}"
 
@@ -72,7 +72,11 @@ def _time(value):
 
 # --------------------------------------------------------------------------- the pupil's week
 def _spans(student_id, start, end):
-    """[(class_id, since, until, revision)] of the pupil's memberships overlapping the week."""
+    """[(class_id, since, until, revision)] of the pupil's memberships overlapping the week: as
+    the request's access check read them (app.diary.revisions.pupil_column), else one query."""
+    known = revisions.memberships_known(student_id)
+    if known is not None:
+        return [row for row in known if membership.overlaps_days(row[1], row[2], start, end)]
     return db.session.execute(
         select(ClassMembership.class_id, ClassMembership.since, ClassMembership.until, ClassRevision.revision)
         .outerjoin(ClassRevision, ClassRevision.class_id == ClassMembership.class_id)
@@ -90,16 +94,16 @@ def _class_weeks(client, spans, start, end):
         weeks, missing = {}, {}
         for (class_id, *_rest), key, raw in zip(spans, keys, stored):
             if raw is not None:
-                weeks[class_id] = json.loads(raw)
+                weeks[class_id] = msgspec.json.decode(raw)
             else:
                 weeks[class_id] = missing[key] = build_class_week(class_id, start, end)
         if missing:
             pipe = client.pipeline(transaction=False)
             for key, week in missing.items():
-                pipe.set(key, json.dumps(week, ensure_ascii=False, separators=(",", ":")), ex=ttl)
+                pipe.set(key, msgspec.json.encode(week), ex=ttl)
             pipe.execute()
         return weeks
-    except redis_client.ERRORS as exc:  # Redis down, a broken entry: never a 500
+    except redis_client.ERRORS as exc:  # Redis down, a broken entry (msgspec.DecodeError is a ValueError): never a 500
         redis_client.failed(exc, "read model")
         return None
 

@@ -16,6 +16,8 @@
 A bump is an UPSERT (INSERT … ON CONFLICT (class_id) DO UPDATE SET revision = revision + 1) on
 PostgreSQL and SQLite alike, in class-id order (two transactions bumping the same classes lock
 the rows in the same order: no deadlock)."""
+from datetime import date
+
 from flask import g, has_request_context
 from sqlalchemy import String, cast, event, func, inspect, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -71,9 +73,9 @@ def of_pupil(connection_or_session, student_id):
     """[(class_id, revision)] of every class the pupil ever belonged to, by class id: what the
     pupil's diary pages show depends on these (a past week shows the class of that week). Read
     once per request: taken from `pupil_column`'s answer when the access check carried it."""
-    known = _known().get(student_id)
+    known = memberships_known(student_id)
     if known is not None:
-        return known
+        return [(class_id, revision) for class_id, _since, _until, revision in known]
     return [tuple(r) for r in connection_or_session.execute(
         select(ClassMembership.class_id, func.coalesce(ClassRevision.revision, 0))
         .outerjoin(ClassRevision, ClassRevision.class_id == ClassMembership.class_id)
@@ -82,11 +84,16 @@ def of_pupil(connection_or_session, student_id):
 
 def pupil_column(student_id_column):
     """A column for a query that already reads the pupil (the access check of every family page,
-    app.diary.family): the pupil's "class:revision" pairs as one string, so the ETag needs no
-    query of its own. `remember` the value it gave."""
-    pair = (cast(ClassMembership.class_id, String) + literal(":")
-            + cast(func.coalesce(ClassRevision.revision, 0), String))
-    return (select(func.aggregate_strings(pair, ","))
+    app.diary.family): the pupil's memberships with their classes' revisions as one string,
+    "class:revision:since:until,…", so neither the ETag nor the week's read model needs a query
+    of its own. `remember` the value it gave."""
+    def text(column):
+        return func.coalesce(cast(column, String), literal(""))
+
+    item = (cast(ClassMembership.class_id, String) + literal(":")
+            + cast(func.coalesce(ClassRevision.revision, 0), String) + literal(":")
+            + text(ClassMembership.since) + literal(":") + text(ClassMembership.until))
+    return (select(func.aggregate_strings(item, ","))
             .select_from(ClassMembership)
             .outerjoin(ClassRevision, ClassRevision.class_id == ClassMembership.class_id)
             .where(ClassMembership.student_id == student_id_column)
@@ -94,9 +101,20 @@ def pupil_column(student_id_column):
 
 
 def remember(student_id, value):
-    """The answer of `pupil_column` for this pupil, for of_pupil later in the same request."""
-    pairs = sorted(tuple(int(n) for n in pair.split(":")) for pair in (value or "").split(",") if pair)
-    _known()[student_id] = pairs
+    """The answer of `pupil_column` for this pupil, for the rest of the request."""
+    rows = []
+    for item in (value or "").split(","):
+        if item:
+            class_id, revision, since, until = item.split(":")
+            rows.append((int(class_id), date.fromisoformat(since) if since else None,
+                         date.fromisoformat(until) if until else None, int(revision)))
+    _known()[student_id] = sorted(rows, key=lambda row: row[0])
+
+
+def memberships_known(student_id):
+    """[(class_id, since, until, revision)] of the pupil's memberships by class id, as this
+    request's access check read them; None when it did not."""
+    return _known().get(student_id)
 
 
 def _known():
