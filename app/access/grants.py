@@ -13,7 +13,7 @@ from ..models import AccessGrant, Relation, Scope, Student
 def grant_is_active(today=None):
     """SQL condition on AccessGrant: not revoked and not past its last day (valid_until is
     inclusive). Every page and API that shows a pupil's data must go through it."""
-    today = today or clock.today()
+    today = clock.today() if today is None else today  # a date, a column or a bound parameter
     return and_(
         grant_unrevoked(),
         or_(AccessGrant.valid_until.is_(None), AccessGrant.valid_until >= today),
