@@ -224,8 +224,12 @@ def stats(student, date_from, date_to):
             "subjects": subjects, "rankings": rankings, "place": place, "of": len(overall)}
 
 
-def _upcoming_and_past(model, student, now):
-    school_class = class_of(student)
+LOOK_UP = object()  # events() / meetings(): the pupil's class is not known yet, ask class_of()
+
+
+def _upcoming_and_past(model, student, now, school_class=LOOK_UP):
+    if school_class is LOOK_UP:
+        school_class = class_of(student)
     condition = model.class_id.is_(None)
     if school_class is not None:
         condition = condition | (model.class_id == school_class.id)
@@ -236,11 +240,14 @@ def _upcoming_and_past(model, student, now):
             "past": [r for r in reversed(rows) if r.starts_at < now]}
 
 
-def events(student, now=None):
-    return _upcoming_and_past(SchoolEvent, student, now or clock.local_now())
+def events(student, now=None, school_class=LOOK_UP):
+    """The school's events and those of the pupil's class (`school_class`: class_of(student),
+    when the caller already has it — None for a pupil in no class today), upcoming and past."""
+    return _upcoming_and_past(SchoolEvent, student, now or clock.local_now(), school_class)
 
 
-def meetings(student, now=None):
-    return _upcoming_and_past(ParentMeeting, student, now or clock.local_now())
+def meetings(student, now=None, school_class=LOOK_UP):
+    """The parent meetings of the school and of the pupil's class, as events()."""
+    return _upcoming_and_past(ParentMeeting, student, now or clock.local_now(), school_class)
 
 
