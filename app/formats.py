@@ -41,6 +41,7 @@ Templates: `|number`, `|decimal`, `|percent`. Charts format their ticks in the b
 the same locale (Chart.js `locale: "ru-RU"`).
 """
 import datetime as dt
+from functools import lru_cache
 
 import flask_babel
 from babel import dates as babel_dates, numbers as babel_numbers
@@ -66,8 +67,21 @@ def _is_moment(value):
     return isinstance(value, dt.datetime)
 
 
+BABEL_NAMED = ("short", "medium", "long", "full")  # Flask-Babel may map these to its configured formats
+DATES_REMEMBERED = 2048  # a grades page shows the same few dozen days again and again
+
+
+@lru_cache(maxsize=DATES_REMEMBERED)
+def _calendar_date(value, pattern, locale):
+    """Babel's format of a plain date: a pure function of the date, the pattern and the locale,
+    remembered per process."""
+    return babel_dates.format_date(value, pattern, locale=locale)
+
+
 def _format_date(value, pattern, rebase):
     if has_app_context():
+        if type(value) is dt.date and pattern not in BABEL_NAMED:  # nothing to shift or look up
+            return _calendar_date(value, pattern, flask_babel.get_locale())
         return flask_babel.format_date(value, pattern, rebase=rebase)
     if rebase:
         value = value.replace(tzinfo=value.tzinfo or dt.timezone.utc).astimezone(clock.zone())
@@ -81,11 +95,25 @@ def _format_datetime(value, pattern, rebase):
                                        locale=OUTSIDE_APP_LOCALE)
 
 
+TIMES_REMEMBERED = 512  # lesson bells repeat (8:00, 8:45, …): a week page formats the same few again and again
+
+
+@lru_cache(maxsize=TIMES_REMEMBERED)
+def _time_of_day(value, pattern, locale):
+    """Babel's format of a time of day: a pure function of the time, the pattern and the locale
+    (no time zone, no clock), remembered per process."""
+    return babel_dates.format_time(value, pattern, locale=locale)
+
+
 def _format_time(value, pattern):
-    """A time of day (datetime.time) as it is: no time zone to convert."""
-    if has_app_context():
+    """A time of day (datetime.time) as it is: no time zone to convert. What
+    flask_babel.format_time(value, pattern, rebase=False) gives — Babel's format_time in the
+    request's locale — remembered (_time_of_day)."""
+    if not has_app_context():
+        return _time_of_day(value, pattern, OUTSIDE_APP_LOCALE)
+    if pattern in BABEL_NAMED:
         return flask_babel.format_time(value, pattern, rebase=False)
-    return babel_dates.format_time(value, pattern, locale=OUTSIDE_APP_LOCALE)
+    return _time_of_day(value, pattern, flask_babel.get_locale())
 
 
 def date(value, utc=True):

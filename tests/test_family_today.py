@@ -12,6 +12,7 @@ from app import clock
 from app.extensions import db
 from app.models import Application, Attendance, Conversation, FamilyVisit, Grade, Lesson, User
 from tests.helpers.data import citizen_id, grant, pupil_id
+from tests.helpers.sql import statements
 from tests.helpers.web import assert_russian, text_of
 from tests.helpers.workflow import parent, submit
 
@@ -172,3 +173,47 @@ def test_the_homework_notice_names_the_child_in_the_genitive():
     assert first_name_genitive(pupil("Саша", "Игоревна")) == "Саши"
     assert first_name_genitive(pupil("Женя", sex="f")) == "Жени"
     assert first_name_genitive(pupil("Илья")) == "Ильи"
+
+
+# «Сегодня» is what a family opens most: a reload runs a bounded number of statements — the session,
+# the account and the grant, the visit, the applications (a page of them and their total in one),
+# unread conversations (counted once for the ETag and the page), the class revisions, today's and
+# the next days' lessons with their grades (one pair for both), new grades, new marks, the class and
+# the events and meetings ahead. It was 19 with five open applications before they were folded.
+TODAY_STATEMENTS = 14
+
+
+def test_a_reload_of_today_runs_a_bounded_number_of_statements(app, pupil_world):
+    client, volkov = pupil_world["parent-ivanova"], pupil_world["volkov"]
+    day = today_of(app)
+    lesson_on(app, day, 7, "305", "Параграф 12, вопросы 1–3")
+    lesson_on(app, day + timedelta(days=1), 7, "306", "Выучить таблицу умножения")
+    with app.app_context():
+        teacher = db.session.execute(select(User.id).where(User.username == "t.orlova")).scalar_one()
+        db.session.add(Conversation(student_id=volkov, parent_id=citizen_id("parent-ivanova"), teacher_id=teacher,
+                                    subject="Контрольная"))
+        db.session.commit()
+        for letter in "абвгде":  # more than the page shows: the total is counted too
+            submit(parent("parent-ivanova"), child={"last_name": "Тест" + letter, "first_name": "Иван",
+                                                    "middle_name": "", "birth_date": "2015-03-03"})
+    path = f"/my/students/{volkov}/today"
+    assert client.get(path).status_code == 200  # the visit is recorded; a reload writes nothing
+    with statements(app) as seen:
+        page = client.get(path)
+    assert page.status_code == 200
+    assert len(seen) <= TODAY_STATEMENTS, "\n".join(seen)
+    text = text_of(page)
+    assert "Параграф 12, вопросы 1–3" in text and "каб. 305" in text
+    assert "Домашнее задание на завтра" in text and "Выучить таблицу умножения" in text
+    assert "Непрочитанных переписок: 1" in text and "Все заявления в работе: 6" in text
+    assert "Новогодний концерт" in text and "Итоги полугодия" in text
+
+
+def test_a_lesson_shows_its_room_escaped_on_the_week_and_today(app, pupil_world):
+    client, volkov = pupil_world["parent-ivanova"], pupil_world["volkov"]
+    day = today_of(app)
+    lesson_on(app, day, 7, "<b>7</b> & Co", "Параграф 12")
+    for path in (f"/my/students/{volkov}/today", f"/my/students/{volkov}/diary?week={day.isoformat()}"):
+        html = client.get(path).get_data(as_text=True)
+        assert '<span class="room">каб. &lt;b&gt;7&lt;/b&gt; &amp; Co</span>' in html, path
+        assert "<b>7</b>" not in html

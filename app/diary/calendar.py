@@ -92,7 +92,9 @@ def feed(user_id, today=None):
                 calendar.add_component(event)
         if grant_allows(grant, "events"):
             now = datetime.combine(today - timedelta(days=PAST_DAYS), datetime.min.time())
-            for kind, items in (("event", queries.events(student, now)), ("meeting", queries.meetings(student, now))):
+            school_class = queries.class_of(student)  # once for both lists
+            for kind, items in (("event", queries.events(student, now, school_class)),
+                                ("meeting", queries.meetings(student, now, school_class))):
                 for item in items["upcoming"]:
                     event = _event(f"{kind}-{item.id}-{student.id}", stamp, item.revision or 0)
                     title = item.title if kind == "event" else f"Родительское собрание: {item.topic}"

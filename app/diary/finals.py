@@ -32,14 +32,21 @@ class Column:
         return self.starts_on is None or grading.lesson_is_open(self.starts_on)
 
 
-def columns(school_id, today=None):
+def columns(school_id, today=None, calendar=None):
+    """The columns of the school's current year; `calendar`: the school's school_year.Calendar
+    when the caller has loaded it (the year and its periods are then read from it, no query)."""
     today = today or clock.today()
-    year = school_year.current_year(school_id, today)
-    start, end = school_year.year_dates(school_id, today)
+    if calendar is None:
+        year = school_year.current_year(school_id, today)
+        year_periods = school_year.periods(year)
+    else:
+        year = calendar.year_of(today)
+        year_periods = calendar.periods_of(year)
+    start, end = school_year.dates_of(year, today)
     # the quarters, then the half-years (a school keeps one or the other, some both), the year, the exam
     result = [Column(f"p{p.id}", GradeKind.QUARTER if p.kind == PeriodKind.QUARTER else GradeKind.HALF_YEAR,
                      school_year.period_name(p), p.id, p.starts_on, min(p.ends_on, today))
-              for p in sorted(school_year.periods(year), key=lambda p: (p.kind != PeriodKind.QUARTER, p.starts_on))]
+              for p in sorted(year_periods, key=lambda p: (p.kind != PeriodKind.QUARTER, p.starts_on))]
     result.append(Column("year", GradeKind.YEAR, school_year.period_title(GradeKind.YEAR), None, start,
                          min(end, today)))
     result.append(Column("exam", GradeKind.EXAM, school_year.period_title(GradeKind.EXAM), None, start,
@@ -149,9 +156,10 @@ def family_table(student):
     """The family's «Итоговые оценки»: {"columns": [titles], "rows": [{"subject", "values": {title: value}}]}
     — every period of the school's current year by its name, then «Год» and «Экзамен»; grades of
     the year that the tables cannot place are shown under their kind's name."""
-    cols = [c.title for c in columns(student.school_id)]
-    start, end = school_year.year_dates(student.school_id)
-    calendar = school_year.Calendar(student.school_id)
+    today = clock.today()
+    calendar = school_year.Calendar(student.school_id)  # the years and periods: two queries for all of it
+    cols = [c.title for c in columns(student.school_id, today, calendar)]
+    start, end = school_year.dates_of(calendar.year_of(today), today)
     rows = {}
     for g in db.session.execute(select(Grade).where(
             Grade.student_id == student.id, Grade.kind.in_(GradeKind.FINAL),

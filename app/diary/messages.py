@@ -32,10 +32,14 @@ def family_grant(user_id, student_id):
     return active_grant(user_id, student_id, section="messages")
 
 
-def teachers_of(student):
+LOOK_UP = object()  # teachers_of() / teacher_subjects(): the pupil's class is not known yet
+
+
+def teachers_of(student, klass=LOOK_UP):
     """Users who teach the pupil's class (today's, by the class memberships), and the class
-    teacher: {user_id: User}."""
-    klass = membership.class_of(student)
+    teacher: {user_id: User}. `klass`: membership.class_of(student) when the caller has it."""
+    if klass is LOOK_UP:
+        klass = membership.class_of(student)
     if klass is None:
         return {}
     ids = teacher_ids_of_class(klass)
@@ -43,10 +47,11 @@ def teachers_of(student):
     return {u.id: u for u in users if u.active}
 
 
-def teacher_subjects(student):
+def teacher_subjects(student, klass=LOOK_UP):
     """{teacher's user id: (subject names, is the class teacher)} of the pupil's class today, for
-    the «Кому» list of a new message."""
-    klass = membership.class_of(student)
+    the «Кому» list of a new message. `klass` as for teachers_of()."""
+    if klass is LOOK_UP:
+        klass = membership.class_of(student)
     if klass is None:
         return {}
     subjects = {}

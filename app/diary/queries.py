@@ -96,14 +96,18 @@ def subject_average(student, subject_id, day):
 
 
 def grades_by_subject(student, date_from, date_to):
+    """The pupil's daily grades of the range by subject (by name), each subject with its weighted
+    average. One query, plain rows (no ORM objects): «Оценки» lists a year of them."""
     rows = db.session.execute(
-        select(Grade).where(Grade.student_id == student.id, Grade.kind.in_(DAILY_KINDS),
-                            Grade.date >= date_from, Grade.date <= date_to)
+        select(Grade.date, Grade.value, Grade.kind, Grade.weight, Grade.remark, Subject.name.label("subject"))
+        .join(Subject, Subject.id == Grade.subject_id)
+        .where(Grade.student_id == student.id, Grade.kind.in_(DAILY_KINDS),
+               Grade.date >= date_from, Grade.date <= date_to)
         .order_by(Grade.date, Grade.id)
-    ).scalars().all()
+    ).all()
     by_subject = defaultdict(list)
     for g in rows:
-        by_subject[g.subject.name].append(g)
+        by_subject[g.subject].append(g)
     return [{
         "subject": name,
         "grades": [{"date": g.date, "value": g.value, "kind": g.kind, "weight": g.weight,
@@ -224,8 +228,12 @@ def stats(student, date_from, date_to):
             "subjects": subjects, "rankings": rankings, "place": place, "of": len(overall)}
 
 
-def _upcoming_and_past(model, student, now):
-    school_class = class_of(student)
+LOOK_UP = object()  # events() / meetings(): the pupil's class is not known yet, ask class_of()
+
+
+def _upcoming_and_past(model, student, now, school_class=LOOK_UP):
+    if school_class is LOOK_UP:
+        school_class = class_of(student)
     condition = model.class_id.is_(None)
     if school_class is not None:
         condition = condition | (model.class_id == school_class.id)
@@ -236,11 +244,14 @@ def _upcoming_and_past(model, student, now):
             "past": [r for r in reversed(rows) if r.starts_at < now]}
 
 
-def events(student, now=None):
-    return _upcoming_and_past(SchoolEvent, student, now or clock.local_now())
+def events(student, now=None, school_class=LOOK_UP):
+    """The school's events and those of the pupil's class (`school_class`: class_of(student),
+    when the caller already has it — None for a pupil in no class today), upcoming and past."""
+    return _upcoming_and_past(SchoolEvent, student, now or clock.local_now(), school_class)
 
 
-def meetings(student, now=None):
-    return _upcoming_and_past(ParentMeeting, student, now or clock.local_now())
+def meetings(student, now=None, school_class=LOOK_UP):
+    """The parent meetings of the school and of the pupil's class, as events()."""
+    return _upcoming_and_past(ParentMeeting, student, now or clock.local_now(), school_class)
 
 

@@ -51,7 +51,11 @@ def assumed_year(day):
 def year_dates(school_id, day=None):
     """(start, end) of the school's current year: from the tables, else the assumed one."""
     day = day or clock.today()
-    year = current_year(school_id, day)
+    return dates_of(current_year(school_id, day), day)
+
+
+def dates_of(year, day):
+    """(start, end) of `year` (current_year's answer for `day`), else the assumed year of `day`."""
     return (year.starts_on, year.ends_on) if year is not None else assumed_year(day)
 
 
@@ -62,12 +66,19 @@ def since_start(school_id, day=None):
     return min(start, day), day
 
 
+PERIOD_ORDER = (Period.starts_on, Period.kind, Period.number)
+
+
+def _period_order(period):
+    return period.starts_on, period.kind, period.number
+
+
 def periods(year):
     """The year's quarters and half-years in the order of the calendar (none for None)."""
     if year is None:
         return []
     return db.session.execute(
-        select(Period).where(Period.year_id == year.id).order_by(Period.starts_on, Period.kind, Period.number)
+        select(Period).where(Period.year_id == year.id).order_by(*PERIOD_ORDER)
     ).scalars().all()
 
 
@@ -118,6 +129,16 @@ class Calendar:
         ).scalars().all()
         self.by_id = {p.id: p for p in self.periods}
 
+    def year_of(self, day):
+        """current_year(school_id, day) from the years loaded: the latest one started by `day`."""
+        return next((y for y in reversed(self.years) if y.starts_on <= day), None)
+
+    def periods_of(self, year):
+        """periods(year) from the periods loaded, in the same order."""
+        if year is None:
+            return []
+        return sorted((p for p in self.periods if p.year_id == year.id), key=_period_order)
+
     def name_of(self, kind, day, period_id=None):
         """The name of the period a final grade of `kind` given on `day` closes: its period_id's,
         else the period of that kind of the year holding the day (the one holding the day, or
@@ -132,7 +153,7 @@ class Calendar:
         """The Period a quarter or half-year grade closes (its period_id's, else by its date), or None."""
         period = self.by_id.get(period_id)
         if period is None and kind in (GradeKind.QUARTER, GradeKind.HALF_YEAR):
-            year = next((y for y in reversed(self.years) if y.starts_on <= day), None)
+            year = self.year_of(day)
             period = _pick([p for p in self.periods if year is not None and p.year_id == year.id
                             and p.kind == kind], day)
         return period

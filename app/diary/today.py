@@ -80,31 +80,41 @@ def unread_conversations(user_id, student_id):
     )).all())
 
 
-def next_school_day(student, today):
-    """(day, lessons) of the first day after today with lessons, within LOOK_AHEAD_DAYS; (None, [])."""
-    ahead = queries.lessons_between(student, today + timedelta(days=1), today + timedelta(days=LOOK_AHEAD_DAYS))
+def next_school_day(by_day, today):
+    """(day, lessons) of the first day after today with lessons in `by_day` ({date: lessons}, as
+    queries.lessons_between gives them), within LOOK_AHEAD_DAYS; (None, [])."""
+    last = today + timedelta(days=LOOK_AHEAD_DAYS)
+    ahead = [day for day, lessons in by_day.items() if today < day <= last and lessons]
     if not ahead:
         return None, []
     day = min(ahead)
-    return day, ahead[day]
+    return day, by_day[day]
 
 
-def today(student, user_id, since, sections):
-    """Everything «Сегодня» shows, each part only when `sections` (the grant's) includes it."""
+NOT_COUNTED = object()  # today(): the unread conversations are not counted yet
+
+
+def today(student, user_id, since, sections, unread=NOT_COUNTED):
+    """Everything «Сегодня» shows, each part only when `sections` (the grant's) includes it.
+    `unread`: unread_conversations(user_id, student.id) when the caller has counted them already
+    (the page's ETag holds the count)."""
     day = clock.today()
     page = {"date": day, "since": since}
     if "schedule" in sections:
-        page["lessons"] = queries.lessons_between(student, day, day).get(day, [])
-        page["next_day"], page["next_lessons"] = next_school_day(student, day)
+        # today and the days ahead in one go (one lessons query and one grades query, not two each)
+        by_day = queries.lessons_between(student, day, day + timedelta(days=LOOK_AHEAD_DAYS))
+        page["lessons"] = by_day.get(day, [])
+        page["next_day"], page["next_lessons"] = next_school_day(by_day, day)
     if "grades" in sections:
         page["new_grades"] = new_grades(student, since)
     if "attendance" in sections:
         page["new_marks"] = new_marks(student, since)
     if "messages" in sections:
-        page["unread"] = unread_conversations(user_id, student.id)
+        page["unread"] = unread_conversations(user_id, student.id) if unread is NOT_COUNTED else unread
     if "events" in sections:
-        page["events"] = queries.events(student)["upcoming"][:UPCOMING]
-        page["meetings"] = queries.meetings(student)["upcoming"][:UPCOMING]
+        school_class = queries.class_of(student)  # once for both lists
+        page["events"] = queries.events(student, school_class=school_class)["upcoming"][:UPCOMING]
+        page["meetings"] = queries.meetings(student, school_class=school_class)["upcoming"][:UPCOMING]
     return page
 
 

@@ -5,6 +5,10 @@ A member is written `NAME = "code", _l("English label")` (the Russian is in the 
 and the API keep the plain strings. Rows read back from the database hold plain strings: look their
 label up with `X.label_for(code)`, or `X.labels()` for a page that shows many of them."""
 from enum import StrEnum
+from functools import lru_cache
+
+import flask_babel
+from flask import has_app_context
 
 
 class LabeledEnum(StrEnum):
@@ -36,10 +40,20 @@ class LabeledEnum(StrEnum):
     @classmethod
     def labels(cls):
         """{code: label} translated once for this request (a page of many rows would otherwise
-        translate the same label again for each)."""
-        return {member.value: str(member.label) for member in cls}
+        translate the same label again for each) — once per process and language, in fact: the
+        translation of a label depends only on the catalogue of the request's locale."""
+        if not has_app_context():  # a script: no catalogue to remember by
+            return {member.value: str(member.label) for member in cls}
+        return dict(_translated_labels(cls, flask_babel.get_translations()))
 
     @classmethod
     def choices(cls):
         """(code, lazy label) pairs for a form's select field, in the order of the members."""
         return [(member.value, member.label) for member in cls]
+
+
+@lru_cache(maxsize=256)
+def _translated_labels(enum, translations):
+    """{code: label} of the enum in `translations` (Flask-Babel keeps one catalogue object per
+    locale for the process): what str() of each lazy label gives under that catalogue."""
+    return {member.value: str(member.label) for member in enum}

@@ -4,7 +4,7 @@ from flask_babel import gettext
 
 from .. import inputs
 from ..access import current_account
-from ..diary import messages
+from ..diary import membership, messages
 from ..errors import Refused, shown_on_page
 from ..extensions import db
 from ..models import Student, User
@@ -18,10 +18,10 @@ def _lower_first(text):
     return text[:1].lower() + text[1:]
 
 
-def recipients(student, teachers):
+def recipients(student, teachers, klass=messages.LOOK_UP):
     """[(user id, «Орлова Т. В. — алгебра»)] of the pupil's teachers, by surname: what each one
-    teaches the class, or «классный руководитель»."""
-    subjects = messages.teacher_subjects(student)
+    teaches the class, or «классный руководитель». `klass`: the pupil's class, when known."""
+    subjects = messages.teacher_subjects(student, klass)
     rows = []
     for user in sorted(teachers.values(), key=lambda u: (u.last_name or "", u.first_name or "")):
         names, class_teacher = subjects.get(user.id, ([], False))
@@ -40,7 +40,8 @@ def student_messages(student_id):
     grant = messages.family_grant(me.id, student_id) if student is not None else None
     if grant is None:
         abort(404)
-    teachers = messages.teachers_of(student)
+    klass = membership.class_of(student)  # once, for the teachers and what each one teaches
+    teachers = messages.teachers_of(student, klass)
     form, refused = {}, Refused()
     if request.method == "POST":
         form = request.form
@@ -50,7 +51,7 @@ def student_messages(student_id):
             flash(gettext("The message has been sent."), "success")
             return redirect(url_for("portal.conversation", conversation_id=message.conversation_id))
     rows = messages.conversations_for_family(me.id, student_id)
-    return render_template("portal/messages.html", student=student, teachers=recipients(student, teachers),
+    return render_template("portal/messages.html", student=student, teachers=recipients(student, teachers, klass),
                            tabs=diary_tabs(student_id, grant), section_title=gettext("Messages"),
                            conversations=rows, unread=lambda c: messages.unread(c, me.id),
                            form=form, error=refused.message), refused.status

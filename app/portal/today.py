@@ -33,16 +33,14 @@ OPEN_APPLICATIONS_SHOWN = 5  # on «Сегодня»; the rest on «Мои за�
 
 
 def _open_applications():
-    """The newest applications still in progress (a few) and how many there are in all."""
+    """The newest applications still in progress (a few) and how many there are in all: one
+    query, the total counted alongside (a window count over all of them, before the LIMIT)."""
     waiting = (own_applications(current_actor()), Application.state.in_(ApplicationState.ACTIVE))
-    shown = db.session.execute(
-        select(Application).where(*waiting)
+    rows = db.session.execute(
+        select(Application, func.count().over().label("total")).where(*waiting)
         .order_by(Application.created_at.desc(), Application.id.desc()).limit(OPEN_APPLICATIONS_SHOWN)
-    ).scalars().all()
-    total = len(shown)
-    if total == OPEN_APPLICATIONS_SHOWN:
-        total = db.session.execute(select(func.count()).select_from(Application).where(*waiting)).scalar_one()
-    return shown, total
+    ).all()
+    return [application for application, _total in rows], (rows[0].total if rows else 0)
 
 
 def _since(user_id, student_id):
@@ -84,13 +82,13 @@ def diary_today(student_id):
     since = _since(user_id, student_id)
     sections = _sections(grant)
     applications, applications_total = _open_applications()
+    unread = days.unread_conversations(user_id, student.id) if "messages" in sections else None
     # besides the diary (the class revisions): the visit, the applications, unread messages; the
     # events and meetings ahead count by the hour (an edit of one bumps the class revisions)
     extra = (since, welcome, [(a.id, a.state, a.updated_at) for a in applications], applications_total,
-             days.unread_conversations(user_id, student.id) if "messages" in sections else None,
-             _this_hour())
+             unread, _this_hour())
     return conditional.respond(student, grant, lambda: _render(
-        "portal/diary_today.html", student, grant, day=days.today(student, user_id, since, sections),
+        "portal/diary_today.html", student, grant, day=days.today(student, user_id, since, sections, unread),
         applications=applications, applications_total=applications_total, show_grades=grant_allows(grant, "grades"),
         show_attendance=grant_allows(grant, "attendance"), show_homework=grant_allows(grant, "homework")),
         extra=extra)

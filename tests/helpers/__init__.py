@@ -6,4 +6,5 @@
   Gosuslugi), a page's visible text, its alerts, CSRF tokens, "no English on the page";
 - tests.helpers.data: rows looked up and set up in the database (in an app context);
 - tests.helpers.workflow: the application state machine driven directly (app.workflow.fire);
+- tests.helpers.sql: the SQL statements a request runs (statements(app));
 - tests.helpers.browser: Playwright pages, logins and measurements."""
