@@ -3,12 +3,13 @@ logged-in parent runs no account query, and every change of the account — disa
 всех устройствах», a role taken away — still ends the session at its very next request. Staff
 accounts never go to Redis; Redis down leaves everything working from the database."""
 import pytest
-import redis
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.auth import account_cache
 from app.extensions import db
 from app.models import User
+from tests.helpers.caches import redis_caches
+from tests.helpers.sql import statements
 
 PUPILS = "/api/v1/students/"
 
@@ -16,31 +17,15 @@ PUPILS = "/api/v1/students/"
 @pytest.fixture
 def cached(app, redis_server, config):
     """The account cache (and nothing else of Redis) on the session's Redis, emptied around."""
-    client = redis.Redis.from_url(redis_server)
-    client.flushdb()
-    app.extensions.pop("cache_redis", None)
-    config(REDIS_URL=redis_server, ACCOUNT_CACHE=True, READ_MODEL_CACHE=False)
-    yield client
-    client.flushdb()
-    app.extensions.pop("cache_redis", None)
+    with redis_caches(app, redis_server, config, ACCOUNT_CACHE=True, READ_MODEL_CACHE=False) as client:
+        yield client
 
 
 def account_queries(app, fetch):
     """(response, how many statements read the ab_user table)."""
-    with app.app_context():
-        engine = db.engine
-    seen = []
-
-    def watch(_conn, _cursor, statement, *_rest):
-        if "FROM ab_user" in statement and "JOIN ab_user " not in statement:
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", watch)
-    try:
+    with statements(app) as seen:
         response = fetch()
-    finally:
-        event.remove(engine, "before_cursor_execute", watch)
-    return response, len(seen)
+    return response, len([s for s in seen if "FROM ab_user" in s and "JOIN ab_user " not in s])
 
 
 def user_id(app, username):

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import AccessLogEntry
 from tests.helpers.data import citizen_id, import_examples
 from tests.helpers.journal import grade_through_the_journal, page
+from tests.helpers.sql import statements
 
 WEEK = "?week=2026-11-25"
 PAGES = ["diary" + WEEK, "today", "grades?from=2026-09-01&to=2026-12-31", "results", "attendance"]
@@ -137,20 +138,11 @@ def test_an_import_bumps_the_class(app, pupil_world):
 def test_a_304_reads_the_class_revisions_with_the_access_check(app, pupil_world):
     """The revisions the ETag needs come with the grant and the pupil in one statement: a 304 of a
     page or of the API runs no query of its own for them (one round trip less per request)."""
-    from sqlalchemy import event
-
     client, p = pupil_world["parent-ivanova"], pupil_world["volkov"]
     client.get(page(p, "today"))
-    with app.app_context():
-        engine = db.engine
     for path in (page(p, PAGES[0]), api(p, API[0])):
         tag = client.get(path).headers["ETag"]
-        statements = []
-        listener = lambda _c, _cur, statement, *_rest: statements.append(" ".join(statement.split()))  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with statements(app) as seen:
             assert client.get(path, headers={"If-None-Match": tag}).status_code == 304
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        assert not [s for s in statements if s.startswith("SELECT class_membership.class_id")], statements
-        assert any("class_revision" in s and "access_grant" in s for s in statements), statements
+        assert not [s for s in seen if s.startswith("SELECT class_membership.class_id")], seen
+        assert any("class_revision" in s and "access_grant" in s for s in seen), seen

@@ -2,11 +2,11 @@
 from Redis (fewer SQL statements), a teacher's grade is seen at once (the key carries the class
 revision), an unreachable Redis leaves the page at 200 from the database."""
 import pytest
-import redis
-from sqlalchemy import event
 
 from app.extensions import db
 from tests.helpers.journal import grade_through_the_journal, page
+from tests.helpers.caches import redis_caches
+from tests.helpers.sql import statements
 
 WEEK = "diary?week=2026-11-25"
 
@@ -15,29 +15,14 @@ WEEK = "diary?week=2026-11-25"
 def read_model(app, redis_server, config):
     """The read model on the session's Redis, emptied before and after; conditional GET off (the
     test reads whole pages)."""
-    client = redis.Redis.from_url(redis_server)
-    client.flushdb()
-    app.extensions.pop("cache_redis", None)
-    config(REDIS_URL=redis_server, READ_MODEL_CACHE=True, CONDITIONAL_GET=False)
-    yield client
-    client.flushdb()
-    app.extensions.pop("cache_redis", None)
+    with redis_caches(app, redis_server, config, READ_MODEL_CACHE=True, CONDITIONAL_GET=False) as client:
+        yield client
 
 
 def sql_count(app, fetch):
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements(app) as seen:
         response = fetch()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return response, len(statements)
+    return response, len(seen)
 
 
 def test_the_second_read_comes_from_redis_and_a_grade_is_seen_at_once(app, pupil_world, read_model):

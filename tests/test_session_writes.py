@@ -1,26 +1,13 @@
 """A reload writes nothing to the session store (issue 11): the store is written when the session
 changes, not at each request — FAB's list pages used to assign their back-navigation history
 every time, which stored the clerk's whole session again (a database write per reload)."""
-from sqlalchemy import event
-
-from app.extensions import db
+from tests.helpers.sql import statements
 
 
 def session_writes(app, fetch):
-    with app.app_context():
-        engine = db.engine
-    writes = []
-
-    def watch(_conn, _cursor, statement, *_rest):
-        if statement.lstrip().upper().startswith(("INSERT INTO WEB_SESSION", "UPDATE WEB_SESSION")):
-            writes.append(statement)
-
-    event.listen(engine, "before_cursor_execute", watch)
-    try:
+    with statements(app) as seen:
         response = fetch()
-    finally:
-        event.remove(engine, "before_cursor_execute", watch)
-    return response, len(writes)
+    return response, len([s for s in seen if s.upper().startswith(("INSERT INTO WEB_SESSION", "UPDATE WEB_SESSION"))])
 
 
 def test_reloading_the_clerks_queue_stores_no_session(app, login_staff):

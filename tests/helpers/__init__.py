@@ -7,4 +7,5 @@
 - tests.helpers.data: rows looked up and set up in the database (in an app context);
 - tests.helpers.workflow: the application state machine driven directly (app.workflow.fire);
 - tests.helpers.sql: the SQL statements a request runs (statements(app));
+- tests.helpers.caches: the app's Redis caches on the test session's Redis (redis_caches);
 - tests.helpers.browser: Playwright pages, logins and measurements."""
