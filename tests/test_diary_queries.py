@@ -86,3 +86,24 @@ def test_admin_switches_rankings_off_for_a_school(sqlite_app, login_staff):
     assert answer.status_code == 302
     with sqlite_app.app_context():
         assert db.session.get(School, 1).rankings_enabled is False
+
+
+def test_the_class_of_the_day_from_the_access_check_is_the_class_of_the_day(app):
+    """membership.class_id_on from the memberships the access check read (app.diary.revisions)
+    gives what class_of gives, on each side of a move and for a pupil in no class."""
+    from app.diary import membership, revisions
+
+    with app.test_request_context():
+        import_examples()
+        volkov, sokolova = pupil("S-1002"), pupil("S-1001")
+        membership.enroll(volkov, "7 «А»", date(2026, 11, 24))
+        db.session.commit()
+        for student in (volkov, sokolova):
+            revisions.remember(student.id, db.session.execute(
+                select(revisions.pupil_column(Student.id)).where(Student.id == student.id)).scalar())
+        for student in (volkov, sokolova):
+            for day in (date(2026, 9, 1), date(2026, 11, 23), date(2026, 11, 24), date(2027, 1, 10)):
+                expected = membership.class_of(student, day)
+                assert membership.class_id_on(student, day) == (expected.id if expected else None), (student.id, day)
+        revisions.remember(volkov.id, None)  # no memberships at all
+        assert membership.class_id_on(volkov, date(2026, 11, 24)) is None

@@ -18,7 +18,7 @@ from .. import clock
 from ..access import active_grants, grant_allows
 from ..extensions import db
 from ..models import Lesson, Student, UserSettings
-from . import queries
+from . import membership, queries
 
 PAST_DAYS, FUTURE_DAYS = 14, 42
 TIMEZONE_YEARS = 6  # the VTIMEZONE covers last year to this many years ahead (events far ahead)
@@ -92,9 +92,9 @@ def feed(user_id, today=None):
                 calendar.add_component(event)
         if grant_allows(grant, "events"):
             now = datetime.combine(today - timedelta(days=PAST_DAYS), datetime.min.time())
-            school_class = queries.class_of(student)  # once for both lists
-            for kind, items in (("event", queries.events(student, now, school_class)),
-                                ("meeting", queries.meetings(student, now, school_class))):
+            class_id = membership.class_id_on(student)  # once for both lists
+            for kind, items in (("event", queries.events(student, now, class_id)),
+                                ("meeting", queries.meetings(student, now, class_id))):
                 for item in items["upcoming"]:
                     event = _event(f"{kind}-{item.id}-{student.id}", stamp, item.revision or 0)
                     title = item.title if kind == "event" else f"Родительское собрание: {item.topic}"

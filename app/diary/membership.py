@@ -49,6 +49,24 @@ def class_of(student, day=None):
     ).scalar_one_or_none()
 
 
+def class_id_on(student, day=None):
+    """The id of the pupil's class on `day` (default: today), or None — class_of's rule without
+    loading the class, from the memberships this request's access check read
+    (app.diary.revisions.memberships_known) when it did, else one small query."""
+    from . import revisions
+
+    day = day or clock.today()
+    known = revisions.memberships_known(student.id)
+    if known is None:
+        return db.session.execute(
+            select(CM.class_id).join(SchoolClass, SchoolClass.id == CM.class_id)
+            .where(CM.student_id == student.id, SchoolClass.school_id == student.school_id, holds_on(day))
+            .order_by(CM.since.desc().nulls_last()).limit(1)).scalar_one_or_none()
+    holding = [(since is not None, since, class_id) for class_id, since, until, _revision, school_id in known
+               if school_id == student.school_id and holds(since, until, day)]
+    return max(holding)[2] if holding else None  # the latest start first, an open start last
+
+
 def in_class(student_id, class_id, day):
     return db.session.execute(select(CM.id).where(
         CM.student_id == student_id, CM.class_id == class_id, holds_on(day))).first() is not None

@@ -228,15 +228,15 @@ def stats(student, date_from, date_to):
             "subjects": subjects, "rankings": rankings, "place": place, "of": len(overall)}
 
 
-LOOK_UP = object()  # events() / meetings(): the pupil's class is not known yet, ask class_of()
+LOOK_UP = object()  # events() / meetings(): the pupil's class is not known yet, look it up
 
 
-def _upcoming_and_past(model, student, now, school_class=LOOK_UP):
-    if school_class is LOOK_UP:
-        school_class = class_of(student)
+def _upcoming_and_past(model, student, now, class_id=LOOK_UP):
+    if class_id is LOOK_UP:
+        class_id = membership.class_id_on(student)
     condition = model.class_id.is_(None)
-    if school_class is not None:
-        condition = condition | (model.class_id == school_class.id)
+    if class_id is not None:
+        condition = condition | (model.class_id == class_id)
     rows = db.session.execute(
         select(model).where(model.school_id == student.school_id, condition).order_by(model.starts_at)
     ).scalars().all()
@@ -244,14 +244,14 @@ def _upcoming_and_past(model, student, now, school_class=LOOK_UP):
             "past": [r for r in reversed(rows) if r.starts_at < now]}
 
 
-def events(student, now=None, school_class=LOOK_UP):
-    """The school's events and those of the pupil's class (`school_class`: class_of(student),
+def events(student, now=None, class_id=LOOK_UP):
+    """The school's events and those of the pupil's class (`class_id`: membership.class_id_on,
     when the caller already has it — None for a pupil in no class today), upcoming and past."""
-    return _upcoming_and_past(SchoolEvent, student, now or clock.local_now(), school_class)
+    return _upcoming_and_past(SchoolEvent, student, now or clock.local_now(), class_id)
 
 
-def meetings(student, now=None, school_class=LOOK_UP):
+def meetings(student, now=None, class_id=LOOK_UP):
     """The parent meetings of the school and of the pupil's class, as events()."""
-    return _upcoming_and_past(ParentMeeting, student, now or clock.local_now(), school_class)
+    return _upcoming_and_past(ParentMeeting, student, now or clock.local_now(), class_id)
 
 

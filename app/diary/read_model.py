@@ -76,7 +76,7 @@ def _spans(student_id, start, end):
     the request's access check read them (app.diary.revisions.pupil_column), else one query."""
     known = revisions.memberships_known(student_id)
     if known is not None:
-        return [row for row in known if membership.overlaps_days(row[1], row[2], start, end)]
+        return [row[:4] for row in known if membership.overlaps_days(row[1], row[2], start, end)]
     return db.session.execute(
         select(ClassMembership.class_id, ClassMembership.since, ClassMembership.until, ClassRevision.revision)
         .outerjoin(ClassRevision, ClassRevision.class_id == ClassMembership.class_id)

@@ -75,7 +75,7 @@ def of_pupil(connection_or_session, student_id):
     once per request: taken from `pupil_column`'s answer when the access check carried it."""
     known = memberships_known(student_id)
     if known is not None:
-        return [(class_id, revision) for class_id, _since, _until, revision in known]
+        return [(class_id, revision) for class_id, _since, _until, revision, _school in known]
     return [tuple(r) for r in connection_or_session.execute(
         select(ClassMembership.class_id, func.coalesce(ClassRevision.revision, 0))
         .outerjoin(ClassRevision, ClassRevision.class_id == ClassMembership.class_id)
@@ -84,17 +84,19 @@ def of_pupil(connection_or_session, student_id):
 
 def pupil_column(student_id_column):
     """A column for a query that already reads the pupil (the access check of every family page,
-    app.diary.family): the pupil's memberships with their classes' revisions as one string,
-    "class:revision:since:until,…", so neither the ETag nor the week's read model needs a query
-    of its own. `remember` the value it gave."""
+    app.diary.family): the pupil's memberships with their classes' revisions and schools as one
+    string, "class:revision:since:until:school,…", so neither the ETag, the week's read model nor
+    the pupil's class of the day needs a query of its own. `remember` the value it gave."""
     def text(column):
         return func.coalesce(cast(column, String), literal(""))
 
     item = (cast(ClassMembership.class_id, String) + literal(":")
             + cast(func.coalesce(ClassRevision.revision, 0), String) + literal(":")
-            + text(ClassMembership.since) + literal(":") + text(ClassMembership.until))
+            + text(ClassMembership.since) + literal(":") + text(ClassMembership.until) + literal(":")
+            + cast(SchoolClass.school_id, String))
     return (select(func.aggregate_strings(item, ","))
             .select_from(ClassMembership)
+            .join(SchoolClass, SchoolClass.id == ClassMembership.class_id)
             .outerjoin(ClassRevision, ClassRevision.class_id == ClassMembership.class_id)
             .where(ClassMembership.student_id == student_id_column)
             .scalar_subquery().label("class_revisions"))
@@ -105,15 +107,15 @@ def remember(student_id, value):
     rows = []
     for item in (value or "").split(","):
         if item:
-            class_id, revision, since, until = item.split(":")
+            class_id, revision, since, until, school_id = item.split(":")
             rows.append((int(class_id), date.fromisoformat(since) if since else None,
-                         date.fromisoformat(until) if until else None, int(revision)))
+                         date.fromisoformat(until) if until else None, int(revision), int(school_id)))
     _known()[student_id] = sorted(rows, key=lambda row: row[0])
 
 
 def memberships_known(student_id):
-    """[(class_id, since, until, revision)] of the pupil's memberships by class id, as this
-    request's access check read them; None when it did not."""
+    """[(class_id, since, until, revision, school_id)] of the pupil's memberships by class id, as
+    this request's access check read them; None when it did not."""
     return _known().get(student_id)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..extensions import db
 from ..models import Attendance, Conversation, FamilyVisit, Grade, Lesson, Subject
-from . import queries
+from . import membership, queries
 
 FIRST_VISIT_DAYS = 7  # with no visit yet, «new» is what came in the last week
 LOOK_AHEAD_DAYS = 14  # the next school day with lessons is looked for this far (holidays)
@@ -112,9 +112,9 @@ def today(student, user_id, since, sections, unread=NOT_COUNTED):
     if "messages" in sections:
         page["unread"] = unread_conversations(user_id, student.id) if unread is NOT_COUNTED else unread
     if "events" in sections:
-        school_class = queries.class_of(student)  # once for both lists
-        page["events"] = queries.events(student, school_class=school_class)["upcoming"][:UPCOMING]
-        page["meetings"] = queries.meetings(student, school_class=school_class)["upcoming"][:UPCOMING]
+        class_id = membership.class_id_on(student)  # once for both lists
+        page["events"] = queries.events(student, class_id=class_id)["upcoming"][:UPCOMING]
+        page["meetings"] = queries.meetings(student, class_id=class_id)["upcoming"][:UPCOMING]
     return page
 
 
