@@ -11,21 +11,10 @@ from sqlalchemy import select
 from app import clock
 from app.extensions import db
 from app.models import Application, Attendance, Conversation, FamilyVisit, Grade, Lesson, User
-from tests.helpers.data import citizen_id, grant, pupil_id
+from tests.helpers.data import citizen_id, grant, lesson_on, pupil_id
 from tests.helpers.sql import statements
 from tests.helpers.web import assert_russian, text_of
 from tests.helpers.workflow import parent, submit
-
-
-def lesson_on(app, day, number, room, homework, subject="Алгебра"):
-    """A lesson of Волков's class (7 «Б») on `day`; its id."""
-    with app.app_context():
-        model = db.session.execute(select(Lesson).where(Lesson.subject.has(name=subject))).scalars().first()
-        row = Lesson(class_id=model.class_id, subject_id=model.subject_id, teacher_id=model.teacher_id,
-                     date=day, number=number, room=room, topic="Тема дня", homework=homework)
-        db.session.add(row)
-        db.session.commit()
-        return row.id
 
 
 def today_of(app):

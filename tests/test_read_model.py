@@ -99,3 +99,33 @@ def test_a_pupil_moved_mid_week_reads_the_same_week_from_redis(app, pupil_world,
     warm, statements = sql_count(app, week)
     assert warm == from_database
     assert statements == 2, statements  # the session (the database store here) and the access check
+
+
+def test_today_and_the_days_ahead_come_from_redis_too(app, pupil_world, read_model, config, redis_server):
+    """«Сегодня» (today and the next school day, here in the week after next) reads the class weeks
+    it touches from Redis: the same page as from the database, and no lesson or grade query."""
+    from datetime import timedelta
+
+    from app import clock
+    from tests.helpers.data import lesson_on
+
+    client, p = pupil_world["parent-ivanova"], pupil_world["volkov"]
+    with app.app_context():
+        day = clock.today()
+    ahead = clock.week_start(day) + timedelta(days=14)  # Monday of the week after next
+    lesson_on(app, day, 7, "305", "Параграф 12")
+    lesson_on(app, ahead, 7, "306", "Выучить таблицу умножения")
+    config(REDIS_URL="")
+    client.get(page(p, "today"))  # the first «Сегодня» after the login carries the welcome notice once
+
+    def today():
+        html = client.get(page(p, "today")).get_data(as_text=True)
+        return html[html.index("<main"):]
+
+    from_database = today()
+    assert "каб. 305" in from_database and "Выучить таблицу умножения" in from_database
+    config(REDIS_URL=redis_server)
+    assert today() == from_database
+    with statements(app) as seen:
+        assert today() == from_database
+    assert not [s for s in seen if "FROM lesson" in s or s.startswith("SELECT grade.lesson_id")], seen

@@ -42,8 +42,15 @@ def weighted_average(grades):
 
 def lessons_between(student, start, end):
     """{date: [lesson, …]} of the pupil's class lessons from start to end (inclusive): time,
-    subject, room, topic, homework, the pupil's grades and attendance mark on each lesson. Two
-    queries, plain rows (no ORM objects): the week and «Сегодня» are the pages families open most."""
+    subject, room, topic, homework, the pupil's grades and attendance mark on each lesson. From
+    the class weeks in Redis (app.diary.read_model) when there is one, else from the database."""
+    by_day = read_model.lessons_between(student, start, end)
+    return by_day if by_day is not None else _lessons_from_database(student, start, end)
+
+
+def _lessons_from_database(student, start, end):
+    """lessons_between in two queries, plain rows (no ORM objects): the week and «Сегодня» are the
+    pages families open most."""
     lessons = db.session.execute(
         select(Lesson.id, Lesson.date, Lesson.number, Lesson.starts_at, Lesson.ends_at, Lesson.room,
                Lesson.topic, Lesson.homework, Subject.name.label("subject"), Attendance.mark)
@@ -77,9 +84,7 @@ def week(student, any_day):
     """Mon–Sat of the week holding any_day, day by day (lessons_between)."""
     start = clock.week_start(any_day)
     end = start + timedelta(days=5)
-    by_day = read_model.lessons_between(student, start, end)  # Redis, when there is one
-    if by_day is None:
-        by_day = lessons_between(student, start, end)
+    by_day = lessons_between(student, start, end)
     days = [{"date": start + timedelta(days=offset), "lessons": by_day.get(start + timedelta(days=offset), [])}
             for offset in range(6)]
     return {"week_start": start, "week_end": end, "days": days}

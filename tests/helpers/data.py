@@ -90,6 +90,19 @@ def import_examples(school=EXAMPLE_SCHOOL):
 
 
 @in_context
+def lesson_on(day, number, room, homework, subject="Алгебра"):
+    """A lesson of Волков's class (7 «Б») of the imported examples on `day`; its id."""
+    from app.models import Lesson
+
+    model = db.session.execute(select(Lesson).where(Lesson.subject.has(name=subject))).scalars().first()
+    row = Lesson(class_id=model.class_id, subject_id=model.subject_id, teacher_id=model.teacher_id,
+                 date=day, number=number, room=room, topic="Тема дня", homework=homework)
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+@in_context
 def grant(sub, student_id, **fields):
     """`sub` (logged in through Gosuslugi once) gets access to the pupil: by default as the
     official representative, or e.g. relation="viewer", scope="grades"; returns the grant's id."""
