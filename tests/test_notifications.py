@@ -141,3 +141,38 @@ def test_gateway_down_keeps_sms_pending_and_sends_it_once_later(
     assert len(texts) == 2 and len(set(texts)) == 2
     with app.app_context():
         assert {m.status for m in outbox("sms")} == {"sent"}
+
+
+def test_a_homework_for_the_class_reaches_every_family_in_the_same_few_statements(app, school, login_parent, smtp):
+    """A homework is for every family of the class: their grants, people, preferences and
+    addresses are read in a few queries for all of them, not several per family (the city's
+    classes hold thirty pupils with one or two people each); each family's message is its own
+    outbox row."""
+    from tests.helpers.data import pupil_id
+    from tests.helpers.sql import statements
+
+    client = teacher(app)
+
+    def save(homework):
+        with statements(app) as seen:
+            answer = client.post(f"/journal/{school['algebra']}/lesson", json={
+                "lesson_id": school["algebra_lesson"], "topic": "Уравнения", "homework": homework})
+        assert answer.status_code == 200, answer.json
+        return len([statement for statement in seen if statement.startswith("SELECT")])  # an outbox row each: INSERTs
+
+    one = app.test_client()
+    login_parent(one, "parent-ivanova")
+    grant(app, "parent-ivanova", school["volkov"])
+    with_one = save("№ 201")
+    for sub, pupil in (("parent-a", "S-1001"), ("parent-b", "S-1003"), ("parent-c", "S-1003")):
+        login_parent(app.test_client(), sub, email=f"{sub}@example.ru", given_name="Анна", family_name="Смирнова")
+        with app.app_context():
+            grant(sub, pupil_id(pupil))
+    deliver_all(app)
+    smtp.mailbox.clear()
+    with_four = save("№ 202")
+    assert with_four <= with_one, (with_one, with_four)
+    deliver_all(app)
+    for address in ("ivanova@example.ru", "parent-a@example.ru", "parent-b@example.ru", "parent-c@example.ru"):
+        mails = smtp.mailbox.to(address)
+        assert len(mails) == 1 and "№ 202" in mails[0].get_body(("plain",)).get_content(), address

@@ -120,7 +120,8 @@ def store(user, secret, ticket):
     if client is None:
         return
     User, Role = _models()
-    entry = {"ticket": list(ticket), "user": _plain(user, User), "roles": [_plain(r, Role) for r in user.roles],
+    roles = list(user.roles)
+    entry = {"ticket": list(ticket), "user": _plain(user, User), "roles": [_plain(role, Role) for role in roles],
              "secret": secret}
     try:
         client.set(KEY.format(id=user.id), json.dumps(entry, ensure_ascii=False, separators=(",", ":")), ex=_ttl())

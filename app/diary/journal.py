@@ -12,7 +12,7 @@ from .. import access, clock, formats, inputs
 from ..domain_error import DomainError
 from ..extensions import db
 from ..names import FullName, attendance_label
-from ..notify.routing import notify
+from ..notify.routing import notify, notify_all
 from . import grading, membership, queries
 from ..models import (
     GRADE_VALUES,
@@ -304,11 +304,12 @@ def set_lesson(actor, assignment, lesson_id, topic, homework):
         lesson.homework = homework
     if changes:
         event = _audit(actor, "lesson_set", "lesson", lesson.id, changes)
-        if "homework" in changes and homework:
-            for pupil in pupils_of(assignment, lesson.date):
-                notify("homework", pupil.id, gettext("Homework for %(name)s: %(subject)s",
-                                                     name=FullName.of(pupil).first_declined("genitive"), subject=lesson.subject.name),
-                       f"{formats.date(lesson.date)}: {homework}", f"{event.id}:{pupil.id}")
+        if "homework" in changes and homework:  # every family of the class at once (notify_all)
+            notify_all("homework", [
+                (pupil.id, gettext("Homework for %(name)s: %(subject)s",
+                                   name=FullName.of(pupil).first_declined("genitive"), subject=lesson.subject.name),
+                 f"{formats.date(lesson.date)}: {homework}", f"{event.id}:{pupil.id}")
+                for pupil in pupils_of(assignment, lesson.date)])
     db.session.commit()
     return lesson
 

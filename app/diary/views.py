@@ -326,7 +326,7 @@ def notify_families(item, text):
 
     from ..extensions import db
     from ..models import Student
-    from ..notify.routing import notify
+    from ..notify.routing import notify_all
     from . import membership
 
     if item.school_class is not None:  # the class's pupils on the day it happens
@@ -335,8 +335,7 @@ def notify_families(item, text):
         student_ids = db.session.execute(select(Student.id).where(Student.school_id == item.school_id)).scalars()
     subject, body = text
     kind = "meeting" if item.__tablename__ == "parent_meeting" else "event"
-    for student_id in student_ids:
-        notify("event", student_id, subject, body, f"{kind}:{item.id}:{student_id}")
+    notify_all("event", [(student_id, subject, body, f"{kind}:{item.id}:{student_id}") for student_id in student_ids])
     db.session.commit()
 
 

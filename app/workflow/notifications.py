@@ -17,11 +17,17 @@ def _usable(address):
         return ""
 
 
-def contact_email(user):
-    """The address we write to: the provider's e-mail (FAB's column may hold a placeholder)."""
-    email = db.session.execute(
-        select(Identity.email).where(Identity.user_id == user.id).order_by(Identity.id.desc())
-    ).scalar()
+_LOOK_UP = object()
+
+
+def contact_email(user, identity_email=_LOOK_UP):
+    """The address we write to: the provider's e-mail (FAB's column may hold a placeholder).
+    `identity_email`: the person's latest Identity e-mail when the caller has read it already."""
+    email = identity_email
+    if email is _LOOK_UP:
+        email = db.session.execute(
+            select(Identity.email).where(Identity.user_id == user.id).order_by(Identity.id.desc())
+        ).scalar()
     if email and _usable(email):
         return _usable(email)
     if user.email and not user.email.endswith("@email.notfound"):
