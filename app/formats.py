@@ -175,8 +175,20 @@ def _is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+NUMBERS_REMEMBERED = 4096  # averages and counts repeat (4,33 · 4,50 · 12): a grades page formats dozens
+
+
+@lru_cache(maxsize=NUMBERS_REMEMBERED, typed=True)
+def _plain_number(value, pattern, locale):
+    """Babel's format of a number: a pure function of the number, the pattern and the locale,
+    remembered per process."""
+    return babel_numbers.format_decimal(value, format=pattern, locale=locale)
+
+
 def _format_number(value, pattern, **options):
-    return babel_numbers.format_decimal(value, format=pattern, locale=_locale(), **options)
+    if options:
+        return babel_numbers.format_decimal(value, format=pattern, locale=_locale(), **options)
+    return _plain_number(value, pattern, _locale())
 
 
 def number(value):
