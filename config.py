@@ -74,6 +74,9 @@ class Config:
     # database round trip (app.auth.account_cache), when REDIS_URL is set; every change through
     # the app forgets it at once, a change made outside it (SQL by hand) within this many seconds.
     ACCOUNT_CACHE = _env_bool("ACCOUNT_CACHE", True)
+    # The operator commands (`flask db`, `flask init`, `flask seed` …) and their migration tool:
+    # scripts/gunicorn_conf.py turns them off in web workers (about 9 MB a worker less).
+    CLI_COMMANDS = _env_bool("CLI_COMMANDS", True)
     ACCOUNT_CACHE_SECONDS = _env_int("ACCOUNT_CACHE_SECONDS", 300)
     READY_TIMEOUT_SECONDS = float(os.environ.get("READY_TIMEOUT_SECONDS", "2"))
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")

@@ -4,7 +4,7 @@ import os
 from flask import Flask
 from flask_appbuilder import AppBuilder, Model
 
-from .extensions import csrf, db, migrate
+from .extensions import csrf, db
 
 
 def create_app(config_object="config.Config", overrides=None):
@@ -34,8 +34,8 @@ def create_app(config_object="config.Config", overrides=None):
     session_store.init_app(app)  # server-side sessions: the database, or Redis (SESSION_REDIS_URL)
     # CSRFProtect before FAB: FAB exempts its REST blueprints only if it finds "csrf".
     csrf.init_app(app)
-    migrate.init_app(app, db, metadata=Model.metadata, directory=os.path.join(
-        os.path.dirname(app.root_path), "migrations"))
+    if app.config.get("CLI_COMMANDS", True):
+        _init_migrations(app)
 
     with app.app_context():
         appbuilder = AppBuilder(update_perms=False)
@@ -48,16 +48,29 @@ def create_app(config_object="config.Config", overrides=None):
     replica.init_app(app)  # DATABASE_REPLICA_URL: reports and family reads from the replica
 
     from . import formats
-    from .cli import register_cli
 
     formats.init_app(app)  # the display formats' template filters (|date, |datetime, …)
     from . import names
 
     names.init_app(app)  # people's names: |genitive, |dative, |dear, |attendance, …
-    register_cli(app)
+    if app.config.get("CLI_COMMANDS", True):
+        from .cli import register_cli
+
+        register_cli(app)
     if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:  # client address from that many proxies only
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]),
                                 x_proto=int(app.config["TRUSTED_PROXIES"]))
     return app
+
+
+def _init_migrations(app):
+    """Flask-Migrate on FAB's metadata (`flask db …`, `flask init`). A web worker goes without
+    (CLI_COMMANDS off, scripts/gunicorn_conf.py): it pulls in Alembic, Mako and Pygments, about
+    9 MB a worker that no request uses."""
+    from flask_migrate import Migrate
+
+    Migrate().init_app(app, db, metadata=Model.metadata, directory=os.path.join(
+        os.path.dirname(app.root_path), "migrations"))
+

@@ -4,7 +4,6 @@ The AppBuilder is made per app in create_app(): FAB keeps registered views on th
 so one module-level AppBuilder would serve only the first app of a process (tests make several).
 Reach it as `current_app.appbuilder`."""
 from flask_appbuilder.models.sqla import Model
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
@@ -12,5 +11,4 @@ from .replica.routing import RoutingSession
 
 # db.session reads from the replica inside replica-eligible views (app/replica), else the primary.
 db = SQLAlchemy(model_class=Model, session_options={"class_": RoutingSession})
-migrate = Migrate()
 csrf = CSRFProtect()

@@ -3,6 +3,10 @@ with PROMETHEUS_MULTIPROC_DIR set to an empty directory (emptied before each sta
 worker's live gauges are dropped from the sum (prometheus_client's multiprocess mode)."""
 import os
 
+# Web workers need no operator commands nor their migration tool (config.CLI_COMMANDS): Alembic,
+# Mako and Pygments stay out of every worker. Set before the workers load the app.
+os.environ.setdefault("CLI_COMMANDS", "false")
+
 
 def on_starting(server):
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")

@@ -11,7 +11,6 @@ import hashlib
 import secrets
 from datetime import date, datetime, timedelta
 
-from icalendar import Calendar, Event, Timezone
 from sqlalchemy import select
 
 from .. import clock
@@ -58,6 +57,8 @@ def feed(user_id, today=None):
     today = today or clock.today()
     zone = clock.zone()
     stamp = clock.utcnow().replace(tzinfo=clock.UTC)
+    from icalendar import Calendar, Timezone  # only a worker that serves a feed loads it (1.5 MB)
+
     calendar = Calendar()
     calendar.add("prodid", "-//Электронный дневник//Петербургское образование//RU")
     calendar.add("version", "2.0")
@@ -113,6 +114,8 @@ def feed(user_id, today=None):
 
 
 def _event(key, stamp, sequence=0):
+    from icalendar import Event
+
     event = Event()
     event.add("uid", f"{key}@e-diary")
     event.add("dtstamp", stamp)
