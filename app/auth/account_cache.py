@@ -22,7 +22,7 @@ Redis down: the database answers, as before (app.redis_client)."""
 import json
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import DateTime, event
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -157,7 +157,7 @@ def _forget(session):
     users, roles = session.info.pop("accounts_changed", None), session.info.pop("roles_changed", False)
     if not users and not roles:
         return
-    client = redis_client.client(FLAG) if _in_app() else None
+    client = redis_client.client(FLAG) if has_app_context() else None
     if client is None:
         return
     try:
@@ -178,9 +178,3 @@ def _forget(session):
 def _drop(session):
     session.info.pop("accounts_changed", None)
     session.info.pop("roles_changed", None)
-
-
-def _in_app():
-    from flask import has_app_context
-
-    return has_app_context()

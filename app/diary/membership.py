@@ -39,14 +39,17 @@ def overlaps_days(since, until, date_from, date_to):
     return (since is None or since <= date_to) and (until is None or until >= date_from)
 
 
+def _class_on(what, student, day):
+    """SELECT of `what` (SchoolClass, or a column of it) of the pupil's class on `day`: a class of
+    the pupil's school holding the day, the latest start first (an open start last)."""
+    return (select(what).select_from(CM).join(SchoolClass, SchoolClass.id == CM.class_id)
+            .where(CM.student_id == student.id, SchoolClass.school_id == student.school_id, holds_on(day))
+            .order_by(CM.since.desc().nulls_last()).limit(1))
+
+
 def class_of(student, day=None):
     """The pupil's class on `day` (default: the service's today), or None."""
-    day = day or clock.today()
-    return db.session.execute(
-        select(SchoolClass).join(CM, CM.class_id == SchoolClass.id)
-        .where(CM.student_id == student.id, SchoolClass.school_id == student.school_id, holds_on(day))
-        .order_by(CM.since.desc().nulls_last()).limit(1)
-    ).scalar_one_or_none()
+    return db.session.execute(_class_on(SchoolClass, student, day or clock.today())).scalar_one_or_none()
 
 
 def class_id_on(student, day=None):
@@ -58,13 +61,10 @@ def class_id_on(student, day=None):
     day = day or clock.today()
     known = revisions.memberships_known(student.id)
     if known is None:
-        return db.session.execute(
-            select(CM.class_id).join(SchoolClass, SchoolClass.id == CM.class_id)
-            .where(CM.student_id == student.id, SchoolClass.school_id == student.school_id, holds_on(day))
-            .order_by(CM.since.desc().nulls_last()).limit(1)).scalar_one_or_none()
+        return db.session.execute(_class_on(SchoolClass.id, student, day)).scalar_one_or_none()
     holding = [(since is not None, since, class_id) for class_id, since, until, _revision, school_id in known
                if school_id == student.school_id and holds(since, until, day)]
-    return max(holding)[2] if holding else None  # the latest start first, an open start last
+    return max(holding)[2] if holding else None  # _class_on's order: the latest start, an open one last
 
 
 def in_class(student_id, class_id, day):

@@ -70,7 +70,8 @@ PERIOD_ORDER = (Period.starts_on, Period.kind, Period.number)
 
 
 def _period_order(period):
-    return period.starts_on, period.kind, period.number
+    """PERIOD_ORDER for periods already loaded."""
+    return tuple(getattr(period, column.key) for column in PERIOD_ORDER)
 
 
 def periods(year):
