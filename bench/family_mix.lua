@@ -5,7 +5,10 @@
 -- login or landing page (a session that does not hold), plus wrk's socket errors.
 -- Like a browser's cache (and the mobile app's), a GET the family made before carries the ETag it
 -- got as If-None-Match (304 when nothing changed). One connection per thread (wrk -t N -c N), so
--- each response answers the thread's last request.
+-- each response answers the thread's last request. A family is one browser: wrk's threads share
+-- nothing, so each family belongs to one thread (families dealt out by popularity, each to the
+-- thread with the least weight so far), which keeps its ETags — not sixteen browsers, one per
+-- thread, each without the others' cache. A thread's families are drawn by their weights.
 local threads = {}
 local made = 0
 setup = function(thread)
@@ -31,12 +34,24 @@ local MIX = {
 local letters = {"а","б","в","г","д","е","ж","з","и","к","л","м","н","о","п","р","с","т","у","ф"}
 
 init = function(args)
-  families = dofile(args[1]).families
+  local everyone = dofile(args[1]).families
+  local count = tonumber(args[2]) or 1  -- wrk's threads
   math.randomseed(os.time() + 7919 * tid)
-  cumulative, total = {}, 0
-  for rank = 1, #families do
-    total = total + 1 / rank
-    cumulative[rank] = total
+  local load, mine = {}, {}
+  for t = 1, count do load[t] = 0 end
+  families, cumulative, total = {}, {}, 0
+  for rank = 1, #everyone do  -- weight 1/rank, to the least loaded thread (ties: the first)
+    local least = 1
+    for t = 2, count do if load[t] < load[least] then least = t end end
+    load[least] = load[least] + 1 / rank
+    if least == tid then
+      total = total + 1 / rank
+      table.insert(families, everyone[rank])
+      table.insert(cumulative, total)
+    end
+  end
+  if #families == 0 then  -- fewer families than threads: this thread's browser is a family's second
+    families, cumulative, total = {everyone[1]}, {1}, 1
   end
 end
 

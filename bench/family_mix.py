@@ -210,7 +210,7 @@ def run(app, base, url, server_pid, clerk_cookie, args, floor=None):
         staff = subprocess.Popen([sys.executable, str(HERE / "staff_load.py"), staff_file, base, str(seconds)],
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         family = subprocess.run(["wrk", f"-t{args.connections}", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "5s",
-                                 "-s", str(HERE / "family_mix.lua"), base, "--", family_file],
+                                 "-s", str(HERE / "family_mix.lua"), base, "--", family_file, str(args.connections)],
                                 capture_output=True, text=True, timeout=seconds + 60)
         staff_out = staff.communicate(timeout=seconds + 60)[0]
     finally:
