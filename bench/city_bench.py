@@ -14,7 +14,7 @@ of issue 11 with «выполнено» / «не выполнено». Sessions 
 (redis-server on a free loopback port; --no-redis: in the database).
 
     .venv/bin/python bench/city_bench.py [--scale 0.05] [--seconds 10] [--workers 4] [--connections 16]
-        [--only family_mix] [--families 2000] [--no-redis]
+        [--only family_mix] [--families 2000] [--warmup SECONDS] [--no-redis]
 """
 import argparse
 import contextlib
@@ -335,9 +335,13 @@ def main():
     parser.add_argument("--only", choices=["family_mix"],
                         help="the floor and the family mix only (no single-URL cases, no reports)")
     parser.add_argument("--families", type=int, default=2000, help="distinct families in the mix")
+    parser.add_argument("--warmup", type=int, default=None,
+                        help="seconds of the family mix before it is measured (default: --seconds; 0: from cold caches)")
     parser.add_argument("--redis", action=argparse.BooleanOptionalAction, default=True,
                         help="sessions in a throwaway redis-server (default), or in the database")
     args = parser.parse_args()
+    if args.warmup is None:
+        args.warmup = args.seconds
     if args.database_url:
         results = run(args.database_url, args)
     else:

@@ -8,6 +8,9 @@ gunicorn with wrk and bench/family_mix.lua: families by popularity (Zipf), pages
 mix. At the same time a second process (bench/staff_load.py, paced: why not wrk there, see its
 docstring) plays teachers writing grades and homework through the journal's JSON endpoints and a
 clerk opening the queue (~12 rps).
+Before the measured run the same mix runs --warmup seconds unmeasured (families only): the shared
+caches (the families' accounts, the class weeks of the read model) are then as an evening holds
+them, not empty as just after a restart; the browsers' ETags start afresh.
 CPU time of the app (gunicorn's process tree) and of PostgreSQL (the postmaster's tree) is read
 from /proc before and after and divided by the requests served.
 """
@@ -196,6 +199,12 @@ def parse(out, name):
             "p95_ms": round(float(p95), 2), "p99_ms": round(float(p99), 2), "errors": int(errors)}
 
 
+def _wrk_command(connections, seconds, base, family_file):
+    """wrk with the mix's script: one connection per thread (a thread's families are its own)."""
+    return ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
+            "-s", str(HERE / "family_mix.lua"), base, "--", family_file, str(connections)]
+
+
 def run(app, base, url, server_pid, clerk_cookie, args, floor=None):
     """The mix: families at --connections for --seconds, staff beside them; one result entry."""
     families, teachers = prepare(app, args.families)
@@ -204,13 +213,16 @@ def run(app, base, url, server_pid, clerk_cookie, args, floor=None):
     family_file = _write("return {families = {\n" + _table(families) + "\n}}\n", ".lua")
     staff_file = _write(json.dumps({"teachers": teachers, "clerk": {"c": clerk_cookie[0]}}), ".json")
     seconds = args.seconds
+    warmup = getattr(args, "warmup", 0)
+    if warmup > 0:  # the same mix, not measured: caches as an evening holds them, not as after a restart
+        subprocess.run(_wrk_command(args.connections, warmup, base, family_file),
+                       capture_output=True, text=True, timeout=warmup + 60)
     postmaster = postmaster_pid(url)
     app_before, db_before = tree_cpu_ticks(server_pid), tree_cpu_ticks(postmaster) if postmaster else None
     try:
         staff = subprocess.Popen([sys.executable, str(HERE / "staff_load.py"), staff_file, base, str(seconds)],
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        family = subprocess.run(["wrk", f"-t{args.connections}", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "5s",
-                                 "-s", str(HERE / "family_mix.lua"), base, "--", family_file, str(args.connections)],
+        family = subprocess.run(_wrk_command(args.connections, seconds, base, family_file),
                                 capture_output=True, text=True, timeout=seconds + 60)
         staff_out = staff.communicate(timeout=seconds + 60)[0]
     finally:
@@ -223,7 +235,7 @@ def run(app, base, url, server_pid, clerk_cookie, args, floor=None):
     rps = round(mix["requests"] / mix["duration"], 1)
     entry = {"name": "family_mix", "rps": rps, "p50_ms": mix["p50_ms"], "p95_ms": mix["p95_ms"],
              "p99_ms": mix["p99_ms"], "errors": mix["errors"], "requests": mix["requests"],
-             "families": len(families), "teachers": len(teachers),
+             "families": len(families), "teachers": len(teachers), "warmup_s": warmup,
              "ratio_to_floor": round(rps / floor, 3) if floor else None, "connections": args.connections,
              "staff_rps": round(crew["requests"] / crew["duration"], 1), "staff_p95_ms": crew["p95_ms"],
              "staff_errors": crew["errors"],
