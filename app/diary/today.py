@@ -4,7 +4,7 @@ next events and meetings. Plain data; the caller asks app.diary.family.open_sect
 passes the sections the grant opens (app.access.grant_allows)."""
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -19,26 +19,37 @@ VISIT_TOUCH_SECONDS = 60  # a visit is written at most once a minute per person 
 UPCOMING = 3  # next events, next meetings
 
 
+def _visit(user_id, student_id):
+    return FamilyVisit.user_id == user_id, FamilyVisit.student_id == student_id
+
+
+def visit_column(user_id, student_id):
+    """The last visit (naive UTC, or NULL) as a column: read alongside other figures of the page."""
+    return select(FamilyVisit.seen_at).where(*_visit(user_id, student_id)).scalar_subquery()
+
+
 def last_visit(user_id, student_id):
     """The moment (naive UTC) of the person's last visit of the pupil's «Сегодня», or None."""
-    return db.session.execute(select(FamilyVisit.seen_at).where(
-        FamilyVisit.user_id == user_id, FamilyVisit.student_id == student_id)).scalar_one_or_none()
+    return db.session.execute(select(visit_column(user_id, student_id))).scalar()
 
 
-def record_visit(user_id, student_id):
+UNREAD = object()  # record_visit(): the stored visit is not read yet
+
+
+def record_visit(user_id, student_id, previous=UNREAD):
     """Remembers this moment as the last visit; returns the previous one (None the first time).
-    A visit within VISIT_TOUCH_SECONDS of the stored one writes nothing (a reload, the app's
-    polls): the next session's news start at most that much earlier."""
-    visit = db.session.execute(select(FamilyVisit).where(
-        FamilyVisit.user_id == user_id, FamilyVisit.student_id == student_id)).scalar_one_or_none()
-    previous = visit.seen_at if visit is not None else None
+    `previous`: the stored moment when the caller has read it already (visit_column). A visit
+    within VISIT_TOUCH_SECONDS of the stored one writes nothing (a reload, the app's polls): the
+    next session's news start at most that much earlier."""
+    if previous is UNREAD:
+        previous = last_visit(user_id, student_id)
     now = clock.utcnow()
     if previous is not None and timedelta(0) <= now - previous < timedelta(seconds=VISIT_TOUCH_SECONDS):
         return previous
-    if visit is None:
-        visit = FamilyVisit(user_id=user_id, student_id=student_id)
-        db.session.add(visit)
-    visit.seen_at = now
+    if previous is None:
+        db.session.add(FamilyVisit(user_id=user_id, student_id=student_id, seen_at=now))
+    else:
+        db.session.execute(update(FamilyVisit).where(*_visit(user_id, student_id)).values(seen_at=now))
     try:
         db.session.commit()
     except IntegrityError:  # the same person's other tab recorded the first visit a moment ago
@@ -72,12 +83,17 @@ def new_marks(student, since, limit=NEW_LIMIT):
     return [{"mark": m, "date": d, "number": n, "subject": s} for m, d, n, s in rows]
 
 
-def unread_conversations(user_id, student_id):
-    """How many of the person's conversations about the pupil have a message they have not read."""
-    return len(db.session.execute(select(Conversation.id).where(
+def unread_column(user_id, student_id):
+    """How many of the person's conversations about the pupil have a message they have not read,
+    as a column."""
+    return select(func.count()).select_from(Conversation).where(
         Conversation.parent_id == user_id, Conversation.student_id == student_id,
         or_(Conversation.parent_read_at.is_(None), Conversation.parent_read_at < Conversation.last_message_at),
-    )).all())
+    ).scalar_subquery()
+
+
+def unread_conversations(user_id, student_id):
+    return db.session.execute(select(unread_column(user_id, student_id))).scalar()
 
 
 def next_school_day(by_day, today):

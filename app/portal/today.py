@@ -1,12 +1,13 @@
 """«Сегодня», where a family lands after the login: one child — straight to that child's day;
 several — a card per child; nobody's diary open yet — «Мои заявления», as before."""
 from datetime import datetime
+from functools import cache
 
 from flask import redirect, render_template, session, url_for
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, null, select
 
 from .. import clock
-from ..access import SECTIONS, current_actor, grants_with_pupils, grant_allows, own_applications
+from ..access import SECTIONS, Actor, current_actor, grants_with_pupils, grant_allows, own_applications
 from ..diary import conditional, today as days
 from ..extensions import db
 from ..models import Application, ApplicationState
@@ -32,22 +33,42 @@ def _sections(grant):
 OPEN_APPLICATIONS_SHOWN = 5  # on «Сегодня»; the rest on «Мои заявления»
 
 
+def _waiting(actor):
+    return own_applications(actor), Application.state.in_(ApplicationState.ACTIVE)
+
+
 def _open_applications():
     """The newest applications still in progress (a few) and how many there are in all: one
     query, the total counted alongside (a window count over all of them, before the LIMIT)."""
-    waiting = (own_applications(current_actor()), Application.state.in_(ApplicationState.ACTIVE))
     rows = db.session.execute(
-        select(Application, func.count().over().label("total")).where(*waiting)
+        select(Application, func.count().over().label("total")).where(*_waiting(current_actor()))
         .order_by(Application.created_at.desc(), Application.id.desc()).limit(OPEN_APPLICATIONS_SHOWN)
     ).all()
     return [application for application, _total in rows], (rows[0].total if rows else 0)
 
 
-def _since(user_id, student_id):
+@cache
+def _stamp_statement(messages):
+    """The figures «Сегодня»'s ETag holds besides the diary, by bound parameters (user_id,
+    student_id), built once per process: the last visit; the unread conversations (`messages`:
+    the grant opens them, else NULL); and columns that change whenever the open applications
+    shown change — how many, the last change, the sum of their versions (every transition bumps
+    one, app.workflow)."""
+    user_id, student_id = bindparam("user_id"), bindparam("student_id")
+    waiting = _waiting(Actor(user_id=user_id, label=""))
+    return select(
+        days.visit_column(user_id, student_id),
+        days.unread_column(user_id, student_id) if messages else null(),
+        *(select(aggregate).where(*waiting).scalar_subquery() for aggregate in (
+            func.count(), func.max(Application.updated_at), func.coalesce(func.sum(Application.version), 0))))
+
+
+def _since(user_id, student_id, stored):
     """What counts as new: after the visit before this session's first one (stored per person and
-    pupil); a reload in the same session shows the same news. Every visit is remembered."""
+    pupil); a reload in the same session shows the same news. Every visit is remembered
+    (`stored`: the visit as the database holds it now)."""
     known = session.get(SINCE, {})
-    previous = days.record_visit(user_id, student_id)
+    previous = days.record_visit(user_id, student_id, stored)
     if str(student_id) not in known:
         known = dict(known, **{str(student_id): (previous or days.default_since()).isoformat()})
         session[SINCE] = known
@@ -79,16 +100,21 @@ def diary_today(student_id):
     student, grant = open_section(student_id, "profile", "diary")  # the access log: «Дневник»
     welcome = show_welcome_once()
     user_id = current_actor().user_id
-    since = _since(user_id, student_id)
     sections = _sections(grant)
-    applications, applications_total = _open_applications()
-    unread = days.unread_conversations(user_id, student.id) if "messages" in sections else None
-    # besides the diary (the class revisions): the visit, the applications, unread messages; the
-    # events and meetings ahead count by the hour (an edit of one bumps the class revisions)
-    extra = (since, welcome, [(a.id, a.state, a.updated_at) for a in applications], applications_total,
-             unread, _this_hour())
-    return conditional.respond(student, grant, lambda: _render(
-        "portal/diary_today.html", student, grant, day=days.today(student, user_id, since, sections, unread),
-        applications=applications, applications_total=applications_total, show_grades=grant_allows(grant, "grades"),
-        show_attendance=grant_allows(grant, "attendance"), show_homework=grant_allows(grant, "homework")),
-        extra=extra)
+    # besides the diary (the class revisions), the ETag holds the visit, the open applications
+    # and the unread messages: one query for all three, the page's own queries only for a 200
+    visit, unread, *applications_stamp = db.session.execute(
+        _stamp_statement("messages" in sections), {"user_id": user_id, "student_id": student_id}).one()
+    since = _since(user_id, student_id, visit)
+    # the events and meetings ahead count by the hour (an edit of one bumps the class revisions)
+    extra = (since, welcome, tuple(applications_stamp), unread, _this_hour())
+
+    def page():
+        applications, applications_total = _open_applications()
+        return _render(
+            "portal/diary_today.html", student, grant, day=days.today(student, user_id, since, sections, unread),
+            applications=applications, applications_total=applications_total,
+            show_grades=grant_allows(grant, "grades"), show_attendance=grant_allows(grant, "attendance"),
+            show_homework=grant_allows(grant, "homework"))
+
+    return conditional.respond(student, grant, page, extra=extra)
