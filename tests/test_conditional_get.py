@@ -114,9 +114,9 @@ def test_switched_off(app, pupil_world, config):
 
 def test_other_pages_keep_their_headers(app, pupil_world):
     client, p = pupil_world["parent-ivanova"], pupil_world["volkov"]
-    events = client.get(page(p, "events"))
-    assert events.status_code == 200 and "ETag" not in events.headers
-    assert events.headers.get("Cache-Control") != "private, no-cache"
+    messages = client.get(page(p, "messages"))  # it holds a form: no ETag
+    assert messages.status_code == 200 and "ETag" not in messages.headers
+    assert messages.headers.get("Cache-Control") != "private, no-cache"
 
 
 def test_an_import_bumps_the_class(app, pupil_world):
@@ -146,3 +146,28 @@ def test_a_304_reads_the_class_revisions_with_the_access_check(app, pupil_world)
             assert client.get(path, headers={"If-None-Match": tag}).status_code == 304
         assert not [s for s in seen if s.startswith("SELECT class_membership.class_id")], seen
         assert any("class_revision" in s and "access_grant" in s for s in seen), seen
+
+
+def test_events_and_meetings_answer_304_until_one_is_added(app, pupil_world):
+    """The events and the parent meetings carry an ETag too: a reload is a bodiless 304, and a new
+    event or meeting of the pupil's school (it bumps the class revisions) sends the page afresh."""
+    from datetime import datetime
+
+    from app.models import ParentMeeting, SchoolEvent, Student
+
+    client, p = pupil_world["parent-ivanova"], pupil_world["volkov"]
+    client.get(page(p, "today"))
+    tags = {}
+    for name in ("events", "meetings"):
+        first = client.get(page(p, name))
+        assert first.status_code == 200 and first.headers["ETag"], name
+        assert client.get(page(p, name), headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+        tags[name] = first.headers["ETag"]
+    with app.app_context():
+        school_id = db.session.get(Student, p).school_id
+        db.session.add_all([SchoolEvent(school_id=school_id, title="Турнир по шахматам", starts_at=datetime(2031, 5, 25, 12)),
+                            ParentMeeting(school_id=school_id, topic="Летний лагерь", starts_at=datetime(2031, 5, 20, 19))])
+        db.session.commit()
+    for name, what in (("events", "Турнир по шахматам"), ("meetings", "Летний лагерь")):
+        fresh = client.get(page(p, name), headers={"If-None-Match": tags[name]})
+        assert fresh.status_code == 200 and what in fresh.get_data(as_text=True), name

@@ -139,11 +139,21 @@ def diary_stats(student_id):
 @citizen_required
 def diary_events(student_id):
     student, grant = open_section(student_id, "events", "events")
-    return _render("portal/diary_events.html", student, grant, items=queries.events(student), meetings=False)
+    return _events_page(student, grant, queries.events, meetings=False)
 
 
 @bp.route("/my/students/<int:student_id>/meetings")
 @citizen_required
 def diary_meetings(student_id):
     student, grant = open_section(student_id, "events", "meetings")
-    return _render("portal/diary_events.html", student, grant, items=queries.meetings(student), meetings=True)
+    return _events_page(student, grant, queries.meetings, meetings=True)
+
+
+def _events_page(student, grant, listed, meetings):
+    """Events or meetings, upcoming and past as of this minute of the service's clock: with an
+    ETag (an edit of one bumps the class revisions, app.diary.revisions) that also changes with
+    the minute, so one that has begun moves to the past within a minute."""
+    now = clock.local_now().replace(second=0, microsecond=0)
+    return conditional.respond(student, grant, lambda: _render(
+        "portal/diary_events.html", student, grant, items=listed(student, now=now), meetings=meetings),
+        extra=(now,))
