@@ -42,7 +42,11 @@ def teachers_of(student, klass=LOOK_UP):
         klass = membership.class_of(student)
     if klass is None:
         return {}
-    ids = teacher_ids_of_class(klass)
+    return active_users(teacher_ids_of_class(klass))
+
+
+def active_users(ids):
+    """{user_id: User} of these ids, active accounts only."""
     users = db.session.execute(select(User).where(User.id.in_(ids or [-1]))).scalars()
     return {u.id: u for u in users if u.active}
 

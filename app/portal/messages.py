@@ -18,10 +18,9 @@ def _lower_first(text):
     return text[:1].lower() + text[1:]
 
 
-def recipients(student, teachers, klass=messages.LOOK_UP):
+def recipients(teachers, subjects):
     """[(user id, «Орлова Т. В. — алгебра»)] of the pupil's teachers, by surname: what each one
-    teaches the class, or «классный руководитель». `klass`: the pupil's class, when known."""
-    subjects = messages.teacher_subjects(student, klass)
+    teaches the class (`subjects`: messages.teacher_subjects), or «классный руководитель»."""
     rows = []
     for user in sorted(teachers.values(), key=lambda u: (u.last_name or "", u.first_name or "")):
         names, class_teacher = subjects.get(user.id, ([], False))
@@ -40,8 +39,10 @@ def student_messages(student_id):
     grant = messages.family_grant(me.id, student_id) if student is not None else None
     if grant is None:
         abort(404)
-    klass = membership.class_of(student)  # once, for the teachers and what each one teaches
-    teachers = messages.teachers_of(student, klass)
+    # the class once; what each teacher teaches it names the teachers too (its teachers and the
+    # class teacher, as messages.teachers_of): their accounts in one more query
+    subjects = messages.teacher_subjects(student, membership.class_of(student))
+    teachers = messages.active_users(set(subjects))
     form, refused = {}, Refused()
     if request.method == "POST":
         form = request.form
@@ -51,7 +52,7 @@ def student_messages(student_id):
             flash(gettext("The message has been sent."), "success")
             return redirect(url_for("portal.conversation", conversation_id=message.conversation_id))
     rows = messages.conversations_for_family(me.id, student_id)
-    return render_template("portal/messages.html", student=student, teachers=recipients(student, teachers, klass),
+    return render_template("portal/messages.html", student=student, teachers=recipients(teachers, subjects),
                            tabs=diary_tabs(student_id, grant), section_title=gettext("Messages"),
                            conversations=rows, unread=lambda c: messages.unread(c, me.id),
                            form=form, error=refused.message), refused.status
