@@ -88,8 +88,22 @@ def _format_date(value, pattern, rebase):
     return babel_dates.format_date(value, pattern, locale=OUTSIDE_APP_LOCALE)
 
 
+MOMENTS_REMEMBERED = 2048  # a queue or a message list shows the same moments at every request
+
+
+@lru_cache(maxsize=MOMENTS_REMEMBERED)
+def _naive_moment(value, pattern, locale, zone):
+    """What flask_babel.format_datetime(value, pattern, rebase=zone is not None) gives for a
+    naive datetime and a pattern of our own: a pure function of these four, remembered per
+    process. (Only naive values: aware ones equal across zones would share an entry.)"""
+    return babel_dates.format_datetime(value, pattern, locale=locale, tzinfo=zone)
+
+
 def _format_datetime(value, pattern, rebase):
     if has_app_context():
+        if type(value) is dt.datetime and value.tzinfo is None and pattern not in BABEL_NAMED:
+            return _naive_moment(value, pattern, flask_babel.get_locale(),
+                                 flask_babel.get_timezone() if rebase else None)
         return flask_babel.format_datetime(value, pattern, rebase=rebase)
     return babel_dates.format_datetime(value, pattern, tzinfo=clock.zone() if rebase else None,
                                        locale=OUTSIDE_APP_LOCALE)

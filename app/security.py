@@ -6,7 +6,8 @@ accounts that hold no staff role or have no password. Failed logins are limited 
 follows the policy of app/auth/passwords.py, whoever sets it; password changes and
 disabling/enabling are audited, and the sessions they invalidate end at the next request
 (app/auth/sessions.py). Permissions of the current user are cached per request
-(FAB checks them many times a page)."""
+(FAB checks them many times a page), and per process while the roles stay unchanged
+(app/auth/permission_cache.py)."""
 import logging
 
 from flask import current_app, g, has_request_context
@@ -163,14 +164,18 @@ class DiarySecurityManager(SecurityManager):
 
     def _has_view_access(self, user, permission_name, view_name):
         """FAB asks once per permission (a list page: ~15 queries). Here all the permissions of
-        the user's roles come in one query, once per request."""
+        the user's roles come in one query, at most once per request, and not even that while
+        the process holds them under the current role epoch (app.auth.permission_cache)."""
         roles = self.get_user_roles(user)
         if any(role.name in self.builtin_roles for role in roles):
             return super()._has_view_access(user, permission_name, view_name)
         key = (getattr(user, "id", None), tuple(sorted(role.id for role in roles)))
         cached = getattr(g, "_diary_permissions", None)
         if cached is None or cached[0] != key:
-            cached = g._diary_permissions = (key, self._permissions_of_roles(key[1]))
+            from .auth import permission_cache
+
+            permissions = permission_cache.permissions(key[1], self._permissions_of_roles)
+            cached = g._diary_permissions = (key, permissions)
         return (permission_name, view_name) in cached[1]
 
     def _permissions_of_roles(self, role_ids):

@@ -251,3 +251,21 @@ def test_nothing_outside_the_formats_module_formats_dates_by_hand():
     assert not offenders, ("format dates with app/formats.py (|date, |datetime, |time, |day, |long_date, "
                            "week_span) — or list a machine format in MACHINE_FORMATS:\n" + "\n".join(offenders))
     assert used == set(MACHINE_FORMATS), f"stale exceptions: {set(MACHINE_FORMATS) - used}"
+
+
+def test_remembered_moments_are_what_flask_babel_gives(app):
+    """formats.datetime keeps naive moments per process (_naive_moment): the same text as
+    flask_babel.format_datetime, across midnight, the seconds and a wall-clock time."""
+    import flask_babel
+
+    from app import formats
+
+    with app.test_request_context():
+        for value in (datetime(2026, 3, 1, 20, 59, 5), datetime(2026, 3, 1, 21, 0), datetime(2014, 7, 9, 14, 30)):
+            for _ in range(2):  # computed, then remembered
+                assert formats.datetime(value) == flask_babel.format_datetime(value, formats.DATETIME)
+                assert formats.datetime(value, seconds=True) == flask_babel.format_datetime(
+                    value, formats.DATETIME_SECONDS)
+                assert formats.datetime(value, utc=False) == flask_babel.format_datetime(
+                    value, formats.DATETIME, rebase=False)
+                assert formats.time(value) == flask_babel.format_datetime(value, formats.TIME)

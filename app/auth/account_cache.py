@@ -22,7 +22,7 @@ Redis down: the database answers, as before (app.redis_client)."""
 import json
 from datetime import datetime
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import DateTime, event
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -48,8 +48,25 @@ def _columns(model):
     return [(attr.key, isinstance(attr.columns[0].type, DateTime)) for attr in model.__mapper__.column_attrs]
 
 
-def _ttl():
+def ttl():
     return int(current_app.config.get("ACCOUNT_CACHE_SECONDS", 300))
+
+
+def epoch():
+    """The role epoch as this request read it (lookup's MGET), else read now; None: no cache now
+    (no Redis, the cache off, Redis failing). app.auth.permission_cache keys on it."""
+    known = g.get("_diary_account_epoch")
+    if known is not None:
+        return known
+    client = redis_client.client(FLAG)
+    if client is None:
+        return None
+    try:
+        value = g._diary_account_epoch = int(client.get(EPOCH) or 0)
+    except redis_client.ERRORS as exc:
+        redis_client.failed(exc, "account cache")
+        return None
+    return value
 
 
 # --------------------------------------------------------------------------- reading
@@ -63,6 +80,7 @@ def lookup(user_id):
     try:
         epoch, generation, raw = client.mget(EPOCH, GENERATION.format(id=user_id), KEY.format(id=user_id))
         ticket = (int(epoch or 0), int(generation or 0))
+        g._diary_account_epoch = ticket[0]
         if raw is None:
             return None, None, ticket
         entry = json.loads(raw)
@@ -124,7 +142,7 @@ def store(user, secret, ticket):
     entry = {"ticket": list(ticket), "user": _plain(user, User), "roles": [_plain(role, Role) for role in roles],
              "secret": secret}
     try:
-        client.set(KEY.format(id=user.id), json.dumps(entry, ensure_ascii=False, separators=(",", ":")), ex=_ttl())
+        client.set(KEY.format(id=user.id), json.dumps(entry, ensure_ascii=False, separators=(",", ":")), ex=ttl())
     except redis_client.ERRORS as exc:
         redis_client.failed(exc, "account cache")
 
@@ -141,6 +159,8 @@ def changed(user_id, session=None):
 @event.listens_for(Session, "after_flush")
 def _collect(session, _context):
     User, Role = _models()
+    from flask_appbuilder.security.sqla.models import Permission, PermissionView, ViewMenu
+
     from ..models import UserSessionKey
 
     for obj in (*session.new, *session.dirty, *session.deleted):
@@ -148,7 +168,7 @@ def _collect(session, _context):
             session.info.setdefault("accounts_changed", set()).add(obj.id)
         elif isinstance(obj, UserSessionKey) and obj.user_id is not None:
             session.info.setdefault("accounts_changed", set()).add(obj.user_id)
-        elif isinstance(obj, Role):
+        elif isinstance(obj, (Role, Permission, PermissionView, ViewMenu)):  # app.auth.permission_cache
             session.info["roles_changed"] = True
 
 
@@ -169,6 +189,7 @@ def _forget(session):
             pipe.delete(KEY.format(id=user_id))
         if roles:
             pipe.incr(EPOCH)
+            g.pop("_diary_account_epoch", None)  # this context reads the new epoch afresh
         pipe.execute()
     except redis_client.ERRORS as exc:
         redis_client.failed(exc, "account cache")

@@ -95,7 +95,11 @@ class Application(Model):
 
     @property
     def child_full_name(self):
-        return self.child_name.document
+        """«Иванова Мария Петровна»: the document order needs no sex, so the pupil of the roster
+        (a lazy relationship, a query per approved row of a list) is not looked at."""
+        from ..names import FullName
+
+        return FullName(self.child_last_name, self.child_first_name, self.child_middle_name).document
 
     @property
     def state_label(self):
