@@ -383,3 +383,24 @@ def test_openapi_lists_the_contract_paths(client):
     assert "/api/v1/applications/{pk}/transitions/{name}" in paths
     assert {"get", "post"} <= set(paths["/api/v1/applications/"])
     assert "post" in paths["/api/v1/applications/{pk}/transitions/{name}"]
+
+
+def test_a_submit_answers_from_the_rows_it_wrote(app, client, login_parent):
+    """The answer of a submit (and of a transition) is built in the transaction, from the rows just
+    written: nothing is read back after the commit (app.workflow.fire(then=…)). A submit reads
+    its school's hours once (for the e-mail and the answer) and the history once."""
+    from tests.helpers.sql import statements
+
+    login_parent(client, "parent-ivanova")
+    with statements(app) as seen:
+        created = client.post("/api/v1/applications/", json={"school_id": school_id(app, "239"), "child": CHILD})
+    assert created.status_code == 201 and created.json["history"][0]["to"] == "submitted"
+    assert created.json["school"]["reception_hours"], created.json
+    after = seen[[s.startswith("INSERT INTO application") for s in seen].index(True):]
+    assert not [s for s in after if s.startswith("SELECT application.")], "\n".join(seen)
+    assert len([s for s in seen if s.startswith("SELECT reception_slot")]) == 1, "\n".join(seen)
+    with statements(app) as seen:
+        done = client.post(url(created.json["id"], "withdraw"), json={})
+    assert done.status_code == 200 and done.json["state"] == "withdrawn" and done.json["version"] == 2
+    commit = next(i for i, s in enumerate(seen) if s.startswith("UPDATE application"))
+    assert not [s for s in seen[commit + 1:] if s.startswith("SELECT application.")][1:], "\n".join(seen)

@@ -104,8 +104,9 @@ class ApplicationsApi(JsonApi):
     def create_application(self):
         """Submit an application (parent)."""
         data = body(schemas.ApplicationInput())
-        application = workflow.fire("submit", current_actor(), data=data)
-        return answer(schemas.ApplicationOut, application_json(application, with_history=True), status=201)
+        created = workflow.fire("submit", current_actor(), data=data,
+                                then=lambda application: application_json(application, with_history=True))
+        return answer(schemas.ApplicationOut, created, status=201)
 
     @expose("/<int:pk>", methods=["GET"])
     @api_login_required
@@ -135,10 +136,8 @@ class ApplicationsApi(JsonApi):
         pk = inputs.path_id(pk)
         if api_transition(name) is None:  # unknown, or not offered to the API (expire, mark_notified…)
             raise workflow.NotFound(gettext("Unknown action: %(name)s.", name=name))
-        application = workflow.fire(name, current_actor(), pk, data=data, expected_version=data.get("version"))
-        return answer(schemas.TransitionOut, {
-            "id": application.id,
-            "state": application.state,
-            "state_label": application.state_label,
-            "version": application.version,
-        })
+        done = workflow.fire(name, current_actor(), pk, data=data, expected_version=data.get("version"),
+                             then=lambda application: {"id": application.id, "state": application.state,
+                                                       "state_label": application.state_label,
+                                                       "version": application.version})
+        return answer(schemas.TransitionOut, done)

@@ -56,8 +56,11 @@ def _load(application_id, actor):
     return application
 
 
-def fire(name, actor, application_id=None, data=None, expected_version=None, commit=True):
-    """Perform transition `name` as `actor`. Returns the application after the change.
+def fire(name, actor, application_id=None, data=None, expected_version=None, commit=True, then=None):
+    """Perform transition `name` as `actor`. Returns the application after the change, or what
+    `then(application)` gives: computed in the transaction, before the commit expires the rows
+    just written (an API answer built from them without reading them back); on an error it is
+    discarded with everything else.
 
     Raises WorkflowError subclasses (400 ValidationFailed, 403 NotAllowed, 404 NotFound,
     409 IllegalTransition / Conflict); on any error nothing is saved. With commit=False
@@ -80,9 +83,11 @@ def fire(name, actor, application_id=None, data=None, expected_version=None, com
             message = gettext("Reload the page: the application's version is not valid.")
             raise ValidationFailed(message, {"version": message}) from None
     if not commit:
-        return _perform(transition, actor, application_id, data, expected_version)
+        application = _perform(transition, actor, application_id, data, expected_version)
+        return then(application) if then is not None else application
     try:
         application = _perform(transition, actor, application_id, data, expected_version)
+        result = then(application) if then is not None else application
         db.session.commit()
     except IntegrityError:
         # A concurrent request won a unique index (one active application per parent, child and
@@ -97,7 +102,7 @@ def fire(name, actor, application_id=None, data=None, expected_version=None, com
     except Exception:
         db.session.rollback()
         raise
-    return application
+    return result
 
 
 def _perform(transition, actor, application_id, data, expected_version):
