@@ -33,15 +33,15 @@ def last_visit(user_id, student_id):
     return db.session.execute(select(visit_column(user_id, student_id))).scalar()
 
 
-UNREAD = object()  # record_visit(): the stored visit is not read yet
+VISIT_NOT_READ = object()  # record_visit(): the stored visit is not read yet (not the unread messages)
 
 
-def record_visit(user_id, student_id, previous=UNREAD):
+def record_visit(user_id, student_id, previous=VISIT_NOT_READ):
     """Remembers this moment as the last visit; returns the previous one (None the first time).
     `previous`: the stored moment when the caller has read it already (visit_column). A visit
     within VISIT_TOUCH_SECONDS of the stored one writes nothing (a reload, the app's polls): the
     next session's news start at most that much earlier."""
-    if previous is UNREAD:
+    if previous is VISIT_NOT_READ:
         previous = last_visit(user_id, student_id)
     now = clock.utcnow()
     if previous is not None and timedelta(0) <= now - previous < timedelta(seconds=VISIT_TOUCH_SECONDS):
