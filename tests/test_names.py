@@ -10,6 +10,7 @@ from app.names import FullName
 from tests.helpers.app import drain_outbox
 from tests.helpers.data import citizen_id, find_application, grant, school_id
 from tests.helpers.web import invite, teacher
+from tests.helpers.workflow import rendered
 
 
 @pytest.mark.parametrize("text, genitive, dative", [
@@ -205,8 +206,8 @@ def test_the_decision_letters_decline_the_pupil(sqlite_app, state, child, expect
 
     with sqlite_app.app_context():
         application_id = drive(state, child=child)
-        letters = db.session.execute(select(OutboxMessage).where(
-            OutboxMessage.channel == "email", OutboxMessage.body_text.contains(expected))).scalars().all()
+        letters = [letter for letter in rendered(db.session.execute(select(OutboxMessage).where(
+            OutboxMessage.channel == "email")).scalars().all()) if expected in letter.body_text]
         assert len(letters) == 1, [m.body_text for m in db.session.execute(select(OutboxMessage)).scalars()][-1]
         assert expected in " ".join(letters[0].body_html.split()), application_id
 
@@ -220,8 +221,8 @@ def test_the_expiry_letter_agrees_the_number_of_days(sqlite_app, monkeypatch, da
     monkeypatch.setitem(sqlite_app.config, "EXPIRE_DAYS", days)
     with sqlite_app.app_context():
         drive("expired")
-        letter = db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "email")
-                                    .order_by(OutboxMessage.id.desc())).scalars().first()
+        letter, = rendered(db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "email")
+                                              .order_by(OutboxMessage.id.desc()).limit(1)).scalars())
         assert expected in letter.body_text and expected in " ".join(letter.body_html.split()), letter.body_text
 
 
@@ -236,6 +237,6 @@ def test_the_sent_application_names_a_girl_obuchayushchayasya(sqlite_app, login_
     page = " ".join(client.get(sent.headers["Location"]).get_data(as_text=True).split())
     assert "<dt>Обучающаяся</dt><dd>Сидорова Анна Сергеевна" in page
     with sqlite_app.app_context():
-        letter = db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "email")
-                                    .order_by(OutboxMessage.id.desc())).scalars().first()
+        letter, = rendered(db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "email")
+                                              .order_by(OutboxMessage.id.desc()).limit(1)).scalars())
         assert "Обучающаяся: Сидорова Анна Сергеевна" in letter.body_text

@@ -90,6 +90,37 @@ def test_approval_email_arrives_in_russian_capable_utf8_text_and_html(app, smtp)
         assert len(smtp.messages) == 2
 
 
+def test_the_letter_is_written_by_the_worker_with_the_hours_the_school_has_then(app, smtp, login_staff):
+    """A submit queues the letter without rendering it in the web request (template, recipient and
+    subject only); the worker renders it just before sending, so reception hours the school
+    published in between are in it, and the outbox then shows the text that was sent."""
+    from datetime import time
+
+    from app.models import ReceptionSlot
+    from tests.helpers.workflow import school
+
+    with app.app_context():
+        deliver_demo_mail(smtp)
+        application_id = drive("submitted")
+        (queued,) = outbox(application_id)
+        assert (queued.template, queued.body_text, queued.body_html) == ("submitted", "", "")
+        assert get(application_id).code in queued.subject
+        admin = login_staff(app.test_client(), "admin", "admin12345")
+        assert "Текст письма будет составлен при отправке." in admin.get(f"/outbox/show/{queued.id}").get_data(True)
+        db.session.add(ReceptionSlot(school_id=school("239").id, weekday=5, time_from=time(10),
+                                     time_to=time(12, 30), room="каб. 112 (новый)"))
+        db.session.commit()
+        assert drain()["sent"] == 1
+        (letter,) = smtp.mailbox.to(IVANOVA_EMAIL)
+        plain = letter.get_body(("plain",)).get_content()
+        assert "суббота 10:00–12:30, каб. 112 (новый)" in plain, plain
+        assert "каб. 112 (новый)" in letter.get_body(("html",)).get_content()
+        (sent,) = outbox(application_id)
+        assert sent.status == "sent" and sent.body_text.split() == plain.split()
+        shown = admin.get(f"/outbox/show/{sent.id}").get_data(True)
+        assert "каб. 112 (новый)" in shown and "будет составлен" not in shown
+
+
 def test_submission_and_rejection_emails_do_not_change_the_state(app, smtp):
     with app.app_context():
         deliver_demo_mail(smtp)

@@ -24,6 +24,9 @@ class OutboxMessage(Model):
     subject = Column(String(255), nullable=False, default="")
     body_text = Column(Text, nullable=False, default="")
     body_html = Column(Text, nullable=False, default="")
+    # A transition's letter (mail/<template>.txt and .html): written with empty bodies, rendered by
+    # the worker just before it sends (app.workflow.notifications.render) — not in the web request.
+    template = Column(String(64), nullable=True)
     status = Column(String(16), nullable=False, default=OutboxStatus.PENDING)
     attempts = Column(Integer, nullable=False, default=0)
     next_attempt_at = Column(DateTime, nullable=False, default=utcnow)
@@ -40,6 +43,13 @@ class OutboxMessage(Model):
     request_id = Column(String(128), nullable=True, default=request_id.current)
 
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    @property
+    def text_shown(self):
+        """The text for the outbox's screen: a transition's letter has none until the worker writes it."""
+        if self.template and not self.body_text:
+            return str(_l("The letter is written when it is sent."))
+        return self.body_text
 
     @property
     def status_label(self):

@@ -74,7 +74,7 @@ class OutboxView(DiaryModelView):
         "next_attempt_at",
         "sent_at",
         "last_error",
-        "body_text",
+        "text_shown",
         "idempotency_key",
     ]
     search_columns = ["status", "recipient", "subject"]
@@ -88,7 +88,7 @@ class OutboxView(DiaryModelView):
         "next_attempt_at": _l("Next attempt"),
         "sent_at": _l("Sent"),
         "last_error": _l("Last error"),
-        "body_text": _l("Text"),
+        "text_shown": _l("Text"),
         "idempotency_key": _l("Idempotency key"),
     }
     seconds_columns = ("created_at", "next_attempt_at", "sent_at")  # delivery attempts: to the second

@@ -1,12 +1,14 @@
-"""E-mails caused by transitions (each transition's record lists its Mail entries), rendered in
-Russian and written to the outbox inside the transition's transaction; the worker sends them later."""
+"""E-mails caused by transitions (each transition's record lists its Mail entries): written to the
+outbox inside the transition's transaction with their recipient, subject and template; the worker
+renders each in Russian just before it sends it (`render`), from the application as it is then —
+the web request renders no letter and reads no reception hours."""
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
 from ..extensions import db
 from ..inputs import InvalidInput, parse_email
-from ..models import Identity, OutboxMessage, utcnow
+from ..models import Application, Identity, OutboxMessage, utcnow
 
 
 def _usable(address):
@@ -42,29 +44,22 @@ RECIPIENTS = {
 
 
 def messages_for(transition, application):
-    """The outbox messages of the mails the transition's record declares (rendered in Russian)."""
+    """The outbox messages of the mails the transition's record declares, to be rendered by the
+    worker (`render`)."""
     messages = []
     for index, mail in enumerate(transition.mails):
         recipient = RECIPIENTS[mail.to](application)
         if not recipient:
             continue
         with force_locale("ru"):
-            context = {
-                "application": application,
-                "school": application.school,
-                "public_url": current_app.config["PUBLIC_URL"].rstrip("/"),
-            }
             subject_text = str(mail.subject) + f" · {application.code}"
-            body_text = render_template(f"mail/{mail.template}.txt", **context)
-            body_html = render_template(f"mail/{mail.template}.html", **context)
         key = f"application:{application.id}:{transition.name}:{application.version}"
         messages.append(
             OutboxMessage(
                 channel="email",
                 recipient=recipient,
                 subject=subject_text,
-                body_text=body_text,
-                body_html=body_html,
+                template=mail.template,
                 # one message per transition and version, whatever retries (a second mail: its own)
                 idempotency_key=key if index == 0 else f"{key}:{mail.template}",
                 application_id=application.id,
@@ -73,3 +68,21 @@ def messages_for(transition, application):
             )
         )
     return messages
+
+
+def render(message):
+    """Fill in the bodies of a transition's letter (mail/<template>.txt and .html, in Russian) from
+    its application, once: the outbox worker calls it before sending, so what the administrator
+    reads in the outbox afterwards is what was sent. A message written whole is left as it is."""
+    if not message.template or message.body_text:
+        return
+    application = db.session.get(Application, message.application_id)
+    with force_locale("ru"):
+        context = {
+            "application": application,
+            "school": application.school,
+            "public_url": current_app.config["PUBLIC_URL"].rstrip("/"),
+        }
+        text = render_template(f"mail/{message.template}.txt", **context)
+        html = render_template(f"mail/{message.template}.html", **context)
+    message.body_text, message.body_html = text, html

@@ -22,6 +22,7 @@ from ..notify.phones import WIPE_BODY
 from ..notify.sms import send_sms
 from .errors import WorkflowError
 from .machine import fire
+from .notifications import render
 from .outbox_alerts import given_up
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def deliver_one(due_by=None):
         db.session.rollback()
         return None
     try:
+        render(message)
         _transports()[message.channel](message)
     except Exception as exc:  # noqa: BLE001 - any transport failure is retried
         outcome = _after_failure(message, f"{type(exc).__name__}: {exc}", utcnow())

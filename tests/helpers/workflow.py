@@ -95,3 +95,14 @@ def events(application_id):
         select(AuditEvent).where(AuditEvent.object_type == "application",
                                  AuditEvent.object_id == application_id).order_by(AuditEvent.id)
     ).scalars().all()
+
+
+def rendered(messages):
+    """The letters as the outbox worker sends them: rendered just before sending (the transition
+    writes the template only)."""
+    from app.workflow.notifications import render
+
+    messages = list(messages)
+    for message in messages:
+        render(message)
+    return messages
