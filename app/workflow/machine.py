@@ -8,6 +8,7 @@ or not at all."""
 from flask_babel import gettext
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import acting_kind, get_application
 from ..extensions import db
@@ -118,7 +119,8 @@ def _create(transition, actor, data):
     application = Application(parent_id=actor.user_id, state=transition.target, version=1, **changes)
     db.session.add(application)
     db.session.flush()
-    _record(application, transition, actor, None, changes)
+    event = _record(application, transition, actor, None, changes)
+    set_committed_value(application, "events", [event])  # a new application's whole history
     return application
 
 
@@ -175,18 +177,18 @@ def _record(application, transition, actor, from_state, changes):
     # or added to the roster).
     asked = {f.name for f in transition.fields}
     details = {k: v for k, v in changes.items() if k in asked}
-    db.session.add(
-        AuditEvent(
-            actor_id=actor.user_id,
-            actor_label=actor.label,
-            action=transition.name,
-            object_type="application",
-            object_id=application.id,
-            from_state=from_state,
-            to_state=application.state,
-            details=details,
-        )
+    event = AuditEvent(
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        action=transition.name,
+        object_type="application",
+        object_id=application.id,
+        from_state=from_state,
+        to_state=application.state,
+        details=details,
     )
+    db.session.add(event)
     for message in messages_for(transition, application):
         db.session.add(message)
     db.session.flush()
+    return event

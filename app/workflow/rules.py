@@ -132,7 +132,7 @@ def prepare_submit(_application, data, actor):
         raise ValidationFailed(message, {"child": message})
     return {
         "code": new_code(),
-        "school_id": school.id,
+        "school": school,  # the row just read: the answer and the letter need not read it again
         "child_last_name": last,
         "child_first_name": first,
         "child_middle_name": middle,
