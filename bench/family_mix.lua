@@ -105,7 +105,7 @@ request = function()
       .. '"text": "Здравствуйте! Уточните, пожалуйста, задание (%d)."}', f.t, math.random(1000000))
     return wrk.format("POST", "/api/v1/students/" .. f.s .. "/messages", headers, body)
   end
-  local name = "Тест"
+  local name = "Тест"  -- city_bench.BENCH_CHILD_PREFIX: the run removes these applications afterwards
   for i = 1, 8 do name = name .. letters[math.random(#letters)] end
   local body = '{"school_id": ' .. f.h .. ', "child": {"last_name": "' .. name .. '", "first_name": "Иван", '
     .. '"middle_name": "", "birth_date": "2014-05-05"}}'

@@ -1,6 +1,7 @@
 """The city benchmark at a tiny scale, so `make bench` cannot rot: it seeds, serves under gunicorn,
 drives every key request with wrk, times the reports against their raw SQL and writes the figures."""
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,9 @@ def test_city_bench_runs_at_a_tiny_scale(tmp_path):
     for report in ("funnel", "backlog", "approval-time", "coverage", "academic"):
         assert entries[f"report:{report}"]["raw_sql_ms"] >= 0
     assert 10 < entries["worker_rss_mb"]["mb"] < 1000
+    # what the submits wrote is removed, so a second run (--no-seed) measures the city as seeded
+    removed = re.search(r"Удалены заявления этого прогона: (\d+)", run.stdout)
+    assert removed and int(removed.group(1)) > 0, run.stdout[-3000:]
 
 
 def test_family_mix_runs_at_a_tiny_scale(tmp_path):
