@@ -70,7 +70,7 @@ class AccessGrant(Model):
     relation = Column(String(20), nullable=False, default=Relation.REPRESENTATIVE)
     scope = Column(String(20), nullable=False, default=Scope.ALL)
     valid_until = Column(Date, nullable=True)  # last day of access (viewers only), inclusive
-    application_id = Column(Integer, ForeignKey("application.id"), nullable=True)
+    application_id = Column(Integer, ForeignKey("application.id"), nullable=True, index=True)
     # (a grant from an invitation is found through Invitation.grant_id)
     granted_at = Column(DateTime, nullable=False, default=utcnow)
     revoked_at = Column(DateTime, nullable=True)
