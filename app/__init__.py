@@ -9,6 +9,9 @@ from .extensions import csrf, db
 
 def create_app(config_object="config.Config", overrides=None):
     app = Flask(__name__, instance_relative_config=False)
+    from .templating import DiaryEnvironment
+
+    app.jinja_environment = DiaryEnvironment  # before the environment is first made
     app.config.from_object(config_object)
     if overrides:
         app.config.update(overrides)
