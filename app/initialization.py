@@ -14,6 +14,7 @@ def register_all(app, appbuilder):
     from .api.schools import SchoolsApi
     from .auth import esia, session_views, sessions
     from .portal import bp as portal_bp
+    from .views import staff_menu
 
     appbuilder.add_view(
         views.ApplicationView, "Applications", label=_l("Applications"),
@@ -81,6 +82,7 @@ def register_all(app, appbuilder):
     esia.init_app(app)
     sessions.init_app(app)  # sessions end when the account is disabled or its password changes
     session_views.init_app(app)  # logging out (POST), «Выйти на всех устройствах»
+    staff_menu.init_app(app)  # the staff pages' menu, once per set of permissions
 
     @app.route("/ping")
     def ping():

@@ -106,13 +106,15 @@ class ApplicationView(DiaryModelView):
             .offset(page * page_size).limit(page_size)
         ).scalars().all()
         self.update_redirect()
+        base = url_for(".list")
         return self.render_template(
             "staff/application_queue.html", rows=rows, count=count, page=page, page_size=page_size,
             pages=max(1, -(-count // page_size)), order_column=order_column, order_direction=order_direction,
             title=self.list_title, last_name=last_name, state_labels=ApplicationState.labels(),
-            page_url=lambda **changes: self._queue_url(changes))
+            page_url=lambda **changes: self._queue_url(base, changes))
 
-    def _queue_url(self, changes):
+    def _queue_url(self, base, changes):
+        """The queue's URL (`base`, built once per page) with this request's arguments and `changes`."""
         name = self.__class__.__name__
         args = MultiDict(request.args)
         for key, value in changes.items():
@@ -120,7 +122,7 @@ class ApplicationView(DiaryModelView):
             args.setlist(key, [str(value)])
         if "order" in changes:
             args.poplist(f"page_{name}")
-        return url_for(".list") + "?" + urlencode(list(args.items(multi=True)))
+        return base + "?" + urlencode(list(args.items(multi=True)))
 
     @expose("/find")
     @has_access
