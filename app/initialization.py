@@ -15,6 +15,7 @@ def register_all(app, appbuilder):
     from .auth import esia, session_views, sessions
     from .portal import bp as portal_bp
     from .views import staff_menu
+    from . import templating
 
     appbuilder.add_view(
         views.ApplicationView, "Applications", label=_l("Applications"),
@@ -75,6 +76,7 @@ def register_all(app, appbuilder):
     from flask_babel import get_locale
 
     app.jinja_env.globals["get_locale"] = get_locale
+    templating.init_app(app)  # the templates' _(): the catalogue once per render, not per call
     app.register_blueprint(portal_bp)
     from .errors import register_error_handlers
 
