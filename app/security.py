@@ -178,6 +178,14 @@ class DiarySecurityManager(SecurityManager):
             cached = g._diary_permissions = (key, permissions)
         return (permission_name, view_name) in cached[1]
 
+    def permissions_read(self, user):
+        """The (permission, view) pairs of `user` this request has already read (_has_view_access),
+        or None: not read yet, or a user of FAB's builtin roles (FAB checks those itself)."""
+        cached = getattr(g, "_diary_permissions", None)
+        if cached is None or user is None or cached[0][0] != getattr(user, "id", None):
+            return None
+        return cached[1]
+
     def _permissions_of_roles(self, role_ids):
         from flask_appbuilder.security.sqla.models import Permission, PermissionView, ViewMenu, assoc_permissionview_role
         from sqlalchemy import select

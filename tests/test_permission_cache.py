@@ -2,11 +2,9 @@
 (app.auth.permission_cache): a staff page runs no permission query while the roles are unchanged,
 and a change of a role's permissions in FAB's role admin counts at the very next request."""
 import pytest
-from flask_appbuilder.security.sqla.models import PermissionView, Role, ViewMenu
-from sqlalchemy import select
 
-from app.extensions import db
 from tests.helpers.caches import redis_caches
+from tests.helpers.roles import permission_on_view, role_permissions
 from tests.helpers.sql import statements
 
 QUEUE = "/applications/list/"
@@ -24,20 +22,6 @@ def permission_queries(app, fetch):
     with statements(app) as seen:
         response = fetch()
     return response, len([s for s in seen if "FROM ab_permission_view" in s])
-
-
-def clerk_role_permissions(app):
-    with app.app_context():
-        role = db.session.execute(select(Role).where(Role.name == "Clerk")).scalar_one()
-        return role.id, [pv.id for pv in role.permissions]
-
-
-def queue_permission(app):
-    with app.app_context():
-        return db.session.execute(
-            select(PermissionView.id).join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
-            .where(ViewMenu.name == "ApplicationView", PermissionView.permission.has(name="can_list"))
-        ).scalar_one()
 
 
 def test_the_queue_runs_no_permission_query_while_the_roles_stay(app, cached, login_staff):
@@ -61,14 +45,14 @@ def test_a_permission_taken_away_in_the_role_admin_counts_at_the_next_request(ap
     admin = login_staff(app.test_client(), "admin", "admin12345")
     for _ in range(2):
         assert clerk.get(QUEUE).status_code == 200  # remembered now
-    role_id, kept = clerk_role_permissions(app)
-    taken = queue_permission(app)
+    role_id, kept = role_permissions(app, "Clerk")
+    taken = permission_on_view(app, "can_list", "ApplicationView")
     assert taken in kept
     edit = f"/roles/edit/{role_id}"
     answer = admin.post(edit, data={"name": "Clerk", "permissions": [i for i in kept if i != taken]})
     assert answer.status_code == 302
     try:
-        assert clerk_role_permissions(app)[1] == [i for i in kept if i != taken]
+        assert role_permissions(app, "Clerk")[1] == [i for i in kept if i != taken]
         assert clerk.get(QUEUE).status_code != 200  # no longer allowed: FAB's refusal
     finally:
         assert admin.post(edit, data={"name": "Clerk", "permissions": kept}).status_code == 302

@@ -4,11 +4,9 @@ very next page."""
 import re
 
 from flask import url_for
-from flask_appbuilder.security.sqla.models import PermissionView, ViewMenu
-from sqlalchemy import select
 
-from app.extensions import db
 from tests.helpers.caches import redis_caches
+from tests.helpers.roles import permission_on_view, role_permissions
 
 QUEUE = "/applications/list/"
 
@@ -65,26 +63,14 @@ def test_each_set_of_permissions_has_its_own_menu(app, login_staff):
     assert menu_of(clerk.get(QUEUE)) == clerk_menu  # and the clerk's is still the clerk's
 
 
-def menu_access(app, view):
-    with app.app_context():
-        return db.session.execute(
-            select(PermissionView.id).join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
-            .where(ViewMenu.name == view, PermissionView.permission.has(name="menu_access"))
-        ).scalar_one()
-
-
 def _take_away_and_give_back(app, login_staff):
     clerk = login_staff(app.test_client(), "clerk239", "clerk12345")
     admin = login_staff(app.test_client(), "admin", "admin12345")
     reception = reception_url(app)
     for _ in range(2):
         assert reception in menu_of(clerk.get(QUEUE))  # drawn and kept
-    with app.app_context():
-        from flask_appbuilder.security.sqla.models import Role
-
-        role = db.session.execute(select(Role).where(Role.name == "Clerk")).scalar_one()
-        role_id, kept = role.id, [pv.id for pv in role.permissions]
-    taken = menu_access(app, "ReceptionHours")
+    role_id, kept = role_permissions(app, "Clerk")
+    taken = permission_on_view(app, "menu_access", "ReceptionHours")
     assert taken in kept
     edit = f"/roles/edit/{role_id}"
     assert admin.post(edit, data={"name": "Clerk", "permissions": [i for i in kept if i != taken]}).status_code == 302

@@ -3,8 +3,8 @@ permissions and kept in the process.
 
 FAB draws the menu at every staff page: for each of its items a permission check (is_menu_visible),
 a translated label and a url_for — about a tenth of the clerk's queue page. What it shows depends
-on nothing else: which items the user's permissions open (app.security reads them once per request
-into g._diary_permissions, remembered per process under the role epoch, app.auth.permission_cache),
+on nothing else: which items the user's permissions open (app.security reads them once per request —
+its permissions_read() — remembered per process under the role epoch, app.auth.permission_cache),
 the language, and where the app is mounted. So the HTML is kept under exactly those: any change of
 a role's permissions gives another set, hence another key, at the next request — nothing to
 invalidate. Users whose permissions are not in that set (FAB's builtin roles, which app.security
@@ -23,11 +23,10 @@ def _render():
 
 def staff_menu():
     """The menu's <li> items for the current user (Markup)."""
-    held = g.get("_diary_permissions")
-    user = g.get("user")
-    if held is None or user is None or held[0][0] != getattr(user, "id", None):
+    permissions = current_app.appbuilder.sm.permissions_read(g.get("user"))
+    if permissions is None:
         return _render()
-    key = (held[1], str(get_locale()), request.script_root)
+    key = (permissions, str(get_locale()), request.script_root)
     kept = current_app.extensions.setdefault("diary_staff_menu", {})
     html = kept.get(key)
     if html is None:
